@@ -1,0 +1,123 @@
+"""finbot-contracts: the domain every finbot package shares.
+
+Market data, orders and fills, the run config, the strategy contract and its context, the engine
+and other ports, the versioned ``BacktestResult`` and the one metrics path. Depends on pydantic only.
+"""
+
+from ._config import DatasetRef, RunConfig, StrategySpec, canonical_json
+from ._costs import CommissionRounding, CostModel, FillPolicy
+from ._errors import (
+    ConfigError,
+    DataValidationError,
+    EngineRunError,
+    FinbotError,
+    ResultSchemaError,
+    StrategyLoadError,
+)
+from ._market import (
+    AssetClass,
+    Bar,
+    BarSeries,
+    CashDividend,
+    CorporateAction,
+    Instrument,
+    MarketData,
+    Quote,
+    Split,
+    TradeTick,
+)
+from ._metrics import compute_metrics, daily_equity
+from ._orders import (
+    Fill,
+    OrderRequest,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    OrderUpdate,
+    TimeInForce,
+)
+from ._ports import BacktestEngine, Broker, DataSource, RunRegistry
+from ._result import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    BacktestResult,
+    EngineInfo,
+    EquityCurve,
+    Metrics,
+    PositionRecord,
+    TradeRecord,
+    migrate_payload,
+)
+from ._runner import END_OF_DATA, OrderRouter, RunContext, StrategyRunner
+from ._strategy import PriceField, Strategy, StrategyContext, StrategyParams
+from ._time import from_ns, session_date, to_ns
+from ._trades import build_trades
+
+__all__ = [
+    # market data
+    "AssetClass",
+    "Bar",
+    "BarSeries",
+    "CashDividend",
+    "CorporateAction",
+    "Instrument",
+    "MarketData",
+    "Quote",
+    "Split",
+    "TradeTick",
+    # orders and execution
+    "Fill",
+    "OrderRequest",
+    "OrderSide",
+    "OrderStatus",
+    "OrderType",
+    "OrderUpdate",
+    "TimeInForce",
+    # costs, config
+    "CommissionRounding",
+    "CostModel",
+    "DatasetRef",
+    "FillPolicy",
+    "RunConfig",
+    "StrategySpec",
+    "canonical_json",
+    # strategy contract
+    "PriceField",
+    "Strategy",
+    "StrategyContext",
+    "StrategyParams",
+    # running (for adapters)
+    "END_OF_DATA",
+    "OrderRouter",
+    "RunContext",
+    "StrategyRunner",
+    # ports
+    "BacktestEngine",
+    "Broker",
+    "DataSource",
+    "RunRegistry",
+    # results and metrics
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "BacktestResult",
+    "EngineInfo",
+    "EquityCurve",
+    "Metrics",
+    "PositionRecord",
+    "TradeRecord",
+    "build_trades",
+    "compute_metrics",
+    "daily_equity",
+    "migrate_payload",
+    # errors
+    "ConfigError",
+    "DataValidationError",
+    "EngineRunError",
+    "FinbotError",
+    "ResultSchemaError",
+    "StrategyLoadError",
+    # time
+    "from_ns",
+    "session_date",
+    "to_ns",
+]

@@ -1,0 +1,69 @@
+"""The run configuration: everything that decides a backtest's result, with a stable hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PositiveFloat, model_validator
+
+from ._costs import CostModel, FillPolicy
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class StrategySpec(BaseModel):
+    """Which strategy runs, and with which parameters (validated later against its ``Params``)."""
+
+    model_config = _FROZEN
+
+    id: str = Field(min_length=1, description="golden name, 'module:Class' or 'file.py:Class'")
+    params: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+class DatasetRef(BaseModel):
+    """Where a run's data comes from. ``snapshot_id`` pins the exact bytes when known."""
+
+    model_config = _FROZEN
+
+    name: str = Field(min_length=1, description="an embedded dataset name, or a label for files")
+    paths: tuple[str, ...] = Field(default=(), description="data files; empty for embedded data")
+    snapshot_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class RunConfig(BaseModel):
+    """A complete, engine-neutral description of one backtest run."""
+
+    model_config = _FROZEN
+
+    strategy: StrategySpec
+    dataset: DatasetRef
+    start: date | None = Field(default=None, description="first session included (UTC date)")
+    end: date | None = Field(default=None, description="last session included (UTC date)")
+    starting_cash: PositiveFloat = 100_000.0
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+    cost_model: CostModel = Field(default_factory=CostModel)
+    fill_policy: FillPolicy = FillPolicy.NEXT_OPEN
+    engine: str = "backtrader"
+    seed: int = Field(default=0, ge=0, description="seed for any randomness in the run")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> RunConfig:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    def canonical_json(self) -> str:
+        """Sorted-key, whitespace-free JSON; equal configs give equal strings."""
+        return canonical_json(self.model_dump(mode="json"))
+
+    def config_hash(self) -> str:
+        """sha256 (hex) of :meth:`canonical_json`."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+def canonical_json(payload: Any) -> str:
+    """The canonical JSON text finbot hashes: sorted keys, no whitespace, no NaN."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)

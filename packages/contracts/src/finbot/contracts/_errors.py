@@ -1,0 +1,46 @@
+"""Errors finbot raises on bad input or failed runs, each naming what was wrong and where."""
+
+from __future__ import annotations
+
+
+class FinbotError(Exception):
+    """Base of every error finbot raises on purpose; the CLI prints these without a traceback."""
+
+
+class DataValidationError(FinbotError, ValueError):
+    """Market data broke a rule; names the source, the row (1-based, header excluded) and field."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.source = source
+        self.row = row
+        self.field = field
+        self.reason = message
+        where = [part for part in (
+            source,
+            f"row {row}" if row is not None else None,
+            f"field '{field}'" if field is not None else None,
+        ) if part]
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class ConfigError(FinbotError, ValueError):
+    """A run configuration or strategy parameter is invalid."""
+
+
+class StrategyLoadError(FinbotError):
+    """A strategy reference could not be resolved to a contract strategy class."""
+
+
+class EngineRunError(FinbotError, RuntimeError):
+    """An engine finished, or stopped, in a state finbot must not report as a valid result."""
+
+
+class ResultSchemaError(FinbotError, ValueError):
+    """A stored result cannot be read as any known version of the result schema."""

@@ -1,0 +1,349 @@
+"""Market data: instruments, bars, quotes, trades, corporate actions and validated bar series.
+
+Single records that cross the hot loop (``Bar``, ``Quote``, ``TradeTick``) are NamedTuples: immutable,
+typed and cheap to build. Validation happens once, at the edge, when a ``BarSeries`` is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from enum import StrEnum
+from typing import NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+
+from ._errors import DataValidationError
+from ._time import from_ns, to_ns
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class AssetClass(StrEnum):
+    """What kind of thing an instrument is."""
+
+    EQUITY = "equity"
+    ETF = "etf"
+    FUTURE = "future"
+    FX = "fx"
+    CRYPTO = "crypto"
+    INDEX = "index"
+
+
+class Instrument(BaseModel):
+    """A tradable instrument; ``lot_size`` is the smallest tradable quantity step."""
+
+    model_config = _FROZEN
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._\-^=]+$")
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+    asset_class: AssetClass = AssetClass.EQUITY
+    price_increment: PositiveFloat = 0.01
+    lot_size: PositiveFloat = 1.0
+
+
+class Bar(NamedTuple):
+    """One OHLCV bar; ``ts_ns`` is the bar's opening instant in UTC nanoseconds."""
+
+    ts_ns: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+class Quote(NamedTuple):
+    """Top of book at an instant."""
+
+    ts_ns: int
+    bid: float
+    ask: float
+    bid_size: float
+    ask_size: float
+
+
+class TradeTick(NamedTuple):
+    """One printed trade."""
+
+    ts_ns: int
+    price: float
+    size: float
+
+
+class Split(BaseModel):
+    """A stock split effective at the open of ``ex_date``: ``ratio`` new shares per old share."""
+
+    model_config = _FROZEN
+
+    kind: str = Field(default="split", frozen=True, pattern="^split$")
+    instrument_id: str
+    ex_date: date
+    ratio: PositiveFloat
+
+
+class CashDividend(BaseModel):
+    """A cash dividend per share, going ex at the open of ``ex_date``."""
+
+    model_config = _FROZEN
+
+    kind: str = Field(default="cash_dividend", frozen=True, pattern="^cash_dividend$")
+    instrument_id: str
+    ex_date: date
+    amount: PositiveFloat
+    currency: str = "USD"
+
+
+CorporateAction = Split | CashDividend
+
+BAR_FIELDS = ("open", "high", "low", "close", "volume")
+
+
+class BarSeries:
+    """Validated, immutable, columnar bars of one instrument, strictly increasing in time.
+
+    Build it with :meth:`from_columns` (or :meth:`from_bars`); every rule is checked there and the
+    first broken one raises :class:`DataValidationError` naming the source, row and field.
+    """
+
+    __slots__ = ("close", "high", "instrument_id", "low", "open", "ts_ns", "volume")
+
+    ts_ns: tuple[int, ...]
+    open: tuple[float, ...]
+    high: tuple[float, ...]
+    low: tuple[float, ...]
+    close: tuple[float, ...]
+    volume: tuple[float, ...]
+    instrument_id: str
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("build a BarSeries with BarSeries.from_columns or BarSeries.from_bars")
+
+    @classmethod
+    def from_columns(
+        cls,
+        instrument_id: str,
+        ts_ns: Sequence[int],
+        open: Sequence[float],
+        high: Sequence[float],
+        low: Sequence[float],
+        close: Sequence[float],
+        volume: Sequence[float],
+        *,
+        source: str | None = None,
+        row_numbers: Sequence[int] | None = None,
+    ) -> BarSeries:
+        """Validate and freeze columns. ``row_numbers`` maps positions back to rows of ``source``."""
+        columns = {
+            "open": tuple(float(v) for v in open),
+            "high": tuple(float(v) for v in high),
+            "low": tuple(float(v) for v in low),
+            "close": tuple(float(v) for v in close),
+            "volume": tuple(float(v) for v in volume),
+        }
+        stamps = tuple(int(t) for t in ts_ns)
+        lengths = {len(stamps), *(len(c) for c in columns.values())}
+        if len(lengths) != 1:
+            raise DataValidationError(
+                f"columns of {instrument_id} have different lengths {sorted(lengths)}", source=source
+            )
+        _validate(instrument_id, stamps, columns, source, row_numbers)
+        series = object.__new__(cls)
+        for name, value in (("instrument_id", instrument_id), ("ts_ns", stamps), *columns.items()):
+            object.__setattr__(series, name, value)
+        return series
+
+    @classmethod
+    def from_bars(
+        cls, instrument_id: str, bars: Iterable[Bar], *, source: str | None = None
+    ) -> BarSeries:
+        """Validate and freeze a sequence of bars."""
+        rows = list(bars)
+        return cls.from_columns(
+            instrument_id,
+            [b.ts_ns for b in rows],
+            [b.open for b in rows],
+            [b.high for b in rows],
+            [b.low for b in rows],
+            [b.close for b in rows],
+            [b.volume for b in rows],
+            source=source,
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("BarSeries is immutable")
+
+    def __len__(self) -> int:
+        return len(self.ts_ns)
+
+    def __getitem__(self, index: int) -> Bar:
+        return Bar(
+            self.ts_ns[index],
+            self.open[index],
+            self.high[index],
+            self.low[index],
+            self.close[index],
+            self.volume[index],
+        )
+
+    def __iter__(self) -> Iterator[Bar]:
+        return map(Bar, self.ts_ns, self.open, self.high, self.low, self.close, self.volume)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BarSeries):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash((self.instrument_id, self.ts_ns, self.close))
+
+    def __repr__(self) -> str:
+        if not self.ts_ns:
+            return f"BarSeries({self.instrument_id!r}, empty)"
+        return (
+            f"BarSeries({self.instrument_id!r}, {len(self)} bars, "
+            f"{from_ns(self.ts_ns[0]).date()}..{from_ns(self.ts_ns[-1]).date()})"
+        )
+
+    def between(self, start_ns: int | None, end_ns: int | None) -> BarSeries:
+        """The bars with ``start_ns <= ts_ns <= end_ns`` (either bound may be open)."""
+        lo = 0 if start_ns is None else bisect_left(self.ts_ns, start_ns)
+        hi = len(self) if end_ns is None else bisect_right(self.ts_ns, end_ns)
+        return _sliced(self, lo, hi)
+
+
+def _sliced(series: BarSeries, lo: int, hi: int) -> BarSeries:
+    out = object.__new__(BarSeries)
+    object.__setattr__(out, "instrument_id", series.instrument_id)
+    for name in ("ts_ns", *BAR_FIELDS):
+        object.__setattr__(out, name, getattr(series, name)[lo:hi])
+    return out
+
+
+def _validate(
+    instrument_id: str,
+    stamps: tuple[int, ...],
+    columns: Mapping[str, tuple[float, ...]],
+    source: str | None,
+    row_numbers: Sequence[int] | None,
+) -> None:
+    label = source or instrument_id
+    o, h, lo, c, v = (columns[name] for name in BAR_FIELDS)
+    previous: int | None = None
+    for i, ts in enumerate(stamps):
+        row = row_numbers[i] if row_numbers is not None else i + 1
+
+        def fail(message: str, field: str, row: int = row) -> DataValidationError:
+            return DataValidationError(message, source=label, row=row, field=field)
+
+        for name, value in (("open", o[i]), ("high", h[i]), ("low", lo[i]), ("close", c[i])):
+            if not math.isfinite(value):
+                raise fail(f"{name} is {value}, not a finite number", name)
+            if value <= 0:
+                raise fail(f"{name} is {value}; prices must be positive", name)
+        if not math.isfinite(v[i]) or v[i] < 0:
+            raise fail(f"volume is {v[i]}; it must be a finite number >= 0", "volume")
+        if h[i] < lo[i]:
+            raise fail(f"high {h[i]} is below low {lo[i]}", "high")
+        if h[i] < max(o[i], c[i]):
+            raise fail(f"high {h[i]} is below max(open, close) = {max(o[i], c[i])}", "high")
+        if lo[i] > min(o[i], c[i]):
+            raise fail(f"low {lo[i]} is above min(open, close) = {min(o[i], c[i])}", "low")
+        if previous is not None and ts <= previous:
+            kind = "duplicates" if ts == previous else "is earlier than"
+            raise fail(
+                f"timestamp {from_ns(ts).isoformat()} {kind} the previous row's "
+                f"{from_ns(previous).isoformat()}; timestamps must strictly increase",
+                "timestamp",
+            )
+        previous = ts
+
+
+class MarketData:
+    """The bars (and corporate actions) a run trades on, keyed by instrument id."""
+
+    __slots__ = ("_bars", "_instruments", "corporate_actions", "name")
+
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        bars: Iterable[BarSeries],
+        corporate_actions: Iterable[CorporateAction] = (),
+        *,
+        name: str = "dataset",
+    ) -> None:
+        self._instruments = {i.id: i for i in instruments}
+        self._bars = {s.instrument_id: s for s in bars}
+        missing = sorted(set(self._bars) ^ set(self._instruments))
+        if missing:
+            raise DataValidationError(
+                f"instruments and bar series do not match: {', '.join(missing)}", source=name
+            )
+        self.corporate_actions: tuple[CorporateAction, ...] = tuple(corporate_actions)
+        unknown = sorted({a.instrument_id for a in self.corporate_actions} - set(self._bars))
+        if unknown:
+            raise DataValidationError(
+                f"corporate actions name unknown instruments: {', '.join(unknown)}", source=name
+            )
+        self.name = name
+
+    @property
+    def instrument_ids(self) -> tuple[str, ...]:
+        """Instrument ids in the order they were given."""
+        return tuple(self._bars)
+
+    @property
+    def instruments(self) -> Mapping[str, Instrument]:
+        """Instruments by id."""
+        return dict(self._instruments)
+
+    def bars(self, instrument_id: str) -> BarSeries:
+        """The bar series of one instrument."""
+        return self._bars[instrument_id]
+
+    def __iter__(self) -> Iterator[BarSeries]:
+        return iter(self._bars.values())
+
+    @property
+    def bar_count(self) -> int:
+        """Total bars across instruments."""
+        return sum(len(s) for s in self._bars.values())
+
+    def between(self, start: date | None, end: date | None) -> MarketData:
+        """The same data restricted to ``start <= session date <= end`` (inclusive, UTC)."""
+        start_ns = None if start is None else to_ns(start)
+        end_ns = None if end is None else to_ns(end) + 86_400 * 10**9 - 1
+        return MarketData(
+            self._instruments.values(),
+            (s.between(start_ns, end_ns) for s in self._bars.values()),
+            self.corporate_actions,
+            name=self.name,
+        )
+
+    def canonical_bytes(self) -> bytes:
+        """A byte form independent of how the data was loaded; its sha256 is the snapshot id."""
+        parts: list[str] = []
+        for iid in sorted(self._bars):
+            parts.append(self._instruments[iid].model_dump_json())
+            s = self._bars[iid]
+            parts.extend(
+                f"{t},{o!r},{h!r},{lo!r},{c!r},{v!r}"
+                for t, o, h, lo, c, v in zip(
+                    s.ts_ns, s.open, s.high, s.low, s.close, s.volume, strict=True
+                )
+            )
+        parts.extend(
+            a.model_dump_json()
+            for a in sorted(
+                self.corporate_actions, key=lambda a: (a.instrument_id, a.ex_date, a.kind)
+            )
+        )
+        return "\n".join(parts).encode()
+
+    def snapshot_id(self) -> str:
+        """sha256 (hex) of :meth:`canonical_bytes`."""
+        return hashlib.sha256(self.canonical_bytes()).hexdigest()
+

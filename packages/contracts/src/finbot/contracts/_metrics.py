@@ -1,0 +1,121 @@
+"""The one metrics path every engine's result goes through."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ._orders import Fill, OrderUpdate
+from ._result import EquityCurve, Metrics, TradeRecord
+from ._time import NANOS_PER_DAY
+
+SESSIONS_PER_YEAR = 252
+DAYS_PER_YEAR = 365.25
+
+
+def daily_equity(curve: EquityCurve) -> list[float]:
+    """The last equity point of each UTC day, in time order."""
+    out: list[float] = []
+    last_day: int | None = None
+    for ts, value in zip(curve.ts_ns, curve.equity, strict=True):
+        day = ts // NANOS_PER_DAY
+        if day == last_day:
+            out[-1] = value
+        else:
+            out.append(value)
+            last_day = day
+    return out
+
+
+def _mean(values: Sequence[float]) -> float:
+    return math.fsum(values) / len(values)
+
+
+def _drawdown(curve: EquityCurve) -> tuple[float, float]:
+    """Largest peak-to-trough fall (fraction) and the longest time spent below a peak (days)."""
+    peak = -math.inf
+    peak_ts = curve.ts_ns[0] if curve.ts_ns else 0
+    worst = 0.0
+    longest_ns = 0
+    for ts, value in zip(curve.ts_ns, curve.equity, strict=True):
+        if value >= peak:
+            peak, peak_ts = value, ts
+        else:
+            worst = max(worst, 1.0 - value / peak)
+            longest_ns = max(longest_ns, ts - peak_ts)
+    return worst, longest_ns / NANOS_PER_DAY
+
+
+def compute_metrics(
+    curve: EquityCurve,
+    trades: Sequence[TradeRecord],
+    fills: Sequence[Fill],
+    orders: Sequence[OrderUpdate],
+    starting_cash: float,
+) -> Metrics:
+    """Compute every metric from the run's records (risk-free rate 0).
+
+    - total_return = final / starting - 1; CAGR over the calendar span of the curve.
+    - volatility, Sharpe and Sortino from daily simple returns (sample std, ddof 1; downside
+      deviation = sqrt(mean(min(r, 0)^2))), annualized with sqrt(252).
+    - max drawdown on every curve point; Calmar = CAGR / max drawdown.
+    - win rate and profit factor over closed round trips' net P&L.
+    - turnover = traded notional / mean equity; exposure = mean(gross exposure / equity).
+    """
+    final = curve.equity[-1] if curve.equity else starting_cash
+    total_return = final / starting_cash - 1.0
+
+    cagr: float | None = None
+    if len(curve.ts_ns) >= 2:
+        years = (curve.ts_ns[-1] - curve.ts_ns[0]) / NANOS_PER_DAY / DAYS_PER_YEAR
+        if years > 0 and final > 0:
+            cagr = (final / starting_cash) ** (1.0 / years) - 1.0
+
+    daily = [starting_cash, *daily_equity(curve)]
+    returns = [b / a - 1.0 for a, b in zip(daily, daily[1:], strict=False)]
+    vol = sharpe = sortino = None
+    if len(returns) >= 2:
+        mean = _mean(returns)
+        std = math.sqrt(math.fsum((r - mean) ** 2 for r in returns) / (len(returns) - 1))
+        root = math.sqrt(SESSIONS_PER_YEAR)
+        vol = std * root
+        sharpe = mean / std * root if std > 0 else None
+        downside = math.sqrt(_mean([min(r, 0.0) ** 2 for r in returns]))
+        sortino = mean / downside * root if downside > 0 else None
+
+    max_dd, dd_days = _drawdown(curve) if curve.ts_ns else (0.0, 0.0)
+    calmar = cagr / max_dd if cagr is not None and max_dd > 0 else None
+
+    pnls = [t.net_pnl for t in trades]
+    wins = math.fsum(p for p in pnls if p > 0)
+    losses = -math.fsum(p for p in pnls if p < 0)
+    win_rate = sum(1 for p in pnls if p > 0) / len(pnls) if pnls else None
+    profit_factor = wins / losses if losses > 0 else None
+
+    mean_equity = _mean(curve.equity) if curve.equity else starting_cash
+    turnover = math.fsum(f.notional for f in fills) / mean_equity if mean_equity > 0 else 0.0
+    exposure = (
+        _mean([g / e if e > 0 else 0.0 for g, e in zip(curve.gross_exposure, curve.equity, strict=True)])
+        if curve.equity
+        else 0.0
+    )
+    return Metrics(
+        starting_equity=starting_cash,
+        final_equity=final,
+        total_return=total_return,
+        cagr=cagr,
+        annual_volatility=vol,
+        sharpe=sharpe,
+        sortino=sortino,
+        max_drawdown=max_dd,
+        max_drawdown_duration_days=dd_days,
+        calmar=calmar,
+        win_rate=win_rate,
+        profit_factor=profit_factor,
+        turnover=turnover,
+        exposure=exposure,
+        trade_count=len(trades),
+        order_count=len(orders),
+        fill_count=len(fills),
+        total_commission=math.fsum(f.commission for f in fills),
+    )

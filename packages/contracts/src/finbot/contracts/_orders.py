@@ -1,0 +1,129 @@
+"""Orders and execution: what a strategy asks for, how an order ends, and what filled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+
+class OrderSide(StrEnum):
+    """Direction of an order."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def sign(self) -> int:
+        """+1 for buys, -1 for sells."""
+        return 1 if self is OrderSide.BUY else -1
+
+
+class OrderType(StrEnum):
+    """How an order's price is set."""
+
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+    STOP_LIMIT = "stop_limit"
+
+
+class TimeInForce(StrEnum):
+    """How long an order stays working."""
+
+    GTC = "gtc"
+    DAY = "day"
+
+
+class OrderStatus(StrEnum):
+    """Lifecycle state of an order."""
+
+    NEW = "new"
+    ACCEPTED = "accepted"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELED = "canceled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+    @property
+    def is_final(self) -> bool:
+        """True once the order can change no more."""
+        return self in _FINAL
+
+
+_FINAL = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+)
+
+
+class OrderRequest(BaseModel):
+    """What a strategy submits. Prices are in the instrument's currency per unit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instrument_id: str
+    side: OrderSide
+    quantity: PositiveFloat
+    order_type: OrderType = OrderType.MARKET
+    limit_price: PositiveFloat | None = None
+    stop_price: PositiveFloat | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    tag: str | None = Field(default=None, description="free label carried into the order record")
+
+    @model_validator(mode="after")
+    def _prices_match_type(self) -> OrderRequest:
+        needs_limit = self.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+        needs_stop = self.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
+        if needs_limit != (self.limit_price is not None):
+            raise ValueError(
+                f"{self.order_type} order {'needs' if needs_limit else 'takes no'} limit_price"
+            )
+        if needs_stop != (self.stop_price is not None):
+            raise ValueError(
+                f"{self.order_type} order {'needs' if needs_stop else 'takes no'} stop_price"
+            )
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """An order's state after an event; ``order_id`` is assigned by the run, deterministically."""
+
+    order_id: str
+    request: OrderRequest
+    status: OrderStatus
+    ts_ns: int
+    submitted_ts_ns: int
+    filled_quantity: float = 0.0
+    avg_fill_price: float | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution. ``commission`` and ``slippage`` are amounts in the account currency.
+
+    ``ts_ns`` is the opening instant of the bar whose price filled the order, so engines that label
+    time differently still agree on it.
+    """
+
+    order_id: str
+    instrument_id: str
+    side: OrderSide
+    quantity: float
+    price: float
+    commission: float
+    slippage: float
+    ts_ns: int
+
+    @property
+    def signed_quantity(self) -> float:
+        """Positive for buys, negative for sells."""
+        return self.quantity * self.side.sign
+
+    @property
+    def notional(self) -> float:
+        """Absolute traded value before costs."""
+        return self.quantity * self.price

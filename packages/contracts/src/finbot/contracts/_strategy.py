@@ -1,0 +1,172 @@
+"""The strategy contract: written once against ``StrategyContext``, run unchanged on any engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ._errors import ConfigError
+from ._market import Bar
+from ._orders import Fill, OrderRequest, OrderUpdate, TimeInForce
+
+PriceField = Literal["open", "high", "low", "close", "volume"]
+
+
+class StrategyParams(BaseModel):
+    """Base of a strategy's declared parameters: frozen, and unknown names are refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StrategyContext(Protocol):
+    """What a strategy sees and does during a run. Engines provide it; strategies never import one.
+
+    Quantities are in instrument units; money in the account currency; ``fraction`` 0.5 is 50%.
+    """
+
+    @property
+    def time_ns(self) -> int:
+        """The current step's timestamp (bar open instant, UTC nanoseconds)."""
+        ...
+
+    @property
+    def now(self) -> datetime:
+        """The current step's timestamp as a UTC-aware datetime."""
+        ...
+
+    @property
+    def instrument_ids(self) -> Sequence[str]:
+        """Instruments in this run."""
+        ...
+
+    def bar(self, instrument_id: str) -> Bar | None:
+        """The latest bar of an instrument at or before now, or None before its first bar."""
+        ...
+
+    def history(
+        self, instrument_id: str, field: PriceField = "close", length: int | None = None
+    ) -> Sequence[float]:
+        """Up to ``length`` latest values of a field, oldest first, ending with the current bar."""
+        ...
+
+    def bar_count(self, instrument_id: str) -> int:
+        """How many bars of an instrument have been seen so far."""
+        ...
+
+    def position(self, instrument_id: str) -> float:
+        """Signed quantity held now."""
+        ...
+
+    @property
+    def cash(self) -> float:
+        """Cash now."""
+        ...
+
+    @property
+    def equity(self) -> float:
+        """Cash plus positions marked at their latest closes."""
+        ...
+
+    def open_orders(self, instrument_id: str | None = None) -> Sequence[OrderUpdate]:
+        """Orders not yet final, optionally for one instrument."""
+        ...
+
+    def submit_order(self, request: OrderRequest) -> str:
+        """Submit an order; returns its id."""
+        ...
+
+    def cancel_order(self, order_id: str) -> None:
+        """Ask to cancel a working order (no effect once it is final)."""
+        ...
+
+    def buy(
+        self,
+        instrument_id: str,
+        quantity: float,
+        *,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        tag: str | None = None,
+    ) -> str:
+        """Buy; the order type follows from which prices are given."""
+        ...
+
+    def sell(
+        self,
+        instrument_id: str,
+        quantity: float,
+        *,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        tag: str | None = None,
+    ) -> str:
+        """Sell; the order type follows from which prices are given."""
+        ...
+
+    def order_target_quantity(self, instrument_id: str, target: float) -> str | None:
+        """Market order for the difference to ``target`` units; None when already there."""
+        ...
+
+    def order_target_percent(self, instrument_id: str, fraction: float) -> str | None:
+        """Market order to hold ``fraction`` of equity, in whole lots at the latest close."""
+        ...
+
+    def close_position(self, instrument_id: str) -> str | None:
+        """Market order to flatten a position; None when flat."""
+        ...
+
+
+class Strategy:
+    """Base class of contract strategies. Override the hooks you need; all default to no-ops.
+
+    A step is one timestamp; ``on_bar`` receives the bars stamped with it (instruments without a bar
+    at that instant are absent). Fills and order updates priced at or before a step are delivered
+    before that step's ``on_bar``.
+    """
+
+    strategy_id: ClassVar[str] = ""
+    Params: ClassVar[type[StrategyParams]] = StrategyParams
+
+    def __init__(self, params: StrategyParams | Mapping[str, Any] | None = None) -> None:
+        self.params = self.make_params(params)
+
+    @classmethod
+    def make_params(cls, params: StrategyParams | Mapping[str, Any] | None) -> StrategyParams:
+        """Validate parameters against ``Params``; errors name the strategy and the field."""
+        if isinstance(params, cls.Params):
+            return params
+        if isinstance(params, StrategyParams):
+            params = params.model_dump()
+        try:
+            return cls.Params.model_validate(dict(params or {}))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"'{'.'.join(str(p) for p in err['loc'])}': "
+                + ("unknown parameter" if err["type"] == "extra_forbidden" else err["msg"])
+                for err in exc.errors()
+            )
+            known = ", ".join(cls.Params.model_fields) or "none"
+            name = cls.strategy_id or cls.__name__
+            raise ConfigError(
+                f"bad parameters for strategy {name}: {problems} (declared parameters: {known})"
+            ) from None
+
+    def on_start(self, ctx: StrategyContext) -> None:
+        """Called once before the first bar."""
+
+    def on_bar(self, ctx: StrategyContext, bars: Mapping[str, Bar]) -> None:
+        """Called once per step with the bars of that step."""
+
+    def on_order_update(self, ctx: StrategyContext, update: OrderUpdate) -> None:
+        """Called when an order changes state."""
+
+    def on_fill(self, ctx: StrategyContext, fill: Fill) -> None:
+        """Called for each execution."""
+
+    def on_stop(self, ctx: StrategyContext) -> None:
+        """Called once after the last bar."""

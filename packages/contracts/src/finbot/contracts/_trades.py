@@ -1,0 +1,59 @@
+"""Round trips from fills: FIFO matching of opening and closing quantity, per instrument."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ._orders import Fill
+from ._result import TradeRecord
+
+
+@dataclass(slots=True)
+class _Lot:
+    quantity: float  # signed: >0 long, <0 short
+    price: float
+    ts_ns: int
+    commission_per_unit: float
+
+
+def build_trades(fills: Iterable[Fill]) -> tuple[TradeRecord, ...]:
+    """Match fills first-in first-out into closed round trips.
+
+    A fill's commission is spread over its units, so a fill that closes one lot and opens another
+    charges each side its share. Open lots at the end are not trades (they are positions).
+    """
+    lots: dict[str, deque[_Lot]] = {}
+    trades: list[TradeRecord] = []
+    for fill in fills:
+        book = lots.setdefault(fill.instrument_id, deque())
+        remaining = fill.signed_quantity
+        fee_per_unit = fill.commission / fill.quantity if fill.quantity else 0.0
+        while remaining and book and (book[0].quantity > 0) != (remaining > 0):
+            lot = book[0]
+            matched = min(abs(lot.quantity), abs(remaining))
+            direction = 1 if lot.quantity > 0 else -1
+            gross = direction * matched * (fill.price - lot.price)
+            commission = matched * (lot.commission_per_unit + fee_per_unit)
+            trades.append(
+                TradeRecord(
+                    instrument_id=fill.instrument_id,
+                    direction=direction,
+                    quantity=matched,
+                    entry_ts_ns=lot.ts_ns,
+                    exit_ts_ns=fill.ts_ns,
+                    entry_price=lot.price,
+                    exit_price=fill.price,
+                    gross_pnl=gross,
+                    commission=commission,
+                    net_pnl=gross - commission,
+                )
+            )
+            lot.quantity -= direction * matched
+            remaining += direction * matched
+            if abs(lot.quantity) < 1e-12:
+                book.popleft()
+        if abs(remaining) > 1e-12:
+            book.append(_Lot(remaining, fill.price, fill.ts_ns, fee_per_unit))
+    return tuple(trades)

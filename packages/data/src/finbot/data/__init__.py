@@ -1,0 +1,3 @@
+"""finbot data: placeholder public API."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""finbot engine_backtrader: placeholder public API."""
+
+__all__: list[str] = []

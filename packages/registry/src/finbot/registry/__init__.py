@@ -1,0 +1,3 @@
+"""finbot registry: placeholder public API."""
+
+__all__: list[str] = []

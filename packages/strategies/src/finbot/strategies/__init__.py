@@ -1,0 +1,3 @@
+"""finbot strategies: placeholder public API."""
+
+__all__: list[str] = []
