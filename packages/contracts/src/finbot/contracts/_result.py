@@ -167,11 +167,12 @@ def migrate_payload(payload: Any) -> dict[str, Any]:
             f"result has schema_version {version}, newer than this finbot-contracts "
             f"understands ({SCHEMA_VERSION}); upgrade finbot-contracts"
         )
+    upgraded: dict[str, Any] = dict(payload)
     while version < SCHEMA_VERSION:
         step = MIGRATIONS.get(version)
         if step is None:
             raise ResultSchemaError(f"no migration from result schema_version {version}")
-        payload = step(dict(payload))
+        upgraded = step(upgraded)
         version += 1
-        payload["schema_version"] = version
-    return payload
+        upgraded["schema_version"] = version
+    return upgraded
