@@ -1,0 +1,137 @@
+"""Present a ``BacktestResult``: a rich summary for people, a JSON summary for machines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from finbot.contracts import BacktestResult, Metrics, session_date
+
+# (field, label, format); formats: pct = fraction shown as percent, num = 2 decimals, ...
+_METRIC_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("total_return", "Total return", "pct"),
+    ("cagr", "CAGR", "pct"),
+    ("annual_volatility", "Annual volatility", "pct"),
+    ("sharpe", "Sharpe", "num"),
+    ("sortino", "Sortino", "num"),
+    ("max_drawdown", "Max drawdown", "pct"),
+    ("max_drawdown_duration_days", "Max drawdown duration", "days"),
+    ("calmar", "Calmar", "num"),
+    ("win_rate", "Win rate", "pct"),
+    ("profit_factor", "Profit factor", "num"),
+    ("turnover", "Turnover", "times"),
+    ("exposure", "Exposure", "pct"),
+    ("total_commission", "Total commission", "money"),
+)
+
+
+def format_value(value: float | int | None, kind: str) -> str:
+    """A metric value as text; ``None`` (undefined) shows as ``n/a``."""
+    if value is None:
+        return "n/a"
+    if kind == "pct":
+        return f"{value * 100:,.2f}%"
+    if kind == "num":
+        return f"{value:,.2f}"
+    if kind == "days":
+        return f"{value:,.0f} days"
+    if kind == "times":
+        return f"{value:,.2f}x"
+    if kind == "money":
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def summary_payload(
+    result: BacktestResult, *, output_files: list[str] | None = None
+) -> dict[str, Any]:
+    """The machine-readable summary ``finbot backtest --json`` prints."""
+    metrics = result.metrics
+    payload: dict[str, Any] = {
+        "schema_version": result.schema_version,
+        "config": result.config.model_dump(mode="json"),
+        "config_hash": result.config.config_hash(),
+        "engine": result.engine.model_dump(mode="json"),
+        "data_snapshot_id": result.data_snapshot_id,
+        "metrics": metrics.model_dump(mode="json"),
+        "counts": {
+            "orders": len(result.orders),
+            "fills": len(result.fills),
+            "trades": len(result.trades),
+            "open_positions": len(result.positions),
+            "equity_points": len(result.equity_curve.ts_ns),
+        },
+        "final_equity": metrics.final_equity,
+        "result_hash": result.content_hash(),
+    }
+    if output_files is not None:
+        payload["output_files"] = output_files
+    return payload
+
+
+def print_summary(
+    console: Console, result: BacktestResult, *, output_files: list[str] | None = None
+) -> None:
+    """Print the run header, metrics table, counts and final equity."""
+    console.print(_header(result))
+    console.print(_metrics_table(result.metrics))
+    m = result.metrics
+    console.print(
+        f"Trades: [bold]{m.trade_count}[/]   Orders: {m.order_count}   Fills: {m.fill_count}   "
+        f"Open positions: {len(result.positions)}"
+    )
+    currency = result.config.currency
+    console.print(
+        f"Final equity: [bold]{m.final_equity:,.2f} {currency}[/] "
+        f"(start {m.starting_equity:,.2f}, {format_value(m.total_return, 'pct')})"
+    )
+    if output_files:
+        console.print("Wrote: " + escape(", ".join(output_files)))
+
+
+def _header(result: BacktestResult) -> Table:
+    config = result.config
+    costs = config.cost_model
+    ts = result.equity_curve.ts_ns
+    span = f"{session_date(ts[0])} .. {session_date(ts[-1])} ({len(ts)} steps)" if ts else "no bars"
+    params = ", ".join(f"{k}={v}" for k, v in config.strategy.params.items()) or "(defaults)"
+    dataset = config.dataset.name
+    if config.dataset.paths:
+        dataset += " [" + ", ".join(config.dataset.paths) + "]"
+    rows = (
+        ("Strategy", config.strategy.id),
+        ("Parameters", params),
+        ("Dataset", f"{dataset} (snapshot {result.data_snapshot_id[:12]})"),
+        ("Dates", span),
+        ("Engine", f"{result.engine.name} {result.engine.version}"),
+        ("Fill policy", config.fill_policy.value),
+        (
+            "Costs",
+            f"commission {costs.commission_bps:g} bps + {costs.commission_per_share:g}/share "
+            f"(min {costs.commission_minimum:g}, rounding {costs.rounding.value}), "
+            f"slippage {costs.slippage_bps:g} bps",
+        ),
+        ("Starting cash", f"{config.starting_cash:,.2f} {config.currency}"),
+        ("Config hash", config.config_hash()[:16]),
+    )
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, Text(value))
+    table.title = "finbot backtest"
+    table.title_justify = "left"
+    return table
+
+
+def _metrics_table(metrics: Metrics) -> Table:
+    table = Table(title="Metrics", title_justify="left")
+    table.add_column("Metric", style="cyan", no_wrap=True)
+    table.add_column("Value", justify="right")
+    for field, label, kind in _METRIC_ROWS:
+        table.add_row(label, format_value(getattr(metrics, field), kind))
+    return table

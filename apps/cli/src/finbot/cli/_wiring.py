@@ -1,0 +1,110 @@
+"""The composition root: the one place that chooses concrete engines, data and strategies.
+
+Every adapter package is imported inside a factory, never at module import, so ``finbot --help``
+and ``import finbot.cli`` stay fast and work even when an optional engine is not installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from finbot.contracts import BacktestEngine, ConfigError, DatasetRef, MarketData, Strategy
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from finbot.contracts import BacktestResult
+
+# Golden strategy 1: finbot.strategies owns the class, the composition root picks the default.
+DEFAULT_STRATEGY = "sma_crossover"
+DEFAULT_ENGINE = "backtrader"
+
+EngineFactory = Callable[[bool], BacktestEngine]
+
+
+def _backtrader(verbose: bool) -> BacktestEngine:
+    from finbot.engine_backtrader import BacktraderEngine
+
+    return BacktraderEngine()
+
+
+def _nautilus(verbose: bool) -> BacktestEngine:
+    # Imported by name: finbot-engine-nautilus is optional, so it may be absent from the env
+    # (and from mypy's view of it).
+    module = importlib.import_module("finbot.engine_nautilus")
+    engine_cls: Any = module.NautilusEngine
+    try:
+        engine: BacktestEngine = engine_cls(verbose=verbose)
+    except TypeError:
+        engine = engine_cls()
+    return engine
+
+
+# Engine id -> (factory, distribution that provides it). Add an engine here and nowhere else.
+ENGINES: dict[str, tuple[EngineFactory, str]] = {
+    "backtrader": (_backtrader, "finbot-engine-backtrader"),
+    "nautilus": (_nautilus, "finbot-engine-nautilus"),
+}
+
+
+def engine_names() -> tuple[str, ...]:
+    """The engine ids the CLI knows how to build."""
+    return tuple(ENGINES)
+
+
+def make_engine(name: str, *, verbose: bool = False) -> BacktestEngine:
+    """Build the engine adapter registered under ``name``.
+
+    Raises:
+        ConfigError: The name is unknown, or its adapter (or engine SDK) is not installed.
+    """
+    entry = ENGINES.get(name)
+    if entry is None:
+        raise ConfigError(
+            f"unknown engine '{name}'; available engines: {', '.join(sorted(ENGINES))}"
+        )
+    factory, dist = entry
+    try:
+        return factory(verbose)
+    except ImportError as exc:
+        raise ConfigError(
+            f"engine '{name}' is not installed ({exc}); install it with "
+            f"`uv sync --all-packages` in the finbot checkout or `pip install {dist}`"
+        ) from exc
+
+
+def golden_strategies() -> Mapping[str, type[Strategy]]:
+    """The golden strategies by name, from ``finbot.strategies``."""
+    from finbot.strategies import GOLDEN_STRATEGIES
+
+    return GOLDEN_STRATEGIES
+
+
+def default_dataset() -> str:
+    """The embedded dataset a run uses when no data files are given."""
+    from finbot.data import DEFAULT_DATASET
+
+    return DEFAULT_DATASET
+
+
+def load_market_data(ref: DatasetRef) -> MarketData:
+    """Load and validate the data a ``DatasetRef`` names, through ``finbot.data``."""
+    from finbot.data import load_dataset
+
+    return load_dataset(ref)
+
+
+def write_result_files(result: BacktestResult, out_dir: str) -> Any:
+    """Write a result's JSON and Parquet files through ``finbot.data``."""
+    from finbot.data import write_result
+
+    return write_result(result, out_dir)
+
+
+def result_frames(result: BacktestResult) -> Mapping[str, pd.DataFrame]:
+    """A result as pandas DataFrames (equity curve, orders, fills, trades, ...)."""
+    from finbot.data import result_frames as frames
+
+    return frames(result)

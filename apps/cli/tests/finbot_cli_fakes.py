@@ -1,0 +1,117 @@
+"""Hand-written fakes of the ports the CLI wires: an engine, market data and a strategy.
+
+The fake engine is a minimal but real adapter: it drives ``finbot.contracts.StrategyRunner`` and
+fills market orders at the next bar's open, so the CLI is tested without Backtrader installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from finbot.contracts import (
+    BacktestResult,
+    Bar,
+    BarSeries,
+    DatasetRef,
+    EngineInfo,
+    Instrument,
+    MarketData,
+    OrderRequest,
+    OrderType,
+    RunConfig,
+    Strategy,
+    StrategyContext,
+    StrategyParams,
+    StrategyRunner,
+    to_ns,
+)
+
+
+class BuyAndHold(Strategy):
+    """Buys ``fraction`` of equity in the first instrument on the first bar and holds."""
+
+    strategy_id = "buy_and_hold"
+
+    class Params(StrategyParams):
+        fraction: float = 0.5
+        instrument: str | None = None
+
+    def on_bar(self, ctx: StrategyContext, bars: Mapping[str, Bar]) -> None:
+        params = self.params
+        assert isinstance(params, BuyAndHold.Params)
+        iid = params.instrument or ctx.instrument_ids[0]
+        if ctx.position(iid) == 0 and not ctx.open_orders(iid):
+            ctx.order_target_percent(iid, params.fraction)
+
+
+@dataclass
+class _Router:
+    pending: list[tuple[str, OrderRequest]] = field(default_factory=list)
+
+    def submit(self, order_id: str, request: OrderRequest) -> None:
+        if request.order_type is not OrderType.MARKET:
+            raise NotImplementedError("the fake engine fills market orders only")
+        self.pending.append((order_id, request))
+
+    def cancel(self, order_id: str) -> None:
+        self.pending = [(oid, r) for oid, r in self.pending if oid != order_id]
+
+
+class FakeEngine:
+    """Fills market orders at the next bar's open; enough to exercise the CLI's wiring."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[RunConfig, Strategy, MarketData]] = []
+
+    def run(self, config: RunConfig, strategy: Strategy, data: MarketData) -> BacktestResult:
+        self.calls.append((config, strategy, data))
+        router = _Router()
+        runner = StrategyRunner(strategy, config, data, router)
+        runner.start()
+        for ts in runner.timeline:
+            still: list[tuple[str, OrderRequest]] = []
+            for order_id, request in router.pending:
+                series = data.bars(request.instrument_id)
+                if ts in series.ts_ns:
+                    price = series.open[series.ts_ns.index(ts)]
+                    runner.accepted(order_id, ts)
+                    runner.filled(order_id, request.quantity, price, ts)
+                else:
+                    still.append((order_id, request))
+            router.pending = still
+            runner.step(ts)
+        runner.stop()
+        return runner.result(
+            EngineInfo(name="fake", version="0", adapter="conftest", adapter_version="0")
+        )
+
+
+def make_market_data(
+    ids: tuple[str, ...] = ("AAA", "BBB"), days: int = 40, first: date = date(2020, 1, 1)
+) -> MarketData:
+    series = []
+    for k, iid in enumerate(ids):
+        stamps, opens, highs, lows, closes, volumes = [], [], [], [], [], []
+        for i in range(days):
+            price = 100.0 + k * 10 + i * 0.5 + (i % 3)
+            stamps.append(to_ns(first + timedelta(days=i)))
+            opens.append(price)
+            closes.append(price + 0.25)
+            highs.append(price + 1.0)
+            lows.append(price - 1.0)
+            volumes.append(1000.0 + i)
+        series.append(BarSeries.from_columns(iid, stamps, opens, highs, lows, closes, volumes))
+    return MarketData([Instrument(id=i) for i in ids], series, name="fake")
+
+
+@dataclass
+class FakeWiring:
+    """What the ``fake_wiring`` fixture installed, for assertions."""
+
+    engine: FakeEngine
+    data: MarketData
+    loaded: list[DatasetRef]

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from finbot_cli_fakes import BuyAndHold, FakeEngine, FakeWiring, make_market_data
+
+from finbot.cli import _wiring, load_strategy, make_config, make_engine, run_backtest
+from finbot.contracts import ConfigError, DatasetRef, FillPolicy, session_date
+
+
+def test_make_config_defaults_to_golden_strategy_and_embedded_data(
+    fake_wiring: FakeWiring,
+) -> None:
+    config = make_config()
+    assert config.strategy.id == "buy_and_hold"
+    assert config.dataset == DatasetRef(name="fake")
+    assert config.engine == "fake"
+    assert config.fill_policy is FillPolicy.NEXT_OPEN
+
+
+def test_make_config_with_files_labels_the_dataset_by_file_stems(fake_wiring: FakeWiring) -> None:
+    config = make_config(data=["x/orcl.csv", "y/nvda.parquet"])
+    assert config.dataset.name == "orcl+nvda"
+    assert config.dataset.paths == ("x/orcl.csv", "y/nvda.parquet")
+
+
+def test_end_before_start_is_a_config_error_naming_both_dates(fake_wiring: FakeWiring) -> None:
+    with pytest.raises(ConfigError, match="end 2020-01-01 is before start 2021-01-01"):
+        make_config(start=date(2021, 1, 1), end=date(2020, 1, 1))
+
+
+def test_negative_commission_names_the_field(fake_wiring: FakeWiring) -> None:
+    with pytest.raises(ConfigError, match=r"cost_model\.commission_bps"):
+        make_config(commission_bps=-1)
+
+
+def test_run_stores_the_resolved_config(fake_wiring: FakeWiring) -> None:
+    result = run_backtest(make_config(params={"fraction": 0.25}))
+    params = result.config.strategy.params
+    assert params == {"fraction": 0.25, "instrument": None}
+    assert result.config.dataset.snapshot_id == fake_wiring.data.snapshot_id()
+    assert result.data_snapshot_id == fake_wiring.data.snapshot_id()
+    assert fake_wiring.loaded == [DatasetRef(name="fake")]
+    assert result.metrics.fill_count == 1
+    assert result.metrics.final_equity == result.equity_curve.equity[-1]
+
+
+def test_equal_runs_give_equal_hashes_whether_defaults_are_spelled_or_not(
+    fake_wiring: FakeWiring,
+) -> None:
+    implicit = run_backtest(make_config())
+    explicit = run_backtest(make_config(params={"fraction": 0.5}))
+    assert implicit.config.config_hash() == explicit.config.config_hash()
+    assert implicit.content_hash() == explicit.content_hash()
+
+
+def test_start_and_end_restrict_the_data(fake_wiring: FakeWiring) -> None:
+    run_backtest(make_config(start=date(2020, 1, 5), end=date(2020, 1, 20)))
+    _, _, seen = fake_wiring.engine.calls[-1]
+    stamps = [ts for s in seen for ts in s.ts_ns]
+    assert min(session_date(t) for t in stamps) == date(2020, 1, 5)
+    assert max(session_date(t) for t in stamps) == date(2020, 1, 20)
+
+
+def test_explicit_data_bypasses_loading(fake_wiring: FakeWiring) -> None:
+    data = make_market_data(("ZZZ",), days=10)
+    result = run_backtest(make_config(), data=data)
+    assert fake_wiring.loaded == []
+    assert result.data_snapshot_id == data.snapshot_id()
+    assert result.fills[0].instrument_id == "ZZZ"
+
+
+def test_explicit_engine_must_match_the_config(fake_wiring: FakeWiring) -> None:
+    other = FakeEngine()
+    other.name = "other"
+    with pytest.raises(ConfigError, match="engine 'other' was passed but the config names engine"):
+        run_backtest(make_config(), engine=other)
+
+
+def test_unknown_parameter_lists_declared_ones(fake_wiring: FakeWiring) -> None:
+    with pytest.raises(ConfigError) as info:
+        run_backtest(make_config(params={"fast": 3}))
+    message = str(info.value)
+    assert "'fast': unknown parameter" in message
+    assert "fraction, instrument" in message
+
+
+def test_bad_parameter_type_names_the_field(fake_wiring: FakeWiring) -> None:
+    with pytest.raises(ConfigError, match="'fraction'"):
+        run_backtest(make_config(params={"fraction": "lots"}))
+
+
+def test_no_bars_in_the_date_range_is_a_config_error(fake_wiring: FakeWiring) -> None:
+    with pytest.raises(ConfigError, match="no bars between 2030-01-01 and its end"):
+        run_backtest(make_config(start=date(2030, 1, 1)))
+
+
+def test_pinned_snapshot_that_differs_is_refused(fake_wiring: FakeWiring) -> None:
+    config = make_config()
+    pinned = config.model_copy(
+        update={"dataset": config.dataset.model_copy(update={"snapshot_id": "0" * 64})}
+    )
+    with pytest.raises(ConfigError, match="the data changed"):
+        run_backtest(pinned)
+
+
+def test_missing_data_file_is_named(fake_wiring: FakeWiring, tmp_path) -> None:
+    missing = tmp_path / "nope.csv"
+    with pytest.raises(ConfigError, match=r"data file not found: .*nope\.csv"):
+        run_backtest(make_config(data=[missing]))
+
+
+def test_unknown_engine_lists_available(fake_wiring: FakeWiring) -> None:
+    with pytest.raises(
+        ConfigError, match=r"unknown engine 'zipline'; available engines: .*backtrader"
+    ):
+        make_engine("zipline")
+
+
+def test_engine_whose_package_is_missing_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def factory(verbose: bool) -> FakeEngine:
+        raise ModuleNotFoundError("No module named 'finbot.engine_x'", name="finbot.engine_x")
+
+    monkeypatch.setitem(_wiring.ENGINES, "absent", (factory, "finbot-engine-absent"))
+    with pytest.raises(
+        ConfigError, match=r"engine 'absent' is not installed.*pip install finbot-engine-absent"
+    ):
+        make_engine("absent")
+
+
+def test_user_strategy_from_the_golden_fake_resolves(fake_wiring: FakeWiring) -> None:
+    assert load_strategy("buy_and_hold") is BuyAndHold
