@@ -1,0 +1,599 @@
+"""The registry: records runs append-only, pins their data, and reads them back verified."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from finbot.contracts import (
+    BacktestResult,
+    MarketData,
+    RunConfig,
+    Strategy,
+    canonical_json,
+)
+
+from ._artifacts import ArtifactStore, sha256_hex
+from ._database import (
+    is_database_url,
+    postgres_engine,
+    read_transaction,
+    sqlite_engine,
+    write_transaction,
+)
+from ._environment import Environment, capture_environment
+from ._errors import RegistryError, RegistryIntegrityError, RunNotFoundError, RunStateError
+from ._identity import strategy_identity
+from ._ids import new_run_id
+from ._record import RunRecord, RunStatus, outcome_hash, start_hash, utc_iso
+from ._rerun import EngineFactory, RerunReport, StrategyLoader, rerun
+from ._schema import migrate, run_outcomes, runs, snapshots
+from ._snapshot_codec import decode_snapshot, encode_snapshot
+
+DEFAULT_LOCATION = ".finbot"
+ENV_LOCATION = "FINBOT_REGISTRY"
+ENV_ARTIFACTS = "FINBOT_REGISTRY_ARTIFACTS"
+SQLITE_FILE = "registry.sqlite"
+RESULT_ARTIFACT = "result.json"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _error_text(error: str | BaseException) -> str:
+    if isinstance(error, BaseException):
+        return f"{type(error).__name__}: {error}"
+    return error
+
+
+class Registry:
+    """An experiment registry on SQLite or PostgreSQL, with artifacts in a local directory.
+
+    Implements ``finbot.contracts.RunRegistry``. Open one with :meth:`open`.
+    """
+
+    def __init__(self, engine: Engine, artifacts: ArtifactStore, location: str) -> None:
+        self._engine = engine
+        self.artifacts = artifacts
+        self.location = location
+        with write_transaction(engine) as conn:
+            self.schema_version = migrate(conn)
+
+    # --- opening ----------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls, location: str | os.PathLike[str] | None = None, *, artifacts_dir: Path | None = None
+    ) -> Registry:
+        """Open (creating if needed) a registry.
+
+        Args:
+            location: a directory (SQLite at ``<dir>/registry.sqlite``, artifacts in
+                ``<dir>/artifacts``), a ``sqlite:///file`` URL, or a ``postgresql://`` URL.
+                Defaults to ``$FINBOT_REGISTRY``, else ``./.finbot``.
+            artifacts_dir: where artifacts go; defaults to beside the SQLite file, or for
+                PostgreSQL to ``$FINBOT_REGISTRY_ARTIFACTS``, else ``./.finbot/artifacts``.
+        """
+        where = str(location) if location is not None else os.environ.get(ENV_LOCATION, "")
+        where = where or DEFAULT_LOCATION
+        if is_database_url(where) and not where.startswith("sqlite:"):
+            default_artifacts = os.environ.get(ENV_ARTIFACTS) or str(
+                Path(DEFAULT_LOCATION) / "artifacts"
+            )
+            store = Path(artifacts_dir or default_artifacts)
+            engine = postgres_engine(where)
+        else:
+            if where.startswith("sqlite:"):
+                db_file = Path(where.split(":///", 1)[-1])
+                db_file.parent.mkdir(parents=True, exist_ok=True)
+            else:
+                root = Path(where)
+                try:
+                    root.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise RegistryError(f"cannot create registry directory {root}: {exc}") from exc
+                db_file = root / SQLITE_FILE
+            store = Path(artifacts_dir or db_file.parent / "artifacts")
+            engine = sqlite_engine(db_file)
+        try:
+            return cls(engine, ArtifactStore(store), where)
+        except BaseException:
+            engine.dispose()
+            raise
+
+    def close(self) -> None:
+        """Release database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    # --- writing ----------------------------------------------------------------------------
+    def start(
+        self,
+        config: RunConfig,
+        *,
+        strategy: Strategy | None = None,
+        tags: Iterable[str] = (),
+        started: datetime | None = None,
+        environment: Environment | None = None,
+    ) -> str:
+        """Record that a run has started (status ``running``); returns its new run id."""
+        row = self._start_row(config, strategy, tags, started, environment)
+        with write_transaction(self._engine) as conn:
+            conn.execute(insert(runs).values(**row))
+        return str(row["run_id"])
+
+    def finish(
+        self,
+        run_id: str,
+        result: BacktestResult,
+        data: MarketData,
+        *,
+        finished: datetime | None = None,
+        artifacts: Mapping[str, bytes] | None = None,
+    ) -> RunRecord:
+        """Record a running run's result, pinning ``data`` (what the engine was given)."""
+        start = self._start_of(run_id)
+        if result.config.config_hash() != start["config_hash"]:
+            raise RunStateError(
+                f"run {run_id} started with config {start['config_hash']} but the result is for "
+                f"config {result.config.config_hash()}"
+            )
+        outcome = self._finished_outcome(start, result, data, finished, artifacts)
+        with write_transaction(self._engine) as conn:
+            self._insert_outcome(conn, start, outcome)
+        return self.get(run_id)
+
+    def fail(
+        self,
+        run_id: str,
+        error: str | BaseException,
+        *,
+        finished: datetime | None = None,
+        data: MarketData | None = None,
+    ) -> RunRecord:
+        """Record that a running run failed, with its error message (and data if it was loaded)."""
+        start = self._start_of(run_id)
+        outcome = self._failed_outcome(start, error, finished, data)
+        with write_transaction(self._engine) as conn:
+            self._insert_outcome(conn, start, outcome)
+        return self.get(run_id)
+
+    def record(
+        self,
+        result: BacktestResult,
+        data: MarketData,
+        *,
+        strategy: Strategy | None = None,
+        started: datetime | None = None,
+        finished: datetime | None = None,
+        tags: Iterable[str] = (),
+        artifacts: Mapping[str, bytes] | None = None,
+    ) -> str:
+        """Record a finished run in one step (start and outcome in one transaction)."""
+        finished = finished or _now()
+        start = self._start_row(result.config, strategy, tags, started or finished, None)
+        outcome = self._finished_outcome(start, result, data, finished, artifacts)
+        with write_transaction(self._engine) as conn:
+            conn.execute(insert(runs).values(**start))
+            self._insert_outcome(conn, start, outcome)
+        return str(start["run_id"])
+
+    def record_failure(
+        self,
+        config: RunConfig,
+        error: str | BaseException,
+        *,
+        strategy: Strategy | None = None,
+        started: datetime | None = None,
+        finished: datetime | None = None,
+        tags: Iterable[str] = (),
+        data: MarketData | None = None,
+    ) -> str:
+        """Record a failed run in one step."""
+        finished = finished or _now()
+        start = self._start_row(config, strategy, tags, started or finished, None)
+        outcome = self._failed_outcome(start, error, finished, data)
+        with write_transaction(self._engine) as conn:
+            conn.execute(insert(runs).values(**start))
+            self._insert_outcome(conn, start, outcome)
+        return str(start["run_id"])
+
+    # --- reading ----------------------------------------------------------------------------
+    def get(self, run_id: str) -> RunRecord:
+        """One run, verified; ``run_id`` may be a unique prefix (at least 6 characters)."""
+        key = run_id.strip().upper()
+        with read_transaction(self._engine) as conn:
+            query = _joined()
+            if len(key) == 26:
+                query = query.where(runs.c.run_id == key)
+            elif len(key) >= 6:
+                query = query.where(runs.c.run_id.startswith(key, autoescape=True)).limit(2)
+            else:
+                raise RunNotFoundError(f"run id {run_id!r} is too short (give at least 6 chars)")
+            found = conn.execute(query).all()
+        if not found:
+            raise RunNotFoundError(f"no run {run_id!r} in registry {self.location}")
+        if len(found) > 1:
+            raise RunNotFoundError(f"run id prefix {run_id!r} matches more than one run")
+        return _to_record(found[0])
+
+    def runs(
+        self,
+        *,
+        strategy: str | None = None,
+        engine: str | None = None,
+        status: RunStatus | str | None = None,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        tag: str | None = None,
+    ) -> list[RunRecord]:
+        """Runs matching every filter given, oldest first, each verified.
+
+        ``since``/``until`` bound the start time; a date ``until`` includes that whole UTC day.
+        """
+        query = _joined()
+        if strategy is not None:
+            query = query.where(runs.c.strategy_id == strategy)
+        if engine is not None:
+            query = query.where(runs.c.engine_name == engine)
+        if status is not None:
+            wanted = RunStatus(status)
+            if wanted is RunStatus.RUNNING:
+                query = query.where(run_outcomes.c.run_id.is_(None))
+            else:
+                query = query.where(run_outcomes.c.status == wanted.value)
+        if since is not None:
+            query = query.where(runs.c.started_at >= utc_iso(_as_datetime(since)))
+        if until is not None:
+            if isinstance(until, datetime):
+                query = query.where(runs.c.started_at <= utc_iso(until))
+            else:
+                query = query.where(
+                    runs.c.started_at < utc_iso(_as_datetime(until + timedelta(days=1)))
+                )
+        with read_transaction(self._engine) as conn:
+            rows = conn.execute(query.order_by(runs.c.run_id)).all()
+        records = [_to_record(row) for row in rows]
+        if tag is not None:
+            records = [r for r in records if tag in r.tags]
+        return records
+
+    def load_result(self, run_id: str) -> BacktestResult:
+        """The stored result of a finished run, checked against the hash in its record."""
+        record = self.get(run_id)
+        if record.status is not RunStatus.FINISHED or record.result_hash is None:
+            raise RunStateError(f"run {record.run_id} is {record.status.value}; it has no result")
+        blob = self.artifacts.get(record.result_hash, run_id=record.run_id, label="result")
+        return BacktestResult.from_json(blob)
+
+    def load_result_bytes(self, run_id: str) -> bytes:
+        """The stored result JSON exactly as recorded (its sha256 is the result hash)."""
+        record = self.get(run_id)
+        if record.result_hash is None:
+            raise RunStateError(f"run {record.run_id} is {record.status.value}; it has no result")
+        return self.artifacts.get(record.result_hash, run_id=record.run_id, label="result")
+
+    def load_artifact(self, run_id: str, name: str) -> bytes:
+        """A named artifact of a run, verified."""
+        record = self.get(run_id)
+        if name not in record.artifacts:
+            known = ", ".join(sorted(record.artifacts)) or "none"
+            raise RunNotFoundError(f"run {record.run_id} has no artifact {name!r} (has: {known})")
+        return self.artifacts.get(record.artifacts[name], run_id=record.run_id, label=name)
+
+    def load_snapshot(self, snapshot_id: str) -> MarketData:
+        """The pinned market data with this snapshot id, rebuilt and verified."""
+        with read_transaction(self._engine) as conn:
+            row = conn.execute(
+                select(snapshots.c.artifact_sha256).where(snapshots.c.snapshot_id == snapshot_id)
+            ).first()
+        if row is None:
+            raise RunNotFoundError(f"no data snapshot {snapshot_id} in registry {self.location}")
+        return self._snapshot(snapshot_id, row[0], run_id=None)
+
+    def run_snapshot(self, run_id: str) -> MarketData:
+        """The market data a run was given, from its own pinned snapshot."""
+        record = self.get(run_id)
+        if record.data_snapshot_id is None or record.snapshot_artifact is None:
+            raise RunStateError(f"run {record.run_id} has no pinned data snapshot")
+        return self._snapshot(record.data_snapshot_id, record.snapshot_artifact, record.run_id)
+
+    def rerun(
+        self, run_id: str, engine_factory: EngineFactory, strategy_loader: StrategyLoader
+    ) -> RerunReport:
+        """Rerun a finished run from its record and snapshot alone; see ``RerunReport``."""
+        return rerun(self, run_id, engine_factory, strategy_loader)
+
+    def verify(self) -> list[str]:
+        """Check every record, result, artifact and snapshot; returns the problems found."""
+        problems: list[str] = []
+        with read_transaction(self._engine) as conn:
+            rows = conn.execute(_joined().order_by(runs.c.run_id)).all()
+        for row in rows:
+            try:
+                record = _to_record(row)
+                for name, sha in record.artifacts.items():
+                    self.artifacts.get(sha, run_id=record.run_id, label=name)
+                if record.snapshot_artifact and record.data_snapshot_id:
+                    self._snapshot(record.data_snapshot_id, record.snapshot_artifact, record.run_id)
+            except RegistryError as exc:
+                problems.append(str(exc))
+        return problems
+
+    # --- internals --------------------------------------------------------------------------
+    def _snapshot(self, snapshot_id: str, artifact: str, run_id: str | None) -> MarketData:
+        blob = self.artifacts.get(artifact, run_id=run_id, label=f"data snapshot {snapshot_id}")
+        data = decode_snapshot(blob, source=f"data snapshot {snapshot_id}")
+        actual = data.snapshot_id()
+        if actual != snapshot_id:
+            raise RegistryIntegrityError(
+                f"data snapshot {snapshot_id} rebuilds to data with snapshot id {actual}",
+                run_id=run_id,
+                what="data snapshot",
+            )
+        return data
+
+    def _start_row(
+        self,
+        config: RunConfig,
+        strategy: Strategy | None,
+        tags: Iterable[str],
+        started: datetime | None,
+        environment: Environment | None,
+    ) -> dict[str, Any]:
+        identity = strategy_identity(config.strategy, strategy)
+        env = environment or capture_environment()
+        tag_list = sorted({t.strip() for t in tags if t.strip()})
+        row: dict[str, Any] = {
+            "run_id": new_run_id(),
+            "started_at": utc_iso(started or _now()),
+            "strategy_id": config.strategy.id,
+            "engine_name": config.engine,
+            "config_hash": config.config_hash(),
+            "config_json": config.canonical_json(),
+            "seed": config.seed,
+            "strategy_json": canonical_json(identity.model_dump(mode="json")),
+            "environment_json": canonical_json(env.model_dump(mode="json")),
+            "tags_json": canonical_json(tag_list),
+        }
+        row["start_hash"] = start_hash(_start_values(row))
+        return row
+
+    def _start_of(self, run_id: str) -> dict[str, Any]:
+        record = self.get(run_id)
+        if record.status is not RunStatus.RUNNING:
+            raise RunStateError(
+                f"run {record.run_id} is already {record.status.value}; records are append-only"
+            )
+        return {
+            "run_id": record.run_id,
+            "started_at": record.started_at,
+            "config_hash": record.config_hash,
+            "start_hash": record.start_hash,
+        }
+
+    def _pin(self, data: MarketData) -> tuple[str, str]:
+        snapshot_id = data.snapshot_id()
+        artifact = self.artifacts.put(encode_snapshot(data))
+        row = {
+            "snapshot_id": snapshot_id,
+            "artifact_sha256": artifact,
+            "name": data.name,
+            "instrument_count": len(data.instrument_ids),
+            "bar_count": data.bar_count,
+            "stored_at": utc_iso(_now()),
+        }
+        with write_transaction(self._engine) as conn:
+            dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+            conn.execute(dialect_insert(snapshots).values(**row).on_conflict_do_nothing())
+        return snapshot_id, artifact
+
+    def _timing(self, start: Mapping[str, Any], finished: datetime | None) -> dict[str, Any]:
+        end = finished or _now()
+        duration = (end - datetime.fromisoformat(start["started_at"])).total_seconds()
+        if duration < 0:
+            raise RegistryError(
+                f"run {start['run_id']} would finish at {utc_iso(end)}, before it started "
+                f"({start['started_at']})"
+            )
+        return {"finished_at": utc_iso(end), "duration_seconds": duration}
+
+    def _finished_outcome(
+        self,
+        start: Mapping[str, Any],
+        result: BacktestResult,
+        data: MarketData,
+        finished: datetime | None,
+        artifacts: Mapping[str, bytes] | None,
+    ) -> dict[str, Any]:
+        timing = self._timing(start, finished)
+        blob = result.to_json().encode()
+        links = {RESULT_ARTIFACT: self.artifacts.put(blob)}
+        for name, content in (artifacts or {}).items():
+            if not name or name == RESULT_ARTIFACT:
+                raise RegistryError(f"artifact name {name!r} is empty or reserved")
+            links[name] = self.artifacts.put(content)
+        snapshot_id, snapshot_artifact = self._pin(data)
+        return {
+            "status": RunStatus.FINISHED.value,
+            **timing,
+            "data_snapshot_id": snapshot_id,
+            "snapshot_artifact": snapshot_artifact,
+            "engine_json": canonical_json(result.engine.model_dump(mode="json")),
+            "result_hash": sha256_hex(blob),
+            "artifacts_json": canonical_json(links),
+            "metrics_json": canonical_json(result.metrics.model_dump(mode="json")),
+            "error": None,
+        }
+
+    def _failed_outcome(
+        self,
+        start: Mapping[str, Any],
+        error: str | BaseException,
+        finished: datetime | None,
+        data: MarketData | None,
+    ) -> dict[str, Any]:
+        timing = self._timing(start, finished)
+        snapshot_id, snapshot_artifact = self._pin(data) if data is not None else (None, None)
+        return {
+            "status": RunStatus.FAILED.value,
+            **timing,
+            "data_snapshot_id": snapshot_id,
+            "snapshot_artifact": snapshot_artifact,
+            "engine_json": None,
+            "result_hash": None,
+            "artifacts_json": canonical_json({}),
+            "metrics_json": None,
+            "error": _error_text(error) or "failed",
+        }
+
+    def _insert_outcome(
+        self, conn: Connection, start: Mapping[str, Any], outcome: dict[str, Any]
+    ) -> None:
+        row = {"run_id": start["run_id"], **outcome}
+        row["outcome_hash"] = outcome_hash(start["start_hash"], _outcome_values(row))
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(run_outcomes).values(**row))
+        except IntegrityError:
+            raise RunStateError(
+                f"run {start['run_id']} already has an outcome; records are append-only"
+            ) from None
+
+
+def _as_datetime(moment: date | datetime) -> datetime:
+    if isinstance(moment, datetime):
+        return moment
+    return datetime.combine(moment, time(0), tzinfo=UTC)
+
+
+def _joined() -> Any:
+    return select(runs, run_outcomes).select_from(
+        runs.outerjoin(run_outcomes, runs.c.run_id == run_outcomes.c.run_id)
+    )
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _start_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "run_id": row["run_id"],
+        "started_at": row["started_at"],
+        "config_json": row["config_json"],
+        "config_hash": row["config_hash"],
+        "strategy": _loads(row["strategy_json"]),
+        "engine_name": row["engine_name"],
+        "seed": row["seed"],
+        "environment": _loads(row["environment_json"]),
+        "tags": _loads(row["tags_json"]),
+    }
+
+
+def _outcome_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "status": row["status"],
+        "finished_at": row["finished_at"],
+        "duration_seconds": row["duration_seconds"],
+        "data_snapshot_id": row["data_snapshot_id"],
+        "snapshot_artifact": row["snapshot_artifact"],
+        "engine": _loads(row["engine_json"]),
+        "result_hash": row["result_hash"],
+        "artifacts": _loads(row["artifacts_json"]),
+        "metrics": _loads(row["metrics_json"]),
+        "error": row["error"],
+    }
+
+
+def _check(condition: bool, run_id: str, message: str, what: str) -> None:
+    if not condition:
+        raise RegistryIntegrityError(message, run_id=run_id, what=what)
+
+
+def _to_record(row: Row[Any]) -> RunRecord:
+    """Rebuild a record from its row, re-deriving every seal and cross-check on the way."""
+    m = row._mapping
+    # The outcome table's run_id column shadows the start's in the mapping; read both by column.
+    run_id = m[runs.c.run_id]
+    start = {c.name: m[c] for c in runs.c}
+    values = _start_values(start)
+    _check(
+        sha256_hex(start["config_json"].encode()) == start["config_hash"],
+        run_id,
+        f"config_json no longer hashes to the stored config_hash {start['config_hash']}",
+        "config",
+    )
+    config = json.loads(start["config_json"])
+    _check(start["strategy_id"] == values["strategy"]["id"], run_id,
+           f"strategy_id column {start['strategy_id']!r} differs from the strategy identity "
+           f"{values['strategy']['id']!r}", "strategy")
+    _check(start["strategy_id"] == config["strategy"]["id"], run_id,
+           f"strategy_id column {start['strategy_id']!r} differs from the config's "
+           f"{config['strategy']['id']!r}", "strategy")
+    _check(start["engine_name"] == config["engine"] and start["seed"] == config["seed"], run_id,
+           "engine_name or seed column differs from the config", "config")
+    recomputed = start_hash(values)
+    _check(recomputed == start["start_hash"], run_id,
+           f"start record hash is {recomputed}, stored {start['start_hash']}: a field of the "
+           "start record (config, strategy, environment, tags or times) was altered", "record")
+    fields: dict[str, Any] = {**values, "start_hash": start["start_hash"]}
+    status = RunStatus.RUNNING
+    if m[run_outcomes.c.run_id] is not None:
+        outcome = {c.name: m[c] for c in run_outcomes.c}
+        out_values = _outcome_values(outcome)
+        recomputed = outcome_hash(start["start_hash"], out_values)
+        _check(recomputed == outcome["outcome_hash"], run_id,
+               f"outcome record hash is {recomputed}, stored {outcome['outcome_hash']}: a field of "
+               "the outcome (status, times, result or artifact hashes, metrics, error) was altered",
+               "record")
+        if out_values["result_hash"] is not None:
+            _check(out_values["artifacts"].get(RESULT_ARTIFACT) == out_values["result_hash"],
+                   run_id, "result artifact link differs from the result hash", "result")
+        status = RunStatus(outcome["status"])
+        fields.update(out_values)
+        fields["outcome_hash"] = outcome["outcome_hash"]
+        fields["artifacts"] = out_values["artifacts"] or {}
+    fields["status"] = status
+    return RunRecord.model_validate(fields)
+
+
+def record_run(
+    registry: Registry,
+    result: BacktestResult,
+    data: MarketData,
+    strategy: Strategy | None,
+    started: datetime,
+    finished: datetime,
+    *,
+    tags: Sequence[str] = (),
+    artifacts: Mapping[str, bytes] | None = None,
+) -> str:
+    """The CLI's hook after every backtest: record the finished run; returns its id."""
+    return registry.record(
+        result,
+        data,
+        strategy=strategy,
+        started=started,
+        finished=finished,
+        tags=tags,
+        artifacts=artifacts,
+    )
