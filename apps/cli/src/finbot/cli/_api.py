@@ -146,7 +146,7 @@ def run_backtest(
     strategy_cls = load_strategy(config.strategy.id)
     params = strategy_cls.make_params(config.strategy.params)
     if engine is None:
-        engine = _wiring.make_engine(config.engine, verbose=verbose)
+        _wiring.check_engine_name(config.engine)
     elif engine.name != config.engine:
         raise ConfigError(
             f"engine '{engine.name}' was passed but the config names engine '{config.engine}'"
@@ -173,6 +173,9 @@ def run_backtest(
             "dataset": config.dataset.model_copy(update={"snapshot_id": snapshot_id}),
         }
     )
+    if engine is None:
+        # Built last: importing an engine is the slow part, so cheaper input errors come first.
+        engine = _wiring.make_engine(config.engine, verbose=verbose)
     return engine.run(resolved, strategy_cls(params), window)
 
 

@@ -54,18 +54,26 @@ def engine_names() -> tuple[str, ...]:
     return tuple(ENGINES)
 
 
+def check_engine_name(name: str) -> None:
+    """Refuse an engine id no factory is registered under, without importing any engine.
+
+    Raises:
+        ConfigError: The name is unknown; the message lists the known ones.
+    """
+    if name not in ENGINES:
+        raise ConfigError(
+            f"unknown engine '{name}'; available engines: {', '.join(sorted(ENGINES))}"
+        )
+
+
 def make_engine(name: str, *, verbose: bool = False) -> BacktestEngine:
     """Build the engine adapter registered under ``name``.
 
     Raises:
         ConfigError: The name is unknown, or its adapter (or engine SDK) is not installed.
     """
-    entry = ENGINES.get(name)
-    if entry is None:
-        raise ConfigError(
-            f"unknown engine '{name}'; available engines: {', '.join(sorted(ENGINES))}"
-        )
-    factory, dist = entry
+    check_engine_name(name)
+    factory, dist = ENGINES[name]
     try:
         return factory(verbose)
     except ImportError as exc:
