@@ -1,0 +1,165 @@
+"""CSV bar files in Yahoo or Backtrader (daily or intraday) layout, told apart by the header.
+
+Yahoo: ``Date,Open,High,Low,Close,Adj Close,Volume``; Backtrader daily:
+``Date,Open,High,Low,Close,Volume,OpenInterest``; intraday adds ``Time`` after ``Date``.
+
+Rows are reported by their line number in the file (the header is line 1), as an editor shows them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pandas as pd
+
+from finbot.contracts import BarSeries, DataValidationError
+
+from ._columns import BAR_FIELDS, PRICE_FIELDS, build_series, parse_numbers, to_utc_ns
+
+_ALIASES = {
+    "date": "date",
+    "time": "time",
+    "open": "open",
+    "high": "high",
+    "low": "low",
+    "close": "close",
+    "volume": "volume",
+    "adj close": "adj_close",
+    "adj_close": "adj_close",
+    "adjclose": "adj_close",
+}
+_REQUIRED = ("date", *BAR_FIELDS)
+_SPELLING = {"date": "Date", "open": "Open", "high": "High", "low": "Low", "close": "Close",
+             "volume": "Volume", "adj_close": "Adj Close"}
+
+
+def parse_csv_bars(
+    data: bytes,
+    *,
+    source: str,
+    instrument_id: str,
+    timezone: str | None = None,
+    use_adj_close: bool = False,
+) -> BarSeries:
+    """Parse and validate the bytes of one CSV bar file (one instrument)."""
+    if not data.strip():
+        raise DataValidationError("file is empty", source=source)
+    frame = _read(data, source)
+    columns = _map_columns(frame, source)
+    # Blank lines are kept by the reader so that positions still map to line numbers; drop them now.
+    blank = (frame.isna() | (frame == "")).all(axis=1).to_numpy()
+    lines = np.arange(2, len(frame) + 2)[~blank]
+    frame = frame.loc[~blank]
+    if frame.empty:
+        raise DataValidationError("file has a header but no data rows", source=source, row=1)
+    rows = lines.tolist()
+
+    values = {
+        name: parse_numbers(frame[columns[name]], column=columns[name], source=source, rows=rows)
+        for name in BAR_FIELDS
+    }
+    ts_ns, stamp_field = _timestamps(frame, columns, timezone, source, rows)
+    field_names = {name: columns[name] for name in BAR_FIELDS} | {"timestamp": stamp_field}
+    series = build_series(
+        instrument_id, ts_ns, values, source=source, rows=rows, field_names=field_names
+    )
+    if not use_adj_close:
+        return series
+    if "adj_close" not in columns:
+        raise DataValidationError(
+            "use_adj_close was asked for but the file has no 'Adj Close' column",
+            source=source, row=1, field="Adj Close",
+        )
+    adj = parse_numbers(
+        frame[columns["adj_close"]], column=columns["adj_close"], source=source, rows=rows
+    )
+    bad = np.flatnonzero(~np.isfinite(adj) | (adj <= 0))
+    if bad.size:
+        i = int(bad[0])
+        raise DataValidationError(
+            f"adjusted close {adj[i]} must be a positive number",
+            source=source, row=rows[i], field=columns["adj_close"],
+        )
+    factor = adj / values["close"]
+    adjusted = {name: values[name] * factor for name in PRICE_FIELDS} | {"volume": values["volume"]}
+    return build_series(
+        instrument_id, ts_ns, adjusted, source=source, rows=rows, field_names=field_names
+    )
+
+
+def _read(data: bytes, source: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            io.BytesIO(data),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            skipinitialspace=True,
+        )
+    except pd.errors.ParserError as exc:
+        # pandas names the physical line ("Expected 7 fields in line 5, saw 8"); keep it.
+        found = re.search(r"line (\d+)", str(exc))
+        raise DataValidationError(
+            f"cannot parse CSV: {str(exc).strip().splitlines()[-1]}",
+            source=source,
+            row=int(found.group(1)) if found else None,
+        ) from None
+    except (UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataValidationError(f"cannot read as CSV text: {exc}", source=source) from None
+
+
+def _map_columns(frame: pd.DataFrame, source: str) -> dict[str, str]:
+    """Canonical name -> the header as spelled in the file (matched case-insensitively)."""
+    found: dict[str, str] = {}
+    for header in frame.columns:
+        canonical = _ALIASES.get(str(header).strip().lower())
+        if canonical is not None and canonical not in found:
+            found[canonical] = str(header)
+    for name in _REQUIRED:
+        if name not in found:
+            raise DataValidationError(
+                f"missing column '{_SPELLING[name]}'; the header has "
+                f"{', '.join(str(c) for c in frame.columns)}",
+                source=source, row=1, field=_SPELLING[name],
+            )
+    return found
+
+
+def _timestamps(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    timezone: str | None,
+    source: str,
+    rows: list[int],
+) -> tuple[np.ndarray, str]:
+    date_col = columns["date"]
+    dates = frame[date_col].str.strip()
+    parsed = pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce")
+    _raise_on_nat(parsed, dates, date_col, "a date (YYYY-MM-DD)", source, rows)
+    if "time" not in columns:
+        # A daily bar is stamped 00:00 UTC of its session date, whatever the exchange's zone.
+        ns = parsed.dt.as_unit("ns").astype("int64").to_numpy()
+        return ns, date_col
+    time_col = columns["time"]
+    times = frame[time_col].str.strip()
+    stamps = pd.to_datetime(dates + " " + times, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    _raise_on_nat(stamps, times, time_col, "a time (HH:MM:SS)", source, rows)
+    raw = dates + " " + times
+    ns = to_utc_ns(stamps, timezone=timezone, column=time_col, source=source, rows=rows, raw=raw)
+    return ns, f"{date_col}/{time_col}"
+
+
+def _raise_on_nat(
+    parsed: pd.Series, raw: pd.Series, column: str, expected: str, source: str, rows: list[int]
+) -> None:
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        text = raw.iloc[i]
+        missing = not isinstance(text, str) or not text
+        problem = (
+            f"value is missing; expected {expected}" if missing else f"'{text}' is not {expected}"
+        )
+        raise DataValidationError(problem, source=source, row=rows[i], field=column)

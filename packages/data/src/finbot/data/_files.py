@@ -1,0 +1,116 @@
+"""Loading bar files into ``MarketData``: format sniffed from content, one instrument per CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from finbot.contracts import BarSeries, ConfigError, DataValidationError, Instrument, MarketData
+
+from ._columns import instrument_id_for
+from ._csv import parse_csv_bars
+from ._parquet import read_parquet_bars
+
+_PARQUET_MAGIC = b"PAR1"
+
+
+def read_csv_bars(
+    path: str | Path,
+    *,
+    instrument_id: str | None = None,
+    timezone: str | None = None,
+    use_adj_close: bool = False,
+) -> BarSeries:
+    """Read and validate one CSV bar file (Yahoo or Backtrader layout).
+
+    Args:
+        path: The CSV file.
+        instrument_id: Overrides the id taken from the file name (``orcl-1995-2014.txt`` -> ORCL).
+        timezone: Zone of intraday ``Date,Time`` values (default UTC). Daily dates are always
+            stamped 00:00 UTC of the session date.
+        use_adj_close: Scale Open/High/Low/Close by ``Adj Close / Close`` (Yahoo back-adjustment).
+
+    Raises:
+        DataValidationError: Naming the file, the line and the column of the first bad value.
+    """
+    source = str(path)
+    return parse_csv_bars(
+        _read_bytes(path),
+        source=source,
+        instrument_id=instrument_id_for(path, instrument_id),
+        timezone=timezone,
+        use_adj_close=use_adj_close,
+    )
+
+
+def load_files(
+    paths: Sequence[str | Path],
+    *,
+    name: str | None = None,
+    instrument_ids: Sequence[str | None] | None = None,
+    timezone: str | None = None,
+    use_adj_close: bool = False,
+) -> MarketData:
+    """Load bar files (CSV or Parquet, told apart by content) as one validated ``MarketData``.
+
+    Each CSV file is one instrument; a Parquet file may hold several (``instrument`` column).
+
+    Args:
+        paths: The files, in the order their instruments should appear.
+        name: The dataset's name (default: the first file's stem).
+        instrument_ids: Per-path id overrides (``None`` entries keep the file-name rule).
+        timezone: Zone of naive intraday timestamps (default UTC).
+        use_adj_close: For Yahoo CSV files, back-adjust prices with the ``Adj Close`` column.
+
+    Raises:
+        DataValidationError: A file is missing, malformed, or two files give the same instrument.
+    """
+    if not paths:
+        raise ConfigError("no data files given")
+    if instrument_ids is not None and len(instrument_ids) != len(paths):
+        raise ConfigError(
+            f"{len(instrument_ids)} instrument ids given for {len(paths)} data files"
+        )
+    overrides = list(instrument_ids) if instrument_ids is not None else [None] * len(paths)
+    series: dict[str, BarSeries] = {}
+    origin: dict[str, str] = {}
+    for path, override in zip(paths, overrides, strict=True):
+        for one in _load_one(path, override, timezone, use_adj_close):
+            if one.instrument_id in series:
+                raise DataValidationError(
+                    f"instrument {one.instrument_id} is also in {origin[one.instrument_id]}; "
+                    "give each file a distinct instrument id",
+                    source=str(path),
+                )
+            series[one.instrument_id] = one
+            origin[one.instrument_id] = str(path)
+    label = name if name is not None else Path(paths[0]).name.split(".")[0]
+    return MarketData((Instrument(id=i) for i in series), series.values(), name=label)
+
+
+def _load_one(
+    path: str | Path, instrument_id: str | None, timezone: str | None, use_adj_close: bool
+) -> tuple[BarSeries, ...]:
+    data = _read_bytes(path)
+    if data[:4] == _PARQUET_MAGIC:
+        return read_parquet_bars(path, instrument_id=instrument_id, timezone=timezone)
+    return (
+        parse_csv_bars(
+            data,
+            source=str(path),
+            instrument_id=instrument_id_for(path, instrument_id),
+            timezone=timezone,
+            use_adj_close=use_adj_close,
+        ),
+    )
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DataValidationError("file does not exist", source=str(path)) from None
+    except IsADirectoryError:
+        raise DataValidationError("is a directory, not a data file", source=str(path)) from None
+    except OSError as exc:
+        raise DataValidationError(f"cannot read file: {exc.strerror}", source=str(path)) from None

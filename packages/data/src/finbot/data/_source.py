@@ -1,0 +1,92 @@
+"""The ``DataSource`` finbot runs use: embedded, generated or file datasets by ``DatasetRef``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from finbot.contracts import ConfigError, DatasetRef, DataValidationError, MarketData
+
+from ._corporate import adjust_for_corporate_actions
+from ._embedded import EMBEDDED_DATASETS, load_embedded
+from ._files import load_files
+from ._synthetic import synthetic_daily, synthetic_intraday
+
+DEFAULT_DATASET = "golden"
+
+_GENERATED: dict[str, Callable[[], MarketData]] = {
+    "synthetic-daily": synthetic_daily,
+    "synthetic-intraday": synthetic_intraday,
+}
+GENERATED_DATASETS: tuple[str, ...] = tuple(_GENERATED)
+
+
+class LocalDataSource:
+    """Resolves ``DatasetRef``s to validated ``MarketData`` (implements ``DataSource``).
+
+    ``DatasetRef(name="golden")`` is an embedded dataset, ``DatasetRef(name="synthetic-daily")`` a
+    generated one, and ``DatasetRef(name=label, paths=(...))`` files, one instrument per CSV file.
+    Dates are not restricted here: callers use ``MarketData.between``.
+
+    Args:
+        adjust: Back-adjust prices for the data's splits and dividends (the default: engines do
+            not model corporate actions the same way, so runs trade adjusted prices).
+        timezone: Zone of naive intraday timestamps in files (default UTC).
+        use_adj_close: For Yahoo CSV files, back-adjust with the ``Adj Close`` column.
+    """
+
+    def __init__(
+        self, *, adjust: bool = True, timezone: str | None = None, use_adj_close: bool = False
+    ) -> None:
+        self.adjust = adjust
+        self.timezone = timezone
+        self.use_adj_close = use_adj_close
+
+    def load(self, ref: DatasetRef) -> MarketData:
+        """Load, validate and (by default) adjust; check ``ref.snapshot_id`` when it is set.
+
+        Raises:
+            ConfigError: The name is no known dataset and no paths were given.
+            DataValidationError: A file is missing or malformed, or the snapshot id differs.
+        """
+        if ref.paths:
+            data = load_files(
+                ref.paths, name=ref.name, timezone=self.timezone, use_adj_close=self.use_adj_close
+            )
+        elif ref.name in EMBEDDED_DATASETS:
+            data = load_embedded(ref.name)
+        elif ref.name in _GENERATED:
+            data = _GENERATED[ref.name]()
+        else:
+            known = ", ".join((*EMBEDDED_DATASETS, *GENERATED_DATASETS))
+            raise ConfigError(f"unknown dataset '{ref.name}'; known datasets: {known}, or files")
+        if self.adjust and data.corporate_actions:
+            data = adjust_for_corporate_actions(data)
+        if ref.snapshot_id is not None and data.snapshot_id() != ref.snapshot_id:
+            raise DataValidationError(
+                f"snapshot id is {data.snapshot_id()}, but the reference pins {ref.snapshot_id}: "
+                "the data changed since the run was recorded",
+                source=ref.name,
+            )
+        return data
+
+
+def dataset_ref(name_or_path: str | Path, *more_paths: str | Path) -> DatasetRef:
+    """A ``DatasetRef`` for a dataset name, or for one or more files (anything path-like)."""
+    first = str(name_or_path)
+    if not more_paths and (first in EMBEDDED_DATASETS or first in _GENERATED):
+        return DatasetRef(name=first)
+    paths = (first, *(str(p) for p in more_paths))
+    return DatasetRef(name=Path(first).name.split(".")[0] or first, paths=paths)
+
+
+def load_dataset(name_or_ref: str | Path | DatasetRef = DEFAULT_DATASET, *, adjust: bool = True
+                 ) -> MarketData:
+    """Load a dataset by name (``golden``), by file path, or by ``DatasetRef``.
+
+    Args:
+        name_or_ref: An embedded or generated dataset name, a data file path, or a reference.
+        adjust: Back-adjust for corporate actions (default True, as runs do).
+    """
+    ref = name_or_ref if isinstance(name_or_ref, DatasetRef) else dataset_ref(name_or_ref)
+    return LocalDataSource(adjust=adjust).load(ref)
