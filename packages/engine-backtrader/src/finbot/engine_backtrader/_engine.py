@@ -1,0 +1,309 @@
+"""``BacktraderEngine``: runs a contract strategy on Backtrader by driving a ``StrategyRunner``.
+
+A generic ``bt.Strategy`` steps the runner once per Backtrader step and turns Backtrader's order
+notifications into runner events; the runner routes the strategy's orders back into Backtrader's
+broker. Backtrader's broker decides every fill; the runner keeps the books finbot reports, and the
+two are cross-checked at the end.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import backtrader as bt
+
+from finbot.contracts import (
+    BacktestResult,
+    DataValidationError,
+    EngineInfo,
+    EngineRunError,
+    FillPolicy,
+    MarketData,
+    OrderRequest,
+    OrderSide,
+    RunConfig,
+    Strategy,
+    StrategyRunner,
+    TimeInForce,
+    from_ns,
+)
+
+from ._commission import commission_for
+from ._config import BacktraderSettings
+from ._translate import EXEC_TYPES, BarSeriesFeed, bar_columns, bt_timeline, order_prices
+
+_Order = bt.Order
+
+
+class _NoLimitSlippageBroker(bt.brokers.BackBroker):  # type: ignore[misc]
+    """Backtrader's broker, except limit and stop-limit fills are never slipped.
+
+    With ``slip_open`` on (needed to slip market orders filled at the open) Backtrader also slips a
+    limit order filled at a gapped open, even past its limit when ``slip_out`` is on; the contract
+    slips market and stop fills only.
+    """
+
+    def _try_exec(self, order: Any) -> None:
+        if order.exectype in (_Order.Limit, _Order.StopLimit):
+            perc = self.p.slip_perc
+            self.p.slip_perc = 0.0
+            try:
+                super()._try_exec(order)
+            finally:
+                self.p.slip_perc = perc
+        else:
+            super()._try_exec(order)
+
+
+class _Session:
+    """One run's glue: the runner's ``OrderRouter`` and the translator of Backtrader's events."""
+
+    def __init__(
+        self, broker: Any, timeline: tuple[int, ...], dts: list[float], to_ns: dict[float, int]
+    ) -> None:
+        self.broker = broker
+        self.timeline = timeline
+        self.dts = dts
+        self.to_ns = to_ns
+        self.steps = 0
+        self.runner: StrategyRunner
+        self.feeds: dict[str, Any] = {}
+        self._strategy: Any = None
+        self._dt_line: Any = None
+        self._ids: dict[int, str] = {}
+        self._orders: dict[str, Any] = {}
+
+    # --- called by the driver strategy --------------------------------------------------------
+    def attach(self, strategy: Any) -> None:
+        self._strategy = strategy
+        self._dt_line = strategy.lines.datetime
+
+    def step(self) -> None:
+        k = self.steps
+        try:
+            expected = self.dts[k]
+        except IndexError:
+            raise EngineRunError(
+                f"backtrader took more steps than the {len(self.timeline)} timestamps in the data"
+            ) from None
+        if self._dt_line[0] != expected:
+            raise EngineRunError(
+                f"backtrader step {k} is at {bt.num2date(self._dt_line[0])}, but the data's "
+                f"timeline is at {from_ns(self.timeline[k])}"
+            )
+        self.steps = k + 1
+        self.runner.step(self.timeline[k])
+
+    def on_order(self, order: Any) -> None:
+        order_id = self._ids.get(order.ref)
+        if order_id is None:
+            return
+        status = order.status
+        runner = self.runner
+        if status == _Order.Completed or status == _Order.Partial:
+            to_ns = self.to_ns
+            for bit in order.executed.iterpending():
+                ts = to_ns.get(bit.dt)
+                if ts is None:
+                    raise EngineRunError(
+                        f"backtrader filled {order_id} at {bt.num2date(bit.dt)}, which is no bar "
+                        "of the data"
+                    )
+                runner.filled(order_id, abs(bit.size), bit.price, ts)
+            if status == _Order.Completed:
+                self._forget(order_id, order.ref)
+        elif status == _Order.Accepted:
+            runner.accepted(order_id, self._event_ts())
+        elif status == _Order.Canceled:
+            # Backtrader cancels at once, inside the step that asked; it reports one step later.
+            runner.canceled(order_id, runner.now_ns)
+            self._forget(order_id, order.ref)
+        elif status == _Order.Margin:
+            runner.rejected(order_id, self._event_ts(), "insufficient cash")
+            self._forget(order_id, order.ref)
+        elif status == _Order.Rejected:
+            runner.rejected(order_id, self._event_ts(), "rejected by backtrader's broker")
+            self._forget(order_id, order.ref)
+        elif status == _Order.Expired:
+            runner.expired(order_id, self._event_ts())
+            self._forget(order_id, order.ref)
+
+    def drain(self) -> None:
+        """Deliver the notifications Backtrader raised after its last strategy call."""
+        while (order := self.broker.get_notification()) is not None:
+            self.on_order(order)
+
+    # --- OrderRouter ------------------------------------------------------------------------
+    def submit(self, order_id: str, request: OrderRequest) -> None:
+        runner = self.runner
+        iid = request.instrument_id
+        feed = self.feeds.get(iid)
+        if feed is None or self.steps == 0 or len(feed) == 0:
+            why = (
+                f"instrument {iid!r} has no bars in this run"
+                if feed is None
+                else "orders cannot be placed before the instrument's first bar"
+            )
+            runner.rejected(order_id, runner.now_ns, why)
+            return
+        price, plimit = order_prices(request)
+        valid = None
+        if request.time_in_force is TimeInForce.DAY:
+            # DAY = good for the instrument's next bar only (the first bar that can fill it).
+            column = feed.p.dataname[0]
+            valid = column[min(len(feed), len(column) - 1)]
+        place = self.broker.buy if request.side is OrderSide.BUY else self.broker.sell
+        order = place(
+            self._strategy,
+            feed,
+            request.quantity,
+            price=price,
+            plimit=plimit,
+            exectype=EXEC_TYPES[request.order_type],
+            valid=valid,
+        )
+        self._ids[order.ref] = order_id
+        self._orders[order_id] = order
+
+    def cancel(self, order_id: str) -> None:
+        order = self._orders.get(order_id)
+        if order is not None:
+            self.broker.cancel(order)
+
+    # --- internals ---------------------------------------------------------------------------
+    def _event_ts(self) -> int:
+        # Broker events are raised while Backtrader prepares step ``steps``.
+        k = self.steps
+        return self.timeline[k] if k < len(self.timeline) else self.runner.now_ns
+
+    def _forget(self, order_id: str, ref: int) -> None:
+        self._ids.pop(ref, None)
+        self._orders.pop(order_id, None)
+
+
+class _Driver(bt.Strategy):  # type: ignore[misc]
+    """The one ``bt.Strategy`` of every run: hands each step and order event to the session."""
+
+    params = (("session", None),)
+
+    def __init__(self) -> None:
+        self._session: _Session = self.p.session
+        self._session.attach(self)
+
+    def notify_order(self, order: Any) -> None:
+        self._session.on_order(order)
+
+    def prenext(self) -> None:
+        # Before every instrument has a bar Backtrader calls prenext; the contract steps anyway.
+        self._session.step()
+
+    def next(self) -> None:
+        self._session.step()
+
+
+def _adapter_version() -> str:
+    try:
+        return version("finbot-engine-backtrader")
+    except PackageNotFoundError:  # running from a source tree without metadata
+        return "unknown"
+
+
+class BacktraderEngine:
+    """Runs contract strategies on Backtrader (``RunConfig.engine == "backtrader"``).
+
+    The data must already be restricted to the run's ``config.start``/``config.end`` (the CLI calls
+    ``MarketData.between``); every bar given is traded.
+
+    Fill policy: ``next_open`` is Backtrader's default (a market order fills at the next bar's
+    open); ``this_close`` turns on cheat-on-close (it fills at the close of the bar it was placed
+    on). See docs/adr/0003-fill-policy-semantics.md.
+    """
+
+    def __init__(self, settings: BacktraderSettings | None = None) -> None:
+        self.settings = settings or BacktraderSettings()
+
+    @property
+    def name(self) -> str:
+        """The engine id, ``backtrader``."""
+        return "backtrader"
+
+    def run(self, config: RunConfig, strategy: Strategy, data: MarketData) -> BacktestResult:
+        """Run ``strategy`` over ``data`` under ``config``.
+
+        Raises:
+            DataValidationError: the data has no bars, or instants Backtrader cannot separate.
+            EngineRunError: Backtrader's account disagrees with the runner's books at the end.
+        """
+        broker = (
+            _NoLimitSlippageBroker() if config.cost_model.slippage_bps else bt.brokers.BackBroker()
+        )
+        session = _Session(broker, (), [], {})
+        runner = StrategyRunner(strategy, config, data, session)
+        timeline = runner.timeline
+        if not timeline:
+            raise DataValidationError("the data has no bars to run on", source=data.name)
+        dts = bt_timeline(timeline, data.name)
+        session.runner = runner
+        session.timeline = timeline
+        session.dts = dts
+        session.to_ns = dict(zip(dts, timeline, strict=True))
+        to_float = dict(zip(timeline, dts, strict=True))
+
+        cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, maxcpus=1)
+        cerebro.broker = broker
+        broker.setcash(config.starting_cash)
+        broker.addcommissioninfo(commission_for(config.cost_model))
+        if config.fill_policy is FillPolicy.THIS_CLOSE:
+            broker.set_coc(True)
+        if config.cost_model.slippage_bps:
+            # slip_out + slip_match: slip by the full amount even outside the bar's range
+            broker.set_slippage_perc(
+                config.cost_model.slippage_bps / 10_000.0,
+                slip_open=True,
+                slip_limit=False,
+                slip_match=True,
+                slip_out=True,
+            )
+        for iid in data.instrument_ids:
+            series = data.bars(iid)
+            if len(series):
+                feed = BarSeriesFeed(dataname=bar_columns(series, to_float), name=iid)
+                cerebro.adddata(feed, name=iid)
+                session.feeds[iid] = feed
+        cerebro.addstrategy(_Driver, session=session)
+
+        runner.start()
+        cerebro.run()
+        session.drain()
+        if session.steps != len(timeline):
+            raise EngineRunError(
+                f"backtrader took {session.steps} steps; the data has {len(timeline)} timestamps"
+            )
+        runner.stop()
+        self._cross_check(runner, broker, session.feeds)
+        details = {"cheat_on_close": str(config.fill_policy is FillPolicy.THIS_CLOSE).lower()}
+        return runner.result(
+            EngineInfo(
+                name=self.name,
+                version=bt.__version__,
+                adapter="finbot-engine-backtrader",
+                adapter_version=_adapter_version(),
+                details=details,
+            )
+        )
+
+    def _cross_check(self, runner: StrategyRunner, broker: Any, feeds: dict[str, Any]) -> None:
+        ours = runner.equity()
+        theirs = float(broker.getvalue())
+        if abs(ours - theirs) > self.settings.equity_rel_tolerance * max(abs(ours), 1.0):
+            raise EngineRunError(
+                f"final equity disagrees: runner {ours!r}, backtrader broker {theirs!r}"
+            )
+        for iid, feed in feeds.items():
+            held = runner.positions.get(iid, 0.0)
+            bt_held = float(broker.getposition(feed).size)
+            if abs(held - bt_held) > 1e-9:
+                raise EngineRunError(
+                    f"final position in {iid} disagrees: runner {held!r}, backtrader {bt_held!r}"
+                )
