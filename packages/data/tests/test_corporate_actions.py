@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from finbot.contracts import (
     BarSeries,
     CashDividend,

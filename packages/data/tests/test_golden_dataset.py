@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from finbot.contracts import DataValidationError, session_date, to_ns
 from finbot.data import (
     EMBEDDED_DATASETS,
