@@ -1,7 +1,8 @@
 """finbot-contracts: the domain every finbot package shares.
 
 Market data, orders and fills, the run config, the strategy contract and its context, the engine
-and other ports, the versioned ``BacktestResult`` and the one metrics path. Depends on pydantic only.
+and other ports, the versioned ``BacktestResult`` and the one metrics path.
+Depends on pydantic only.
 """
 
 from ._config import DatasetRef, RunConfig, StrategySpec, canonical_json

@@ -32,7 +32,10 @@ class CostModel(BaseModel):
     """Commission and slippage per fill, with explicit units.
 
     Commission = max(``commission_minimum``, notional * ``commission_bps`` / 10_000 +
-    quantity * ``commission_per_share``), then rounded per ``rounding`` (half up, to 0.01).
+    quantity * ``commission_per_share``), charged only when that sum is non-zero. With ``rounding``
+    ``cent`` (the default) it is computed in exact decimal arithmetic on the printed values of the
+    inputs and rounded half up to 0.01, so 0.005 -> 0.01 and 1.005 -> 1.01; with ``none`` it is
+    the plain float result.
     Slippage moves market and stop fill prices against the trader by ``slippage_bps``.
     """
 
@@ -46,18 +49,37 @@ class CostModel(BaseModel):
 
     def commission(self, quantity: float, price: float) -> float:
         """Commission for one fill of ``quantity`` units at ``price``."""
+        if self.rounding is CommissionRounding.CENT:
+            return self._cent_commission(abs(quantity), price)
         raw = abs(quantity) * price * self.commission_bps / 10_000.0
         raw += abs(quantity) * self.commission_per_share
         if raw == 0.0:
             return 0.0
-        raw = max(raw, self.commission_minimum)
-        if self.rounding is CommissionRounding.CENT:
-            # Decimal(repr) rounds the printed value, so 0.005 is a half cent, not 0.00499...
-            return float(Decimal(repr(raw)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-        return raw
+        return max(raw, self.commission_minimum)
+
+    def _cent_commission(self, quantity: float, price: float) -> float:
+        # Exact decimal arithmetic on the inputs' printed values: in binary floats a true half
+        # cent such as 75 * 112.0 * 1bp + 75 * 0.005 = 1.215 comes out as 1.2149999... and would
+        # round down; here it rounds half up to 1.22 like a broker's statement.
+        q = _decimal(quantity)
+        raw = q * _decimal(price) * _decimal(self.commission_bps) / _BPS
+        raw += q * _decimal(self.commission_per_share)
+        if raw == 0:
+            return 0.0
+        raw = max(raw, _decimal(self.commission_minimum))
+        return float(raw.quantize(_CENT, rounding=ROUND_HALF_UP))
 
     def slipped_price(self, side: OrderSide, price: float) -> float:
         """The price a market or stop order fills at, given the reference price."""
         if self.slippage_bps == 0.0:
             return price
         return price * (1.0 + side.sign * self.slippage_bps / 10_000.0)
+
+
+_BPS = Decimal(10_000)
+_CENT = Decimal("0.01")
+
+
+def _decimal(value: float) -> Decimal:
+    """The decimal a float prints as (``repr`` is the shortest string that reads back equal)."""
+    return Decimal(repr(value))

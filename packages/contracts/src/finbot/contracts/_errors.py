@@ -22,11 +22,15 @@ class DataValidationError(FinbotError, ValueError):
         self.row = row
         self.field = field
         self.reason = message
-        where = [part for part in (
-            source,
-            f"row {row}" if row is not None else None,
-            f"field '{field}'" if field is not None else None,
-        ) if part]
+        where = [
+            part
+            for part in (
+                source,
+                f"row {row}" if row is not None else None,
+                f"field '{field}'" if field is not None else None,
+            )
+            if part
+        ]
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 

@@ -1,7 +1,8 @@
 """Market data: instruments, bars, quotes, trades, corporate actions and validated bar series.
 
-Single records that cross the hot loop (``Bar``, ``Quote``, ``TradeTick``) are NamedTuples: immutable,
-typed and cheap to build. Validation happens once, at the edge, when a ``BarSeries`` is built.
+Single records that cross the hot loop (``Bar``, ``Quote``, ``TradeTick``) are NamedTuples:
+immutable, typed and cheap to build. Validation happens once, at the edge, when a ``BarSeries`` is
+built.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ class BarSeries:
         source: str | None = None,
         row_numbers: Sequence[int] | None = None,
     ) -> BarSeries:
-        """Validate and freeze columns. ``row_numbers`` maps positions back to rows of ``source``."""
+        """Validate and freeze columns; ``row_numbers`` maps positions to rows of ``source``."""
         columns = {
             "open": tuple(float(v) for v in open),
             "high": tuple(float(v) for v in high),
@@ -148,7 +149,8 @@ class BarSeries:
         lengths = {len(stamps), *(len(c) for c in columns.values())}
         if len(lengths) != 1:
             raise DataValidationError(
-                f"columns of {instrument_id} have different lengths {sorted(lengths)}", source=source
+                f"columns of {instrument_id} have different lengths {sorted(lengths)}",
+                source=source,
             )
         _validate(instrument_id, stamps, columns, source, row_numbers)
         series = object.__new__(cls)
@@ -275,8 +277,19 @@ class MarketData:
         *,
         name: str = "dataset",
     ) -> None:
-        self._instruments = {i.id: i for i in instruments}
-        self._bars = {s.instrument_id: s for s in bars}
+        instrument_list = list(instruments)
+        series_list = list(bars)
+        for kind, ids in (
+            ("instrument", [i.id for i in instrument_list]),
+            ("bar series", [s.instrument_id for s in series_list]),
+        ):
+            repeated = sorted({iid for iid in ids if ids.count(iid) > 1})
+            if repeated:
+                raise DataValidationError(
+                    f"more than one {kind} for {', '.join(repeated)}", source=name
+                )
+        self._instruments = {i.id: i for i in instrument_list}
+        self._bars = {s.instrument_id: s for s in series_list}
         missing = sorted(set(self._bars) ^ set(self._instruments))
         if missing:
             raise DataValidationError(
@@ -346,4 +359,3 @@ class MarketData:
     def snapshot_id(self) -> str:
         """sha256 (hex) of :meth:`canonical_bytes`."""
         return hashlib.sha256(self.canonical_bytes()).hexdigest()
-

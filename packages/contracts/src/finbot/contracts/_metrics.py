@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 
 from ._orders import Fill, OrderUpdate
 from ._result import EquityCurve, Metrics, TradeRecord
@@ -72,7 +73,7 @@ def compute_metrics(
             cagr = (final / starting_cash) ** (1.0 / years) - 1.0
 
     daily = [starting_cash, *daily_equity(curve)]
-    returns = [b / a - 1.0 for a, b in zip(daily, daily[1:], strict=False)]
+    returns = [b / a - 1.0 for a, b in pairwise(daily)]
     vol = sharpe = sortino = None
     if len(returns) >= 2:
         mean = _mean(returns)
@@ -95,7 +96,12 @@ def compute_metrics(
     mean_equity = _mean(curve.equity) if curve.equity else starting_cash
     turnover = math.fsum(f.notional for f in fills) / mean_equity if mean_equity > 0 else 0.0
     exposure = (
-        _mean([g / e if e > 0 else 0.0 for g, e in zip(curve.gross_exposure, curve.equity, strict=True)])
+        _mean(
+            [
+                g / e if e > 0 else 0.0
+                for g, e in zip(curve.gross_exposure, curve.equity, strict=True)
+            ]
+        )
         if curve.equity
         else 0.0
     )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ._config import RunConfig, canonical_json
 from ._errors import ResultSchemaError
@@ -131,18 +131,44 @@ class BacktestResult(BaseModel):
     positions: tuple[PositionRecord, ...]
     metrics: Metrics
 
+    @field_validator("schema_version")
+    @classmethod
+    def _current_version(cls, value: int) -> int:
+        # In memory a result is always current; older payloads go through migrate_payload first.
+        if value != SCHEMA_VERSION:
+            raise ValueError(
+                f"schema_version {value} is not the current {SCHEMA_VERSION}; "
+                "read stored results with BacktestResult.from_json or migrate_payload"
+            )
+        return value
+
     def to_json(self) -> str:
         """Canonical JSON (sorted keys, compact); ``from_json`` reads it back losslessly."""
         return canonical_json(self.model_dump(mode="json"))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> BacktestResult:
-        """Read a result of this or any older schema version."""
+        """Read a result of this or any older schema version.
+
+        Raises:
+            ResultSchemaError: the text is not JSON, has no usable ``schema_version``, is newer than
+                this package understands, or does not match the schema (the message names the
+                offending fields).
+        """
         try:
             payload = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ResultSchemaError(f"result is not valid JSON: {exc}") from exc
-        return cls.model_validate(migrate_payload(payload))
+        try:
+            return cls.model_validate(migrate_payload(payload))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
+            )
+            more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+            raise ResultSchemaError(
+                f"result does not match schema_version {SCHEMA_VERSION}: {problems}{more}"
+            ) from None
 
     def content_hash(self) -> str:
         """sha256 (hex) of :meth:`to_json`."""
@@ -155,24 +181,41 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 MIGRATIONS: dict[int, Migration] = {}
 
 
-def migrate_payload(payload: Any) -> dict[str, Any]:
-    """Upgrade a decoded result payload, step by step, to ``SCHEMA_VERSION``."""
+def migrate_payload(
+    payload: Any,
+    *,
+    migrations: Mapping[int, Migration] | None = None,
+    target: int | None = None,
+) -> dict[str, Any]:
+    """Upgrade a decoded result payload, one version at a time, to ``target``.
+
+    Args:
+        payload: the decoded JSON object of a stored result.
+        migrations: steps by source version; defaults to :data:`MIGRATIONS`.
+        target: the version to reach; defaults to :data:`SCHEMA_VERSION`.
+
+    Raises:
+        ResultSchemaError: not an object, no integer ``schema_version``, a version newer than
+            ``target``, or a version with no migration step.
+    """
+    steps = MIGRATIONS if migrations is None else migrations
+    goal = SCHEMA_VERSION if target is None else target
     if not isinstance(payload, dict):
         raise ResultSchemaError("a result must be a JSON object")
     version = payload.get("schema_version")
-    if not isinstance(version, int):
+    if isinstance(version, bool) or not isinstance(version, int):
         raise ResultSchemaError("result has no integer 'schema_version'")
-    if version > SCHEMA_VERSION:
+    if version > goal:
         raise ResultSchemaError(
             f"result has schema_version {version}, newer than this finbot-contracts "
-            f"understands ({SCHEMA_VERSION}); upgrade finbot-contracts"
+            f"understands ({goal}); upgrade finbot-contracts"
         )
-    upgraded: dict[str, Any] = dict(payload)
-    while version < SCHEMA_VERSION:
-        step = MIGRATIONS.get(version)
+    current: dict[str, Any] = dict(payload)
+    while version < goal:
+        step = steps.get(version)
         if step is None:
             raise ResultSchemaError(f"no migration from result schema_version {version}")
-        upgraded = step(upgraded)
+        current = step(current)
         version += 1
-        upgraded["schema_version"] = version
-    return upgraded
+        current["schema_version"] = version
+    return current

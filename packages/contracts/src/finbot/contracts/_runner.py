@@ -27,9 +27,11 @@ from ._orders import (
 from ._result import BacktestResult, EngineInfo, EquityCurve, PositionRecord
 from ._strategy import PriceField, Strategy
 from ._time import from_ns
-from ._trades import build_trades
+from ._trades import match_fifo
 
 END_OF_DATA = "end of data"
+# Quantities closer than this count as equal (fills summing to an order, flat positions).
+_QTY_EPSILON = 1e-9
 
 
 class OrderRouter(Protocol):
@@ -60,11 +62,10 @@ class StrategyRunner:
         self.timeline: tuple[int, ...] = tuple(
             sorted({ts for series in self._series.values() for ts in series.ts_ns})
         )
-        self._last_ts = self.timeline[-1] if self.timeline else None
+        self._next_step = 0
         self.now_ns = self.timeline[0] if self.timeline else 0
         self.cash = config.starting_cash
         self.positions: dict[str, float] = {}
-        self._cost_basis: dict[str, float] = {}
         self._orders: dict[str, OrderUpdate] = {}
         self._open: dict[str, OrderUpdate] = {}
         self._fills: list[Fill] = []
@@ -73,7 +74,9 @@ class StrategyRunner:
         self._curve_cash: list[float] = []
         self._curve_gross: list[float] = []
         self._next_order = 1
-        self._in_final_step = False
+        # Orders placed on the final step (or while stopping) never reach the engine.
+        self._routing = True
+        self._unrouted: set[str] = set()
 
     # --- driven by the adapter -------------------------------------------------------------
     def start(self) -> None:
@@ -81,18 +84,29 @@ class StrategyRunner:
         self.strategy.on_start(self.context)
 
     def step(self, ts_ns: int) -> None:
-        """Advance to ``ts_ns``: mark equity, then hand the step's bars to the strategy."""
+        """Advance to ``ts_ns``: mark equity, then hand the step's bars to the strategy.
+
+        Raises:
+            EngineRunError: ``ts_ns`` is not the next timestamp of :attr:`timeline`; an engine must
+                visit every step, in order, exactly once.
+        """
+        k = self._next_step
+        if k >= len(self.timeline) or self.timeline[k] != ts_ns:
+            expected = from_ns(self.timeline[k]) if k < len(self.timeline) else "no further step"
+            raise EngineRunError(
+                f"engine stepped to {from_ns(ts_ns)}, but the next step of the timeline is "
+                f"{expected}"
+            )
+        self._next_step = k + 1
         bars: dict[str, Bar] = {}
         for iid, series in self._series.items():
             i = self._seen[iid]
             if i < len(series.ts_ns) and series.ts_ns[i] == ts_ns:
                 bars[iid] = series[i]
                 self._seen[iid] = i + 1
-        if not bars:
-            raise EngineRunError(f"engine stepped to {from_ns(ts_ns)}, which no bar carries")
         self.now_ns = ts_ns
         self._mark()
-        self._in_final_step = ts_ns == self._last_ts
+        self._routing = self._next_step < len(self.timeline)
         self.strategy.on_bar(self.context, bars)
 
     def accepted(self, order_id: str, ts_ns: int) -> None:
@@ -112,9 +126,28 @@ class StrategyRunner:
         self._update(order_id, OrderStatus.EXPIRED, ts_ns)
 
     def filled(self, order_id: str, quantity: float, price: float, ts_ns: int) -> Fill:
-        """The engine executed ``quantity`` (unsigned) of an order at ``price``."""
-        order = self._orders[order_id]
+        """The engine executed ``quantity`` (unsigned) of an order at ``price``.
+
+        Raises:
+            EngineRunError: the order is unknown, already final, or would be overfilled, or the
+                quantity or price is not a positive finite number.
+        """
+        order = self._orders.get(order_id)
+        if order is None:
+            raise EngineRunError(f"engine reported a fill for unknown order {order_id}")
         request = order.request
+        if order.status.is_final:
+            raise EngineRunError(f"engine reported a fill for {order.status} order {order_id}")
+        if not (math.isfinite(quantity) and quantity > 0 and math.isfinite(price) and price > 0):
+            raise EngineRunError(
+                f"engine reported a fill of {quantity} at {price} for order {order_id}; "
+                "quantity and price must be positive finite numbers"
+            )
+        if order.filled_quantity + quantity > request.quantity + _QTY_EPSILON:
+            raise EngineRunError(
+                f"engine filled {order.filled_quantity + quantity} of order {order_id}, "
+                f"which is for {request.quantity}"
+            )
         costs = self.config.cost_model
         commission = costs.commission(quantity, price)
         slippage = 0.0
@@ -134,7 +167,7 @@ class StrategyRunner:
         self._apply(fill)
         filled = order.filled_quantity + quantity
         avg = ((order.avg_fill_price or 0.0) * order.filled_quantity + price * quantity) / filled
-        done = filled >= request.quantity - 1e-9
+        done = filled >= request.quantity - _QTY_EPSILON
         update = OrderUpdate(
             order_id=order_id,
             request=request,
@@ -150,10 +183,14 @@ class StrategyRunner:
         return fill
 
     def stop(self) -> None:
-        """Call once after the last step: orders still working are canceled, then ``on_stop``."""
-        for order_id in list(self._open):
-            self._update(order_id, OrderStatus.CANCELED, self.now_ns, END_OF_DATA)
+        """Call once after the last step: orders still working are canceled, then ``on_stop``.
+
+        Orders ``on_stop`` places are never routed and are canceled as ``end of data`` too.
+        """
+        self._routing = False
+        self._cancel_open(END_OF_DATA)
         self.strategy.on_stop(self.context)
+        self._cancel_open(END_OF_DATA)
 
     def result(self, engine: EngineInfo) -> BacktestResult:
         """Assemble the result; trades and metrics come from the one shared path."""
@@ -165,7 +202,7 @@ class StrategyRunner:
         )
         orders = tuple(self._orders.values())
         fills = tuple(self._fills)
-        trades = build_trades(fills)
+        trades, open_lots = match_fifo(fills)
         return BacktestResult(
             config=self.config,
             engine=engine,
@@ -174,7 +211,7 @@ class StrategyRunner:
             orders=orders,
             fills=fills,
             trades=trades,
-            positions=self._position_records(),
+            positions=self._position_records(open_lots),
             metrics=compute_metrics(curve, trades, fills, orders, self.config.starting_cash),
         )
 
@@ -192,13 +229,15 @@ class StrategyRunner:
         self._store(update)
         # Neither fill policy can fill an order placed on the final step in every engine
         # (next open does not exist), so no engine sees it: it is canceled at stop.
-        if not self._in_final_step:
+        if self._routing:
             self.router.submit(order_id, request)
+        else:
+            self._unrouted.add(order_id)
         return order_id
 
     def cancel(self, order_id: str) -> None:
         if order_id in self._open:
-            if self._in_final_step and self._open[order_id].status is OrderStatus.NEW:
+            if order_id in self._unrouted:
                 self._update(order_id, OrderStatus.CANCELED, self.now_ns, "canceled by strategy")
             else:
                 self.router.cancel(order_id)
@@ -217,7 +256,13 @@ class StrategyRunner:
         return self.cash + self._market_value()[0]
 
     # --- internals -------------------------------------------------------------------------
-    def _update(self, order_id: str, status: OrderStatus, ts_ns: int, reason: str | None = None) -> None:
+    def _cancel_open(self, reason: str) -> None:
+        for order_id in list(self._open):
+            self._update(order_id, OrderStatus.CANCELED, self.now_ns, reason)
+
+    def _update(
+        self, order_id: str, status: OrderStatus, ts_ns: int, reason: str | None = None
+    ) -> None:
         order = self._orders.get(order_id)
         if order is None:
             raise EngineRunError(f"engine reported {status} for unknown order {order_id}")
@@ -247,21 +292,12 @@ class StrategyRunner:
         iid = fill.instrument_id
         held = self.positions.get(iid, 0.0)
         signed = fill.signed_quantity
-        basis = self._cost_basis.get(iid, 0.0)
         new = held + signed
-        if held == 0 or (held > 0) == (signed > 0):
-            basis += signed * fill.price
-        elif abs(signed) <= abs(held):
-            basis *= new / held
-        else:  # flipped through zero: the remainder opens at the fill price
-            basis = new * fill.price
         self.cash -= signed * fill.price + fill.commission
         if abs(new) < 1e-12:
             self.positions.pop(iid, None)
-            self._cost_basis.pop(iid, None)
         else:
             self.positions[iid] = new
-            self._cost_basis[iid] = basis
         self._fills.append(fill)
 
     def _market_value(self) -> tuple[float, float]:
@@ -281,11 +317,17 @@ class StrategyRunner:
         self._curve_cash.append(self.cash)
         self._curve_gross.append(gross)
 
-    def _position_records(self) -> tuple[PositionRecord, ...]:
+    def _position_records(
+        self, open_lots: Mapping[str, tuple[float, float]]
+    ) -> tuple[PositionRecord, ...]:
+        # The average price is that of the FIFO lots still open, the same matching that builds
+        # the trades, so realized (trades) plus unrealized (positions) P&L is the total P&L.
         records = []
         for iid, qty in sorted(self.positions.items()):
             last = self.last_close(iid) or 0.0
-            avg = self._cost_basis[iid] / qty
+            if iid not in open_lots:
+                raise EngineRunError(f"position in {iid} has no open FIFO lots; books disagree")
+            avg = open_lots[iid][1]
             records.append(
                 PositionRecord(
                     instrument_id=iid,

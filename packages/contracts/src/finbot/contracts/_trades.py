@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +25,13 @@ def build_trades(fills: Iterable[Fill]) -> tuple[TradeRecord, ...]:
     A fill's commission is spread over its units, so a fill that closes one lot and opens another
     charges each side its share. Open lots at the end are not trades (they are positions).
     """
+    return match_fifo(fills)[0]
+
+
+def match_fifo(
+    fills: Iterable[Fill],
+) -> tuple[tuple[TradeRecord, ...], dict[str, tuple[float, float]]]:
+    """Closed round trips, and each open position's signed quantity and average entry price."""
     lots: dict[str, deque[_Lot]] = {}
     trades: list[TradeRecord] = []
     for fill in fills:
@@ -56,4 +64,13 @@ def build_trades(fills: Iterable[Fill]) -> tuple[TradeRecord, ...]:
                 book.popleft()
         if abs(remaining) > 1e-12:
             book.append(_Lot(remaining, fill.price, fill.ts_ns, fee_per_unit))
-    return tuple(trades)
+    open_positions = {
+        iid: (
+            math.fsum(lot.quantity for lot in book),
+            math.fsum(lot.quantity * lot.price for lot in book)
+            / math.fsum(lot.quantity for lot in book),
+        )
+        for iid, book in lots.items()
+        if book
+    }
+    return tuple(trades), open_positions

@@ -1,0 +1,160 @@
+"""Order requests, the cost model's commission and rounding, and slippage."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from finbot.contracts import (
+    CommissionRounding,
+    CostModel,
+    Fill,
+    OrderRequest,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+)
+
+
+def test_market_order_defaults() -> None:
+    order = OrderRequest(instrument_id="AAA", side=OrderSide.BUY, quantity=10)
+    assert order.order_type is OrderType.MARKET
+    assert order.limit_price is None and order.stop_price is None
+    assert order.time_in_force == "gtc"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"order_type": "limit"}, "limit order needs limit_price"),
+        ({"order_type": "stop"}, "stop order needs stop_price"),
+        ({"order_type": "stop_limit", "stop_price": 9.0}, "stop_limit order needs limit_price"),
+        ({"order_type": "stop_limit", "limit_price": 9.0}, "stop_limit order needs stop_price"),
+        ({"limit_price": 9.0}, "market order takes no limit_price"),
+        ({"stop_price": 9.0}, "market order takes no stop_price"),
+        ({"order_type": "limit", "limit_price": 9.0, "stop_price": 8.0}, "takes no stop_price"),
+    ],
+)
+def test_prices_must_match_order_type(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        OrderRequest(instrument_id="AAA", side="buy", quantity=1, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"quantity": 0},
+        {"quantity": -5},
+        {"quantity": 1, "order_type": "limit", "limit_price": 0.0},
+        {"quantity": 1, "side": "hold"},
+        {"quantity": 1, "unknown": True},
+    ],
+)
+def test_bad_order_fields(kwargs: dict[str, object]) -> None:
+    fields: dict[str, object] = {"instrument_id": "AAA", "side": "sell", **kwargs}
+    with pytest.raises(ValidationError):
+        OrderRequest(**fields)  # type: ignore[arg-type]
+
+
+def test_order_request_is_frozen() -> None:
+    order = OrderRequest(instrument_id="AAA", side="sell", quantity=1)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        order.quantity = 2  # type: ignore[misc]
+
+
+def test_side_sign_status_finality_and_fill_helpers() -> None:
+    assert (OrderSide.BUY.sign, OrderSide.SELL.sign) == (1, -1)
+    assert {s for s in OrderStatus if s.is_final} == {
+        OrderStatus.FILLED,
+        OrderStatus.CANCELED,
+        OrderStatus.REJECTED,
+        OrderStatus.EXPIRED,
+    }
+    fill = Fill("O-000001", "AAA", OrderSide.SELL, 3.0, 12.5, 1.0, 0.0, 0)
+    assert fill.signed_quantity == -3.0
+    assert fill.notional == 37.5
+
+
+# --- commission ------------------------------------------------------------------------------
+
+
+def test_commission_in_basis_points() -> None:
+    # 100 shares at 50.00, 10 bp: 5000 * 0.001 = 5.00
+    assert CostModel(commission_bps=10).commission(100, 50.0) == 5.0
+    # sign of the quantity does not matter (sells pay too)
+    assert CostModel(commission_bps=10).commission(-100, 50.0) == 5.0
+
+
+def test_commission_per_share_and_combined() -> None:
+    # 300 shares * 0.005 = 1.50
+    assert CostModel(commission_per_share=0.005).commission(300, 20.0) == 1.5
+    # 200 * 25.00 * 2bp = 1.00, plus 200 * 0.01 = 2.00 -> 3.00
+    assert CostModel(commission_bps=2, commission_per_share=0.01).commission(200, 25.0) == 3.0
+
+
+def test_commission_minimum_applies_only_to_charged_fills() -> None:
+    model = CostModel(commission_per_share=0.005, commission_minimum=1.0)
+    assert model.commission(10, 20.0) == 1.0  # 0.05 raised to the minimum
+    assert model.commission(1000, 20.0) == 5.0  # above the minimum
+    # no commission rate at all: no minimum either (a free broker stays free)
+    assert CostModel(commission_minimum=1.0).commission(10, 20.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("per_share", "quantity", "expected"),
+    [
+        (0.005, 1, 0.01),  # 0.005 is exactly half a cent: rounds up
+        (0.005, 3, 0.02),  # 0.015 -> 0.02 (the float 0.015 is 0.01499999...)
+        (0.005, 201, 1.01),  # 1.005 -> 1.01 (the float 1.005 is 1.00499999...)
+        (0.004, 1, 0.0),  # 0.004 -> 0.00
+        (0.0049, 1, 0.0),
+        (0.0051, 1, 0.01),
+    ],
+)
+def test_cent_rounding_is_half_up_on_decimal_values(
+    per_share: float, quantity: int, expected: float
+) -> None:
+    assert CostModel(commission_per_share=per_share).commission(quantity, 10.0) == expected
+
+
+def test_cent_rounding_of_a_sum_that_floats_get_wrong() -> None:
+    # 75 * 112.00 * 1bp = 0.84 plus 75 * 0.005 = 0.375: exactly 1.215 -> 1.22.
+    # In binary floating point the sum is 1.2149999999999999, which would round to 1.21.
+    assert 75 * 112.0 * 1.0 / 10_000 + 75 * 0.005 < 1.215
+    model = CostModel(commission_bps=1, commission_per_share=0.005)
+    assert model.commission(75, 112.0) == 1.22
+
+
+@pytest.mark.parametrize("quantity", [1, 7, 75, 134, 200, 333, 1001])
+@pytest.mark.parametrize("price", [0.37, 47.25, 75.0, 112.0, 195.25])
+def test_cent_rounding_matches_exact_decimal_arithmetic(quantity: int, price: float) -> None:
+    model = CostModel(commission_bps=2.5, commission_per_share=0.005)
+    exact = Decimal(quantity) * Decimal(str(price)) * Decimal("2.5") / 10_000
+    exact += Decimal(quantity) * Decimal("0.005")
+    expected = float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    assert model.commission(quantity, price) == expected
+
+
+def test_no_rounding_keeps_the_float_value() -> None:
+    model = CostModel(commission_per_share=0.005, rounding=CommissionRounding.NONE)
+    assert model.commission(3, 10.0) == 3 * 0.005
+    minimum = CostModel(
+        commission_per_share=0.005, commission_minimum=0.333, rounding=CommissionRounding.NONE
+    )
+    assert minimum.commission(3, 10.0) == 0.333
+
+
+def test_cost_model_refuses_negative_rates_and_unknown_fields() -> None:
+    with pytest.raises(ValidationError):
+        CostModel(commission_bps=-1)
+    with pytest.raises(ValidationError):
+        CostModel(commision_bps=1)  # type: ignore[call-arg]
+
+
+def test_slipped_price_moves_against_the_trader() -> None:
+    model = CostModel(slippage_bps=10)
+    assert model.slipped_price(OrderSide.BUY, 100.0) == pytest.approx(100.1, rel=1e-15)
+    assert model.slipped_price(OrderSide.SELL, 100.0) == pytest.approx(99.9, rel=1e-15)
+    assert CostModel().slipped_price(OrderSide.BUY, 100.0) == 100.0
