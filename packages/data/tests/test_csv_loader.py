@@ -132,7 +132,7 @@ def test_missing_file(tmp_path):
     path = tmp_path / "nope.csv"
     err = _error(path)
     assert err.source == str(path)
-    assert "does not exist" in str(err)
+    assert "file not found" in str(err)
 
 
 def test_bad_adj_close_only_checked_when_used(write_file):

@@ -46,7 +46,7 @@ def test_files_by_reference(write_file):
 def test_unknown_name_and_missing_file(tmp_path):
     with pytest.raises(ConfigError, match=r"unknown dataset 'nope'.*golden"):
         LocalDataSource().load(DatasetRef(name="nope"))
-    with pytest.raises(DataValidationError, match="does not exist"):
+    with pytest.raises(DataValidationError, match="file not found"):
         load_dataset(tmp_path / "gone.csv")
 
 

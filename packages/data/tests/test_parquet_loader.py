@@ -106,7 +106,7 @@ def test_format_is_sniffed_from_content_not_extension(tmp_path):
 
 
 def test_missing_and_corrupt_file(tmp_path):
-    with pytest.raises(DataValidationError, match="does not exist"):
+    with pytest.raises(DataValidationError, match="file not found"):
         read_parquet_bars(tmp_path / "none.parquet")
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"PAR1 definitely not parquet")

@@ -109,7 +109,7 @@ def _read_bytes(path: str | Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
-        raise DataValidationError("file does not exist", source=str(path)) from None
+        raise DataValidationError("file not found", source=str(path)) from None
     except IsADirectoryError:
         raise DataValidationError("is a directory, not a data file", source=str(path)) from None
     except OSError as exc:

@@ -33,7 +33,7 @@ def read_parquet_bars(
     try:
         table = pq.read_table(path)
     except FileNotFoundError:
-        raise DataValidationError("file does not exist", source=source) from None
+        raise DataValidationError("file not found", source=source) from None
     except (pa.ArrowException, OSError) as exc:
         raise DataValidationError(f"cannot read as Parquet: {exc}", source=source) from None
     if table.num_rows == 0:
