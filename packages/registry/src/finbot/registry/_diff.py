@@ -12,6 +12,19 @@ def json_diff(old: Any, new: Any, *, path: str = "", limit: int = 20) -> list[st
     return out
 
 
+def field_diff(old: dict[str, Any], new: dict[str, Any], *, per_field: int = 5) -> list[str]:
+    """Differences per top-level field, at most ``per_field`` each, with a count of the rest."""
+    out: list[str] = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) == new.get(key):
+            continue
+        lines = json_diff(old.get(key), new.get(key), path=key, limit=10**9)
+        out.extend(lines[:per_field])
+        if len(lines) > per_field:
+            out.append(f"{key}: ... and {len(lines) - per_field} more differences")
+    return out
+
+
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

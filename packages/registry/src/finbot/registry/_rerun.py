@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from finbot.contracts import BacktestEngine, BacktestResult, Strategy, StrategySpec
 
-from ._diff import json_diff
+from ._diff import field_diff
 from ._environment import capture_environment
 from ._errors import RegistryIntegrityError, RunStateError
 from ._identity import strategy_identity
@@ -124,7 +124,7 @@ def rerun(
     new_hash = new.content_hash()
     fields: list[str] = []
     if new_hash != record.result_hash:
-        fields = json_diff(recorded.model_dump(mode="json"), new.model_dump(mode="json"))
+        fields = field_diff(recorded.model_dump(mode="json"), new.model_dump(mode="json"))
     return RerunReport(
         run_id=record.run_id,
         recorded_hash=record.result_hash,

@@ -1,0 +1,32 @@
+import pytest
+import sqlalchemy as sa
+
+from finbot.registry import SCHEMA_VERSION, Registry, RegistryError
+from finbot.registry._schema import MIGRATIONS, schema_migrations
+
+
+def test_schema_is_versioned_and_reopening_is_a_no_op(registry, registry_location) -> None:
+    location, artifacts = registry_location
+    with registry._engine.connect() as conn:
+        versions = conn.execute(sa.select(schema_migrations.c.version)).scalars().all()
+    assert versions == [m.version for m in MIGRATIONS] and registry.schema_version == SCHEMA_VERSION
+    with Registry.open(location, artifacts_dir=artifacts) as again:
+        assert again.schema_version == SCHEMA_VERSION
+    with registry._engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema_migrations)).scalar() == 1
+
+
+def test_a_newer_schema_is_refused(registry, registry_location) -> None:
+    location, artifacts = registry_location
+    with registry._engine.begin() as conn:
+        conn.execute(sa.insert(schema_migrations).values(
+            version=SCHEMA_VERSION + 1, description="future", applied_at="2099-01-01"))
+    with pytest.raises(RegistryError, match="newer than this finbot-registry"):
+        Registry.open(location, artifacts_dir=artifacts)
+
+
+def test_unwritable_location_names_the_directory(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(RegistryError, match="cannot create registry directory"):
+        Registry.open(blocker / "sub")
