@@ -78,12 +78,15 @@ def print_summary(
 ) -> None:
     """Print the run header, metrics table, counts and final equity."""
     console.print(_header(result))
+    console.print()
     console.print(_metrics_table(result.metrics))
     m = result.metrics
+    traded = sorted({fill.instrument_id for fill in result.fills})
     console.print(
         f"Trades: [bold]{m.trade_count}[/]   Orders: {m.order_count}   Fills: {m.fill_count}   "
         f"Open positions: {len(result.positions)}"
     )
+    console.print(f"Traded: {escape(', '.join(traded)) if traded else 'nothing'}")
     currency = result.config.currency
     console.print(
         f"Final equity: [bold]{m.final_equity:,.2f} {currency}[/] "

@@ -7,6 +7,7 @@ and ``import finbot.cli`` stay fast and work even when an optional engine is not
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +36,9 @@ def _nautilus(verbose: bool) -> BacktestEngine:
     # (and from mypy's view of it).
     module = importlib.import_module("finbot.engine_nautilus")
     engine_cls: Any = module.NautilusEngine
-    try:
-        engine: BacktestEngine = engine_cls(verbose=verbose)
-    except TypeError:
-        engine = engine_cls()
+    # Nautilus logs loudly; pass --verbose through if the adapter lets its logging be chosen.
+    takes_verbose = "verbose" in inspect.signature(engine_cls).parameters
+    engine: BacktestEngine = engine_cls(verbose=verbose) if takes_verbose else engine_cls()
     return engine
 
 
