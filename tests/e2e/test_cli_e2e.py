@@ -183,6 +183,15 @@ def test_nautilus_engine_when_not_installed_names_the_package() -> None:
                        "finbot-engine-nautilus")
 
 
+def test_nautilus_engine_runs_the_default_backtest_when_installed() -> None:
+    pytest.importorskip("finbot.engine_nautilus", reason="finbot-engine-nautilus not installed")
+    result = backtest("--engine", "nautilus", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["engine"]["name"] == payload["config"]["engine"] == "nautilus"
+    assert payload["counts"]["fills"] == payload["metrics"]["fill_count"] > 0
+
+
 # --- real subprocesses ---------------------------------------------------------------------------
 
 
