@@ -208,3 +208,63 @@ class Scripted(Strategy):
             result = action(ctx)
             if isinstance(result, str) or result is None:
                 self.order_ids.append(result)
+
+
+def sample_run() -> BacktestResult:
+    """A small deterministic run touching every part of the result (partial fills, a flip, a
+    limit order, slippage, an end-of-data cancel, two instruments, an open position)."""
+    from datetime import date
+
+    from finbot.contracts import (
+        BarSeries,
+        CostModel,
+        DatasetRef,
+        Instrument,
+        StrategySpec,
+        to_ns,
+    )
+
+    day = 86_400 * 10**9
+    t0 = to_ns(date(2024, 1, 2))
+    ohlc = [
+        (10.0, 11.0, 9.0, 10.0),
+        (11.0, 12.0, 10.0, 11.0),
+        (12.0, 13.0, 11.0, 12.0),
+        (11.0, 12.0, 10.0, 10.0),
+        (10.0, 11.0, 9.0, 9.5),
+    ]
+
+    def bars(iid: str, rows: list[int]) -> BarSeries:
+        return BarSeries.from_columns(
+            iid,
+            [t0 + i * day for i in rows],
+            *([ohlc[i][k] for i in rows] for k in range(4)),
+            [1_000.0 + i for i in rows],
+        )
+
+    data = MarketData(
+        [Instrument(id="AAA"), Instrument(id="BBB")],
+        [bars("AAA", [0, 1, 2, 3, 4]), bars("BBB", [0, 1, 3, 4])],
+        name="sample",
+    )
+    config = RunConfig(
+        strategy=StrategySpec(id="scripted", params={"note": "result_v1 sample"}),
+        dataset=DatasetRef(name="sample", snapshot_id=data.snapshot_id()),
+        start=date(2024, 1, 2),
+        end=date(2024, 1, 6),
+        starting_cash=10_000.0,
+        cost_model=CostModel(commission_bps=1.0, commission_per_share=0.01, slippage_bps=5.0),
+        fill_policy=FillPolicy.NEXT_OPEN,
+        engine="fake",
+    )
+    script: dict[int, list[Action]] = {
+        0: [
+            lambda ctx: ctx.buy("AAA", 10, tag="entry"),
+            lambda ctx: ctx.buy("BBB", 5, limit_price=10.5),
+        ],
+        1: [lambda ctx: ctx.sell("AAA", 4)],
+        2: [lambda ctx: ctx.sell("AAA", 16)],
+        3: [lambda ctx: ctx.buy("AAA", 6)],
+        4: [lambda ctx: ctx.buy("AAA", 1)],
+    }
+    return FakeEngine(data, config, max_fill_per_bar=8).run(Scripted(script))

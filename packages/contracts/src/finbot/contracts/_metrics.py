@@ -70,11 +70,16 @@ def compute_metrics(
     if len(curve.ts_ns) >= 2:
         years = (curve.ts_ns[-1] - curve.ts_ns[0]) / NANOS_PER_DAY / DAYS_PER_YEAR
         if years > 0 and final > 0:
-            cagr = (final / starting_cash) ** (1.0 / years) - 1.0
+            try:
+                cagr = (final / starting_cash) ** (1.0 / years) - 1.0
+            except OverflowError:
+                # a span of hours compounds a few percent past the float range: undefined
+                cagr = None
 
     daily = [starting_cash, *daily_equity(curve)]
-    returns = [b / a - 1.0 for a, b in pairwise(daily)]
     vol = sharpe = sortino = None
+    # A simple return from a non-positive value is meaningless (and divides by zero).
+    returns = [b / a - 1.0 for a, b in pairwise(daily)] if all(a > 0 for a in daily[:-1]) else []
     if len(returns) >= 2:
         mean = _mean(returns)
         std = math.sqrt(math.fsum((r - mean) ** 2 for r in returns) / (len(returns) - 1))

@@ -132,6 +132,9 @@ class StrategyRunner:
             EngineRunError: the order is unknown, already final, or would be overfilled, or the
                 quantity or price is not a positive finite number.
         """
+        # Engines hand over ints or numpy scalars; plain floats keep the stored JSON (and so the
+        # content hash) identical through a round trip.
+        quantity, price, ts_ns = float(quantity), float(price), int(ts_ns)
         order = self._orders.get(order_id)
         if order is None:
             raise EngineRunError(f"engine reported a fill for unknown order {order_id}")

@@ -1,0 +1,183 @@
+"""The versioned result schema: lossless JSON, stable content hash, the frozen v1 file, migration.
+
+``data/result_v1.json`` was written once from ``contracts_fake_engine.sample_run()`` when schema
+version 1 was current and is never regenerated: it is the proof that v1 files stay readable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from contracts_fake_engine import sample_run
+from pydantic import ValidationError
+
+from finbot.contracts import (
+    END_OF_DATA,
+    SCHEMA_VERSION,
+    BacktestResult,
+    OrderStatus,
+    ResultSchemaError,
+    migrate_payload,
+    to_ns,
+)
+
+V1_FILE = Path(__file__).parent / "data" / "result_v1.json"
+
+
+@pytest.fixture(scope="module")
+def result() -> BacktestResult:
+    return sample_run()
+
+
+def v1_payload() -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads(V1_FILE.read_text())
+    return payload
+
+
+def test_json_round_trip_is_lossless(result: BacktestResult) -> None:
+    text = result.to_json()
+    again = BacktestResult.from_json(text)
+    assert again == result
+    assert again.to_json() == text
+    assert again.content_hash() == result.content_hash()
+    assert BacktestResult.from_json(text.encode()) == result
+
+
+def test_content_hash_is_stable_and_sensitive(result: BacktestResult) -> None:
+    assert sample_run().content_hash() == result.content_hash()
+    changed = result.model_copy(update={"data_snapshot_id": "0" * 64})
+    assert changed.content_hash() != result.content_hash()
+    # canonical: sorted keys, no whitespace, so the hash does not depend on how JSON was written
+    assert result.to_json() == json.dumps(
+        json.loads(result.to_json()), sort_keys=True, separators=(",", ":")
+    )
+
+
+def test_frozen_v1_file_loads_with_its_values() -> None:
+    r = BacktestResult.from_json(V1_FILE.read_text())
+    assert r.schema_version == 1
+    assert r.config.starting_cash == 10_000.0
+    assert r.config.cost_model.slippage_bps == 5.0
+    assert r.config.strategy.params == {"note": "result_v1 sample"}
+    assert r.engine.name == "fake"
+    # equity curve: one point per session 2024-01-02 .. 2024-01-06
+    assert r.equity_curve.ts_ns[0] == to_ns(r.config.start)  # type: ignore[arg-type]
+    assert len(r.equity_curve.ts_ns) == 5
+    assert r.equity_curve.equity[0] == 10_000.0
+    # first fill: 8 of 10 AAA (at most 8 per bar) at d1's open 11.00 slipped 5bp: 11.0055;
+    # commission 8 * 11.0055 * 1bp + 8 * 0.01 = 0.0888044 -> 0.09
+    first = r.fills[0]
+    assert (first.order_id, first.side, first.quantity) == ("O-000001", "buy", 8.0)
+    assert first.price == pytest.approx(11.0 * 1.0005)
+    assert first.commission == 0.09
+    assert first.slippage == pytest.approx(8 * 11.0 * 0.0005)
+    # the limit buy of BBB fills at its limit, no slippage: 5 * 10.5 * 1bp + 5 * 0.01 = 0.05525
+    bbb = r.fills[1]
+    assert (bbb.instrument_id, bbb.price, bbb.slippage, bbb.commission) == ("BBB", 10.5, 0, 0.06)
+    assert len(r.fills) == 7
+    # the order placed on the final session never reached the engine
+    last = r.orders[-1]
+    assert (last.order_id, last.status, last.reason) == (
+        "O-000006",
+        OrderStatus.CANCELED,
+        END_OF_DATA,
+    )
+    assert [o.status for o in r.orders[:-1]] == [OrderStatus.FILLED] * 5
+    # first FIFO trade: 4 AAA bought at 11.0055 sold at 12 * (1 - 0.0005) = 11.994
+    t = r.trades[0]
+    assert (t.direction, t.quantity) == (1, 4.0)
+    assert t.gross_pnl == pytest.approx(4 * (11.994 - 11.0055))
+    assert [x.direction for x in r.trades] == [1, 1, 1, -1, -1]
+    # open at the end: short 4 AAA (sold at 10 * 0.9995 on d4), long 5 BBB at 10.50
+    aaa, bbb_pos = r.positions
+    assert (aaa.instrument_id, aaa.quantity, aaa.last_price) == ("AAA", -4.0, 9.5)
+    assert aaa.avg_price == pytest.approx(9.995)
+    assert (bbb_pos.quantity, bbb_pos.avg_price, bbb_pos.market_value) == (5.0, 10.5, 47.5)
+    # final equity = last cash + market values: 9990.846 - 38 + 47.5
+    assert r.metrics.final_equity == pytest.approx(r.equity_curve.cash[-1] - 38.0 + 47.5)
+    assert r.metrics.final_equity == pytest.approx(10_000.346)
+    assert (r.metrics.trade_count, r.metrics.order_count, r.metrics.fill_count) == (5, 6, 7)
+    assert r.metrics.total_commission == pytest.approx(0.46)
+    assert r.metrics.win_rate == pytest.approx(2 / 5)
+
+
+def test_v1_file_accounts_add_up() -> None:
+    r = BacktestResult.from_json(V1_FILE.read_text())
+    realized = math.fsum(t.gross_pnl for t in r.trades)
+    unrealized = math.fsum(p.unrealized_pnl for p in r.positions)
+    commission = math.fsum(f.commission for f in r.fills)
+    assert realized + unrealized - commission == pytest.approx(
+        r.metrics.final_equity - r.config.starting_cash, abs=1e-9
+    )
+
+
+def test_current_code_reproduces_the_v1_file_exactly() -> None:
+    # When this fails, the stored form changed: bump SCHEMA_VERSION, add a migration from the
+    # previous version and keep result_v1.json as it is (see docs/adr/0004).
+    assert SCHEMA_VERSION == 1
+    assert sample_run().to_json() == BacktestResult.from_json(V1_FILE.read_text()).to_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ("{}", "no integer 'schema_version'"),
+        ('{"schema_version": "1"}', "no integer 'schema_version'"),
+        ('{"schema_version": true}', "no integer 'schema_version'"),
+        ('{"schema_version": 99}', "schema_version 99, newer than this finbot-contracts"),
+        ('{"schema_version": 0}', "no migration from result schema_version 0"),
+    ],
+)
+def test_unreadable_results_raise_result_schema_error(text: str, message: str) -> None:
+    with pytest.raises(ResultSchemaError, match=message):
+        BacktestResult.from_json(text)
+
+
+def test_schema_mismatch_names_the_fields() -> None:
+    payload = v1_payload()
+    del payload["metrics"]["sharpe"]
+    payload["fills"][0]["quantity"] = "lots"
+    payload["colour"] = "red"
+    with pytest.raises(ResultSchemaError) as info:
+        BacktestResult.from_json(json.dumps(payload))
+    message = str(info.value)
+    assert "metrics.sharpe: Field required" in message
+    assert "fills.0.quantity" in message
+    assert "colour: Extra inputs are not permitted" in message
+
+
+def test_in_memory_results_are_always_the_current_version(result: BacktestResult) -> None:
+    with pytest.raises(ValidationError, match="is not the current"):
+        BacktestResult.model_validate({**result.model_dump(), "schema_version": 2})
+
+
+def test_migration_steps_run_in_order_up_to_the_target() -> None:
+    # The mechanism, exercised with hypothetical steps (there is no real older version yet).
+    def one_to_two(p: dict[str, Any]) -> dict[str, Any]:
+        p["renamed"] = p.pop("old")
+        return {**p, "trail": [1]}
+
+    def two_to_three(p: dict[str, Any]) -> dict[str, Any]:
+        return {**p, "trail": [*p["trail"], 2]}
+
+    steps = {1: one_to_two, 2: two_to_three}
+    original = {"schema_version": 1, "old": "x"}
+    migrated = migrate_payload(original, migrations=steps, target=3)
+    assert migrated == {"schema_version": 3, "renamed": "x", "trail": [1, 2]}
+    assert original == {"schema_version": 1, "old": "x"}  # the input is not mutated
+    assert migrate_payload({"schema_version": 3}, migrations=steps, target=3) == {
+        "schema_version": 3
+    }
+    with pytest.raises(ResultSchemaError, match="no migration from result schema_version 2"):
+        migrate_payload({"schema_version": 2}, migrations={1: one_to_two}, target=3)
+
+
+def test_default_migration_of_a_current_payload_is_identity() -> None:
+    payload = v1_payload()
+    assert migrate_payload(payload) == payload
