@@ -40,3 +40,9 @@ def fake_wiring(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWiring]:
     monkeypatch.setattr(_wiring, "default_dataset", lambda: "fake")
     monkeypatch.setattr(_wiring, "load_market_data", load)
     yield FakeWiring(engine=engine, data=data, loaded=loaded)
+
+
+@pytest.fixture(autouse=True)
+def isolated_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs the CLI records go to a throwaway registry, never the checkout's ./.finbot."""
+    monkeypatch.setenv("FINBOT_REGISTRY", str(tmp_path / "registry"))
