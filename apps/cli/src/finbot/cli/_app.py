@@ -32,6 +32,7 @@ from finbot.contracts import (
 from . import _api, _wiring
 from ._params import parse_params
 from ._render import print_summary, summary_payload
+from ._runs_commands import recording, runs_app
 
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1
@@ -48,6 +49,9 @@ app = typer.Typer(
     # Our own handler prints errors; typer's rich tracebacks would dump locals instead.
     pretty_exceptions_enable=False,
 )
+
+
+app.add_typer(runs_app, name="runs")
 
 
 @app.callback()
@@ -126,6 +130,18 @@ def backtest(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show tracebacks and engine logs.")
     ] = False,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            envvar="FINBOT_REGISTRY",
+            help="Registry that records the run: directory, sqlite:/// or postgresql:// URL "
+            "(default ./.finbot).",
+        ),
+    ] = None,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="Record the run in the registry.")
+    ] = True,
 ) -> None:
     """Run one backtest and print its summary (default: golden strategy 1 on the embedded data)."""
     with _errors_to_exit_codes(verbose):
@@ -145,14 +161,17 @@ def backtest(
         began = time.perf_counter()
         # In --json mode stdout carries the JSON document only; engine chatter goes to stderr.
         quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
-        with quiet:
+        with quiet, recording(config, registry, record) as recorder:
             result = _api.run_backtest(config, verbose=verbose)
         elapsed = time.perf_counter() - began
+        run_id = recorder.finished(result)
         files = _written_files(_api.write_result(result, output)) if output else None
         if as_json:
             typer.echo(json.dumps(summary_payload(result, output_files=files), indent=2))
         else:
             print_summary(Console(), result, output_files=files)
+        if run_id is not None:
+            typer.echo(f"recorded run {run_id}", err=as_json)
         if verbose:
             Console(stderr=True).print(f"run took {elapsed:.2f} s", highlight=False)
 

@@ -1,0 +1,313 @@
+"""``finbot runs ...``: list, show, compare, export, rerun and verify recorded runs.
+
+Also the hook ``finbot backtest`` uses to record every run. The registry library knows nothing of
+the CLI; this module wires it to the engines and strategies the composition root chooses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from finbot.contracts import (
+    BacktestResult,
+    EngineRunError,
+    MarketData,
+    RunConfig,
+    Strategy,
+    StrategySpec,
+)
+
+from . import _api, _wiring
+from ._strategy_loader import load_strategy
+
+if TYPE_CHECKING:
+    # Imported lazily at run time: the registry pulls in SQLAlchemy, which `finbot --help` and
+    # `finbot backtest --no-record` do not need.
+    from finbot.registry import Registry, RunRecord
+
+EXIT_RERUN_DIFFERS = 3
+
+runs_app = typer.Typer(
+    name="runs",
+    help="Inspect, compare, export and rerun the runs recorded in the registry.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+RegistryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--registry",
+        envvar="FINBOT_REGISTRY",
+        help="Registry directory, sqlite:///file or postgresql:// URL (default ./.finbot).",
+    ),
+]
+DateOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+
+
+def _errors(verbose: bool = False) -> contextlib.AbstractContextManager[None]:
+    from ._app import _errors_to_exit_codes  # the one error policy of every finbot command
+
+    return _errors_to_exit_codes(verbose)
+
+
+def _open(location: str | None) -> Registry:
+    from finbot.registry import Registry
+
+    return Registry.open(location)
+
+
+STATUSES = ("running", "finished", "failed")
+StatusOption = Annotated[
+    str | None, typer.Option(help=f"Only runs in this status: {', '.join(STATUSES)}.")
+]
+
+
+# --- recording (used by `finbot backtest`) ----------------------------------------------------
+def _strategy_instance(spec: StrategySpec) -> Strategy:
+    cls = load_strategy(spec.id, golden=_wiring.golden_strategies())
+    return cls(cls.make_params(spec.params))
+
+
+def _engine_input(config: RunConfig) -> MarketData:
+    # What run_backtest handed the engine: the dataset cut to the run's dates.
+    market = _api.load_data(config.dataset)
+    if config.start is None and config.end is None:
+        return market
+    return market.between(config.start, config.end)
+
+
+class RunRecorder:
+    """Records one `finbot backtest` run (or its failure) in the registry."""
+
+    def __init__(self, location: str | None, enabled: bool) -> None:
+        self.location = location
+        self.enabled = enabled
+        self.started = datetime.now(UTC)
+        self.run_id: str | None = None
+
+    def finished(self, result: BacktestResult) -> str | None:
+        """Record a finished run; returns its id (None when recording is off)."""
+        if not self.enabled:
+            return None
+        data = _engine_input(result.config)
+        from finbot.registry import record_run
+
+        with _open(self.location) as registry:
+            self.run_id = record_run(
+                registry,
+                result,
+                data,
+                _strategy_instance(result.config.strategy),
+                self.started,
+                datetime.now(UTC),
+            )
+        return self.run_id
+
+    def failed(self, config: RunConfig, error: BaseException) -> None:
+        """Record a run that started but failed in the engine."""
+        if not self.enabled:
+            return
+        with _open(self.location) as registry:
+            self.run_id = registry.record_failure(
+                config, error, started=self.started, finished=datetime.now(UTC)
+            )
+
+
+@contextlib.contextmanager
+def recording(
+    config: RunConfig, location: str | None, enabled: bool
+) -> Iterator[RunRecorder]:
+    """Wrap a run: engine failures (not input errors) are recorded as failed, then re-raised."""
+    recorder = RunRecorder(location, enabled)
+    try:
+        yield recorder
+    except (EngineRunError, RuntimeError, ArithmeticError, AssertionError) as exc:
+        with contextlib.suppress(Exception):  # the run's own error is the one to report
+            recorder.failed(config, exc)
+        raise
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def _check_status(status: str | None) -> None:
+    if status is not None and status not in STATUSES:
+        raise typer.BadParameter(f"choose one of {', '.join(STATUSES)}", param_hint="--status")
+
+
+def _filtered(
+    registry: Registry,
+    strategy: str | None,
+    engine: str | None,
+    status: str | None,
+    tag: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[RunRecord]:
+    return registry.runs(
+        strategy=strategy,
+        engine=engine,
+        status=status,
+        tag=tag,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
+
+
+# --- commands ---------------------------------------------------------------------------------
+@runs_app.command("list")
+def list_runs(
+    registry: RegistryOption = None,
+    strategy: Annotated[str | None, typer.Option(help="Only this strategy id.")] = None,
+    engine: Annotated[str | None, typer.Option(help="Only this engine.")] = None,
+    status: StatusOption = None,
+    tag: Annotated[str | None, typer.Option(help="Only runs with this tag.")] = None,
+    since: DateOption = None,
+    until: DateOption = None,
+) -> None:
+    """List recorded runs, oldest first (dates are UTC, YYYY-MM-DD, inclusive)."""
+    _check_status(status)
+    with _errors(), _open(registry) as reg:
+        records = _filtered(reg, strategy, engine, status, tag, since, until)
+        table = Table("run id", "started (UTC)", "status", "strategy", "engine", "seconds",
+                      "total return", "sharpe", "trades", "tags")
+        for r in records:
+            m = r.metrics or {}
+            table.add_row(r.run_id, r.started_at[:19], r.status.value, r.strategy.id,
+                          r.engine_name, _fmt(r.duration_seconds), _fmt(m.get("total_return")),
+                          _fmt(m.get("sharpe")), _fmt(m.get("trade_count")), ",".join(r.tags))
+        Console(width=200).print(table)
+        typer.echo(f"{len(records)} run(s) in {reg.location}")
+
+
+@runs_app.command("show")
+def show(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 6+ characters).")],
+    registry: RegistryOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+) -> None:
+    """Show one run's full record (verified against its stored hashes)."""
+    with _errors(), _open(registry) as reg:
+        record = reg.get(run_id)
+        payload = record.model_dump(mode="json")
+        payload["record_hash"] = record.record_hash
+        if as_json:
+            typer.echo(json.dumps(payload, indent=2, sort_keys=True))
+            return
+        payload["config"] = json.loads(payload.pop("config_json"))
+        packages = payload["environment"].pop("packages")
+        table = Table("field", "value", show_header=False)
+        for key, value in payload.items():
+            table.add_row(key, _fmt(value))
+        table.add_row("packages", f"{len(packages)} recorded (see --json)")
+        Console(width=200).print(table)
+
+
+@runs_app.command("compare")
+def compare(
+    run_ids: Annotated[list[str], typer.Argument(help="Two or more run ids.")],
+    registry: RegistryOption = None,
+    all_config: Annotated[
+        bool, typer.Option("--all-config", help="Show every config key, not only differing ones.")
+    ] = False,
+) -> None:
+    """Side by side: identity, the config keys that differ, and every metric."""
+    if len(run_ids) < 2:
+        raise typer.BadParameter("give at least two run ids", param_hint="RUN_IDS")
+    with _errors(), _open(registry) as reg:
+        from finbot.registry import compare_runs
+
+        cmp = compare_runs([reg.get(r) for r in run_ids], all_config=all_config)
+        console = Console(width=220)
+        for title, rows in (("run", cmp.identity), ("config", cmp.config),
+                            ("metrics", cmp.metrics)):
+            table = Table(title, *cmp.run_ids, title=title)
+            for label, values in rows:
+                table.add_row(label, *(_fmt(v) for v in values))
+            if not rows:
+                table.add_row("(no differences)", *("" for _ in cmp.run_ids))
+            console.print(table)
+
+
+@runs_app.command("export")
+def export(
+    registry: RegistryOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl (complete) or csv.")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")]
+    = None,
+    strategy: Annotated[str | None, typer.Option(help="Only this strategy id.")] = None,
+    engine: Annotated[str | None, typer.Option(help="Only this engine.")] = None,
+    status: StatusOption = None,
+    tag: Annotated[str | None, typer.Option(help="Only runs with this tag.")] = None,
+    since: DateOption = None,
+    until: DateOption = None,
+) -> None:
+    """Export run records as JSON lines or CSV."""
+    if fmt not in ("jsonl", "csv"):
+        raise typer.BadParameter("choose jsonl or csv", param_hint="--format")
+    _check_status(status)
+    with _errors(), _open(registry) as reg:
+        records = _filtered(reg, strategy, engine, status, tag, since, until)
+        from finbot.registry import write_csv, write_jsonl
+
+        writer = write_jsonl if fmt == "jsonl" else write_csv
+        if output is None:
+            writer(records, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                writer(records, handle)
+            typer.echo(f"wrote {len(records)} record(s) to {output}", err=True)
+
+
+@runs_app.command("rerun")
+def rerun(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    registry: RegistryOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Rerun from the record and pinned data alone; exit 0 if the result is byte-identical.
+
+    Exit 3 (with a report of what differs) when the new result's hash differs from the recorded.
+    """
+    with _errors(verbose), _open(registry) as reg:
+        report = reg.rerun(
+            run_id,
+            lambda name: _wiring.make_engine(name, verbose=verbose),
+            _strategy_instance,
+        )
+        typer.echo(report.summary())
+        if not report.identical:
+            raise typer.Exit(EXIT_RERUN_DIFFERS)
+
+
+@runs_app.command("verify")
+def verify(registry: RegistryOption = None) -> None:
+    """Check every record, result, artifact and snapshot against its stored hash."""
+    with _errors(), _open(registry) as reg:
+        problems = reg.verify()
+        for problem in problems:
+            typer.echo(problem, err=True)
+        count = len(reg.runs()) if not problems else "some"
+        typer.echo(f"{len(problems)} problem(s); {count} run(s) checked in {reg.location}")
+        if problems:
+            raise typer.Exit(1)
