@@ -171,12 +171,16 @@ def test_unknown_engine() -> None:
     assert_clean_error(backtest("--engine", "zipline"), EXIT_USAGE, "unknown engine 'zipline'")
 
 
-def test_nautilus_engine_when_not_installed_names_the_package() -> None:
+def _nautilus_adapter_present() -> bool:
     try:
-        import finbot.engine_nautilus  # noqa: F401
+        import finbot.engine_nautilus as adapter
     except ImportError:
-        pass
-    else:
+        return False
+    return hasattr(adapter, "NautilusEngine")
+
+
+def test_nautilus_engine_when_not_installed_names_the_package() -> None:
+    if _nautilus_adapter_present():
         pytest.skip("finbot-engine-nautilus is installed")
     result = backtest("--engine", "nautilus")
     assert_clean_error(result, EXIT_USAGE, "engine 'nautilus' is not installed",
@@ -184,7 +188,8 @@ def test_nautilus_engine_when_not_installed_names_the_package() -> None:
 
 
 def test_nautilus_engine_runs_the_default_backtest_when_installed() -> None:
-    pytest.importorskip("finbot.engine_nautilus", reason="finbot-engine-nautilus not installed")
+    if not _nautilus_adapter_present():
+        pytest.skip("finbot-engine-nautilus (NautilusEngine) is not installed")
     result = backtest("--engine", "nautilus", "--json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)

@@ -35,7 +35,9 @@ def _nautilus(verbose: bool) -> BacktestEngine:
     # Imported by name: finbot-engine-nautilus is optional, so it may be absent from the env
     # (and from mypy's view of it).
     module = importlib.import_module("finbot.engine_nautilus")
-    engine_cls: Any = module.NautilusEngine
+    engine_cls: Any = getattr(module, "NautilusEngine", None)
+    if engine_cls is None:
+        raise ImportError("finbot.engine_nautilus does not provide NautilusEngine")
     # Nautilus logs loudly; pass --verbose through if the adapter lets its logging be chosen.
     takes_verbose = "verbose" in inspect.signature(engine_cls).parameters
     engine: BacktestEngine = engine_cls(verbose=verbose) if takes_verbose else engine_cls()
