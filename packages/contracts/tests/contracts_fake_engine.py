@@ -238,7 +238,10 @@ def sample_run() -> BacktestResult:
         return BarSeries.from_columns(
             iid,
             [t0 + i * day for i in rows],
-            *([ohlc[i][k] for i in rows] for k in range(4)),
+            [ohlc[i][0] for i in rows],
+            [ohlc[i][1] for i in rows],
+            [ohlc[i][2] for i in rows],
+            [ohlc[i][3] for i in rows],
             [1_000.0 + i for i in rows],
         )
 

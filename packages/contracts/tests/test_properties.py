@@ -153,9 +153,9 @@ def six_bar_data() -> MarketData:
         (10.0, 11.0, 9.0, 9.5),
         (9.5, 10.0, 9.0, 9.8),
     ]
-    series = BarSeries.from_columns(
-        "AAA", [i * DAY for i in range(6)], *([r[k] for r in ohlc] for k in range(4)), [1.0] * 6
-    )
+    stamps = [i * DAY for i in range(6)]
+    o, h, lo, c = ([r[k] for r in ohlc] for k in range(4))
+    series = BarSeries.from_columns("AAA", stamps, o, h, lo, c, [1.0] * 6)
     return MarketData([Instrument(id="AAA")], [series])
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from contracts_fake_engine import FakeEngine, Scripted
+from contracts_fake_engine import FAKE_ENGINE, FakeEngine, Scripted
 
 from finbot.contracts import (
     END_OF_DATA,
@@ -473,3 +473,35 @@ def test_impossible_fills_fail_the_run() -> None:
         runner.filled("O-000001", 1, 10.0, TS[0])
     with pytest.raises(EngineRunError, match="unknown order O-000002"):
         runner.canceled("O-000002", TS[0])
+
+
+def test_rejection_is_recorded_with_its_reason() -> None:
+    strategy = Scripted({0: [buy(5)]})
+    runner = StrategyRunner(strategy, config(), DATA, Recorder())
+    runner.start()
+    runner.step(TS[0])
+    runner.rejected("O-000001", TS[1], "insufficient cash")
+    runner.canceled("O-000001", TS[1])
+    runner.step(TS[1])
+    (order,) = runner.result(FAKE_ENGINE).orders
+    assert (order.status, order.reason, order.ts_ns) == (
+        OrderStatus.REJECTED,
+        "insufficient cash",
+        TS[1],
+    )
+    assert ("update", "O-000001", "rejected") in strategy.events
+    assert ("update", "O-000001", "canceled") not in strategy.events
+
+
+def test_order_type_follows_the_prices_given() -> None:
+    script = {0: [buy(1), buy(1, limit_price=9.5), buy(1, stop_price=12.5)]}
+    script[1] = [buy(1, stop_price=12.5, limit_price=12.6)]
+    result, _, _ = run(script)
+    types = [o.request.order_type.value for o in result.orders]
+    assert types == ["market", "limit", "stop", "stop_limit"]
+    # the stop-limit triggers on d2 (high 13 >= 12.5) and fills at 12.50 <= its limit 12.60
+    fills = {f.order_id: (f.price, f.ts_ns) for f in result.fills}
+    assert fills["O-000004"] == (12.5, TS[2])
+    # the limit at 9.50 waits for d4 (low 9); the stop at 12.50 trades on d2 (high 13)
+    assert fills["O-000002"] == (9.5, TS[4])
+    assert fills["O-000003"] == (12.5, TS[2])
