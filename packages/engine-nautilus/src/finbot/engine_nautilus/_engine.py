@@ -1,0 +1,592 @@
+"""``NautilusEngine``: runs a contract strategy on NautilusTrader by driving a ``StrategyRunner``.
+
+One Nautilus ``Strategy`` (the driver) counts each step's open ticks and bars, steps the runner
+once every instrument of the step has delivered its bar, and submits the Nautilus orders that
+execute the contract's orders. Which contract order fills on which bar, and at what price, follows
+Backtrader's broker (the production baseline, docs/adr/0003); Nautilus's matching engine executes
+every fill and the adapter checks each one against that expectation (docs/adr/0007).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import nautilus_trader
+from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.common.component import is_backtest_force_stop
+from nautilus_trader.config import LoggingConfig, RiskEngineConfig, StrategyConfig
+from nautilus_trader.model.enums import AccountType, OmsType
+from nautilus_trader.model.enums import OrderSide as NtSide
+from nautilus_trader.model.identifiers import InstrumentId, TraderId
+from nautilus_trader.model.objects import Money, Price
+from nautilus_trader.trading.strategy import Strategy as NtStrategy
+
+from finbot.contracts import (
+    BacktestResult,
+    ConfigError,
+    DataValidationError,
+    EngineInfo,
+    EngineRunError,
+    FillPolicy,
+    MarketData,
+    OrderRequest,
+    OrderSide,
+    OrderType,
+    RunConfig,
+    Strategy,
+    StrategyRunner,
+    TimeInForce,
+    from_ns,
+)
+
+from ._config import NautilusSettings
+from ._fees import CostModelFee
+from ._matching import bar_fill, created_price
+from ._translate import (
+    VENUE,
+    bar_interval,
+    bar_type,
+    currency,
+    equity,
+    feed,
+    price_precision,
+    quantity,
+)
+
+INSUFFICIENT_CASH = "insufficient cash"
+_EPS = 1e-9
+
+
+@dataclass(slots=True)
+class _Order:
+    """A contract order the adapter works (Backtrader's order, as far as the contract needs)."""
+
+    order_id: str
+    request: OrderRequest
+    created_close: float  # close of the instrument's bar when placed: the price cash is checked at
+    created_ts: int  # that bar's ts_ns: the label of a this-close fill
+    valid_ts: int | None  # DAY orders: the instrument's next bar, the last one they may fill on
+    triggered: bool = False
+
+
+@dataclass(slots=True)
+class _Expected:
+    """A fill the contract's rules decided and a Nautilus order must now execute."""
+
+    order: _Order
+    quantity: float
+    price: float
+    ts_ns: int
+    filled: float = 0.0
+
+
+@dataclass(slots=True)
+class _Native:
+    """A Nautilus order working for a contract order: it fills as ``expected``, or not at all."""
+
+    order: Any
+    instrument: InstrumentId
+    expected: _Expected | None
+    tolerance: float
+
+
+class _Session:
+    """One run's glue: the runner's ``OrderRouter``, the step clock and the order planner."""
+
+    def __init__(self, config: RunConfig, data: MarketData) -> None:
+        self.config = config
+        self.data = data
+        self.runner: StrategyRunner
+        self.driver: _Driver
+        self.step = 0  # index of the timeline step whose data is arriving
+        self.timeline: tuple[int, ...] = ()
+        self.counts: list[int] = []
+        self.nt_ids: dict[str, InstrumentId] = {}
+        self.precision: dict[str, int] = {}
+        self._ticks = 0
+        self._bars = 0
+        self._index: dict[str, dict[int, int]] = {}
+        self._new: list[_Order] = []
+        self._working: dict[str, _Order] = {}
+        self._events: list[Callable[[], object]] = []
+        self._expected: list[_Expected] = []
+        self._at_open: list[tuple[_Order, _Expected | None, float]] = []
+        self._native: dict[Any, _Native] = {}
+        self.failure: str | None = None
+        self.fill_count = 0
+        self.this_close = config.fill_policy is FillPolicy.THIS_CLOSE
+        self._commission = config.cost_model.commission
+
+    def prepare(self, runner: StrategyRunner) -> None:
+        self.runner = runner
+        self.timeline = runner.timeline
+        slot = {ts: k for k, ts in enumerate(self.timeline)}
+        self.counts = [0] * len(self.timeline)
+        for iid in self.data.instrument_ids:
+            stamps = self.data.bars(iid).ts_ns
+            self._index[iid] = {ts: i for i, ts in enumerate(stamps)}
+            for ts in stamps:
+                self.counts[slot[ts]] += 1
+
+    # --- OrderRouter ----------------------------------------------------------------------------
+    def submit(self, order_id: str, request: OrderRequest) -> None:
+        runner = self.runner
+        iid = request.instrument_id
+        if iid not in self.nt_ids or self.step == 0 or runner.seen(iid) == 0:
+            why = (
+                f"instrument {iid!r} has no bars in this run"
+                if iid not in self.nt_ids
+                else "orders cannot be placed before the instrument's first bar"
+            )
+            runner.rejected(order_id, runner.now_ns, why)
+            return
+        if quantity(request.quantity) is None:
+            runner.rejected(
+                order_id,
+                runner.now_ns,
+                f"quantity {request.quantity} is not a whole number; the Nautilus adapter trades "
+                "whole units only",
+            )
+            return
+        series = self.data.bars(iid)
+        seen = runner.seen(iid)
+        valid = None
+        if request.time_in_force is TimeInForce.DAY:
+            valid = series.ts_ns[min(seen, len(series) - 1)]
+        self._new.append(
+            _Order(order_id, request, series.close[seen - 1], series.ts_ns[seen - 1], valid)
+        )
+
+    def cancel(self, order_id: str) -> None:
+        # Like Backtrader's broker, only an accepted order can be canceled: one placed on this
+        # same step is not accepted until the next step begins, and the request is ignored.
+        if self._working.pop(order_id, None) is not None:
+            runner = self.runner
+            now = runner.now_ns
+            self._events.append(partial(runner.canceled, order_id, now))
+
+    # --- driven by the Nautilus strategy ------------------------------------------------------
+    def on_open_tick(self) -> None:
+        self._ticks += 1
+        if self._ticks == self.counts[self.step]:
+            self._submit_at_open()
+
+    def on_bar(self) -> None:
+        self._bars += 1
+        if self._bars == self.counts[self.step]:
+            self._end_step()
+
+    def on_fill(self, client_order_id: Any, qty: float, px: float) -> None:
+        native = self._native.get(client_order_id)
+        expected = native.expected if native is not None else None
+        if native is None or expected is None:
+            self._fail(f"nautilus filled order {client_order_id} that the contract did not fill")
+            return
+        if abs(px - expected.price) > native.tolerance:
+            self._fail(
+                f"nautilus filled {expected.order.order_id} at {px!r}; the contract's fill "
+                f"price is {expected.price!r}"
+            )
+        expected.filled += qty
+
+    def on_refused(self, client_order_id: Any, why: str) -> None:
+        native = self._native.get(client_order_id)
+        if native is not None:
+            self._fail(f"nautilus refused the order for {self._describe(native)}: {why}")
+
+    def contract_price(self, order: Any, px: float) -> float:
+        native = self._native.get(order.client_order_id)
+        if native is None or native.expected is None:
+            return px
+        return native.expected.price
+
+    def flush(self) -> None:
+        """Deliver the events waiting for the next step (or for the end of the run)."""
+        events, self._events = self._events, []
+        for event in events:
+            event()
+
+    # --- internals ----------------------------------------------------------------------------
+    def _fail(self, message: str) -> None:
+        if self.failure is None:
+            self.failure = message
+
+    def _describe(self, native: _Native) -> str:
+        if native.expected is not None:
+            return f"contract order {native.expected.order.order_id}"
+        return f"instrument {native.instrument}"
+
+    def _end_step(self) -> None:
+        k = self.step
+        ts = self.timeline[k]
+        driver = self.driver
+        for native in self._native.values():
+            if driver.cache.order(native.order.client_order_id).is_open:
+                driver.cancel_order(native.order)
+        self._native.clear()
+        for expected in self._expected:
+            if abs(expected.filled - expected.quantity) > _EPS:
+                self._fail(
+                    f"nautilus filled {expected.filled} of {expected.order.order_id} by "
+                    f"{from_ns(ts).isoformat()}; the contract fills {expected.quantity} at "
+                    f"{expected.price!r}"
+                )
+        self._expected = []
+        if self.failure is not None:
+            raise EngineRunError(self.failure)
+        self.flush()
+        self.runner.step(ts)
+        self.step = k + 1
+        self._ticks = self._bars = 0
+        if self.step < len(self.timeline):
+            self._plan(self.step)
+
+    def _bar_at(self, iid: str, k: int) -> int | None:
+        return self._index[iid].get(self.timeline[k])
+
+    def _plan(self, k: int) -> None:
+        """Decide what Backtrader's broker does at step ``k``, in its order, and stage it.
+
+        Acceptance first (cash checked at each new order's created price, cumulatively), then
+        every working order in placement order: expiry, fill on the step's bar, cash at the
+        fill price. Fills are staged as Nautilus orders; the events reach the runner before step
+        ``k``.
+        """
+        runner = self.runner
+        ts = self.timeline[k]
+        commission = self._commission
+        events = self._events
+        cash = runner.cash
+        held = dict(runner.positions)
+        for o in self._new:
+            r = o.request
+            checked = created_price(r, o.created_close)
+            fee = commission(r.quantity, checked)
+            if r.side is OrderSide.BUY:
+                cash -= r.quantity * checked
+            else:
+                cash += r.quantity * checked
+            cash -= fee
+            held[r.instrument_id] = held.get(r.instrument_id, 0.0) + r.quantity * r.side.sign
+            order_id = o.order_id
+            if cash >= 0.0:
+                self._working[order_id] = o
+                events.append(partial(runner.accepted, order_id, ts))
+            else:
+                events.append(partial(runner.rejected, order_id, ts, INSUFFICIENT_CASH))
+        self._new = []
+
+        cash = runner.cash
+        held = dict(runner.positions)
+        for o in list(self._working.values()):
+            r = o.request
+            iid = r.instrument_id
+            order_id = o.order_id
+            market = r.order_type is OrderType.MARKET
+            if not market and o.valid_ts is not None and self._current_ts(iid, k) > o.valid_ts:
+                del self._working[order_id]
+                events.append(partial(runner.expired, order_id, ts))
+                continue
+            i = self._bar_at(iid, k)
+            bar = self.data.bars(iid)[i] if i is not None else None
+            at_close = market and self.this_close
+            price: float | None
+            if at_close:
+                price = o.created_close
+                label = o.created_ts
+            elif bar is None:
+                # No bar for the instrument on this step: Backtrader retries limit and stop
+                # orders on its previous bar, which already failed to fill them (ADR 0007).
+                continue
+            else:
+                fill = bar_fill(r, bar, o.triggered)
+                o.triggered = fill.triggered
+                price = fill.price
+                label = bar.ts_ns
+            if price is None:
+                assert bar is not None
+                self._at_open.append((o, None, bar.open))
+                continue
+            qty = r.quantity
+            fee = commission(qty, price)
+            position = held.get(iid, 0.0)
+            if r.side is OrderSide.BUY:
+                after = cash - qty * price - fee
+                if after < 0.0:
+                    del self._working[order_id]
+                    events.append(partial(runner.rejected, order_id, ts, INSUFFICIENT_CASH))
+                    continue
+                cash = after
+                held[iid] = position + qty
+            else:
+                if qty > position + _EPS:
+                    del self._working[order_id]
+                    why = (
+                        f"selling {qty} of {iid} while holding {position}: short sales are not "
+                        "supported on the Nautilus adapter's cash account"
+                    )
+                    events.append(partial(runner.rejected, order_id, ts, why))
+                    continue
+                cash += qty * price - fee
+                held[iid] = position - qty
+            del self._working[order_id]
+            expected = _Expected(o, qty, price, label)
+            self._expected.append(expected)
+            self.fill_count += 1
+            events.append(partial(runner.filled, order_id, qty, price, label))
+            if at_close:
+                self._send(o, expected, None)
+            else:
+                assert bar is not None
+                self._at_open.append((o, expected, bar.open))
+
+    def _current_ts(self, iid: str, k: int) -> int:
+        stamps = self.data.bars(iid).ts_ns
+        return stamps[bisect_right(stamps, self.timeline[k]) - 1]
+
+    def _submit_at_open(self) -> None:
+        staged, self._at_open = self._at_open, []
+        for o, expected, open_price in staged:
+            self._send(o, expected, open_price)
+
+    def _send(self, o: _Order, expected: _Expected | None, open_price: float | None) -> None:
+        """Submit the Nautilus order that executes ``expected`` (or probes a non-fill).
+
+        A fill at the open (or at this close) is a market order; a fill inside the bar is a
+        resting order at the fill price, limit on the favourable side of the open and stop on
+        the other; a non-fill is the order's own limit or stop, which must not fill.
+        """
+        r = o.request
+        iid = r.instrument_id
+        nt_id = self.nt_ids[iid]
+        precision = self.precision[iid]
+        driver = self.driver
+        factory = driver.order_factory
+        buy = r.side is OrderSide.BUY
+        side = NtSide.BUY if buy else NtSide.SELL
+        qty = quantity(r.quantity)
+        reduce_only = not buy
+        if expected is None:
+            if r.order_type is OrderType.STOP_LIMIT:
+                return
+            if not buy and r.quantity > self.runner.positions.get(iid, 0.0) + _EPS:
+                return  # a sell the position cannot cover is rejected if it ever fills
+            if r.order_type is OrderType.LIMIT:
+                assert r.limit_price is not None
+                nt_order = factory.limit(
+                    nt_id, side, qty, Price(r.limit_price, precision), reduce_only=reduce_only
+                )
+            else:
+                assert r.stop_price is not None
+                nt_order = factory.stop_market(
+                    nt_id, side, qty, Price(r.stop_price, precision), reduce_only=reduce_only
+                )
+        elif open_price is None or expected.price == open_price:
+            nt_order = factory.market(nt_id, side, qty, reduce_only=reduce_only)
+        elif (expected.price < open_price) == buy:
+            nt_order = factory.limit(
+                nt_id, side, qty, Price(expected.price, precision), reduce_only=reduce_only
+            )
+        else:
+            nt_order = factory.stop_market(
+                nt_id, side, qty, Price(expected.price, precision), reduce_only=reduce_only
+            )
+        tolerance = 0.5 * 10.0**-precision + 1e-9 * abs(expected.price if expected else 0.0)
+        self._native[nt_order.client_order_id] = _Native(nt_order, nt_id, expected, tolerance)
+        driver.submit_order(nt_order)
+
+
+class _Driver(NtStrategy):  # type: ignore[misc]
+    """The one Nautilus strategy of every run: hands ticks, bars and order events to the session."""
+
+    def __init__(self, session: _Session, bar_types: list[Any]) -> None:
+        super().__init__(StrategyConfig(strategy_id="FINBOT", order_id_tag="001"))
+        self._session = session
+        self._bar_types = bar_types
+
+    def on_start(self) -> None:
+        for kind in self._bar_types:
+            self.subscribe_bars(kind)
+            self.subscribe_trade_ticks(kind.instrument_id)
+
+    def on_trade_tick(self, tick: Any) -> None:
+        self._session.on_open_tick()
+
+    def on_bar(self, bar: Any) -> None:
+        self._session.on_bar()
+
+    def on_order_filled(self, event: Any) -> None:
+        self._session.on_fill(
+            event.client_order_id, event.last_qty.as_double(), event.last_px.as_double()
+        )
+
+    def on_order_rejected(self, event: Any) -> None:
+        self._session.on_refused(event.client_order_id, f"rejected: {event.reason}")
+
+    def on_order_denied(self, event: Any) -> None:
+        self._session.on_refused(event.client_order_id, f"denied: {event.reason}")
+
+
+def _adapter_version() -> str:
+    try:
+        return version("finbot-engine-nautilus")
+    except PackageNotFoundError:  # running from a source tree without metadata
+        return "unknown"
+
+
+class NautilusEngine:
+    """Runs contract strategies on NautilusTrader (``RunConfig.engine == "nautilus"``).
+
+    The data must already be restricted to the run's ``config.start``/``config.end`` (the CLI calls
+    ``MarketData.between``); every bar given is traded. Both fill policies, market, limit, stop
+    and stop-limit orders follow the contract as Backtrader executes it (docs/adr/0003); how that
+    maps onto Nautilus is docs/adr/0007.
+    """
+
+    def __init__(self, settings: NautilusSettings | None = None, *, verbose: bool = False) -> None:
+        settings = settings or NautilusSettings()
+        if verbose and not settings.verbose:
+            settings = NautilusSettings(
+                verbose=True, equity_rel_tolerance=settings.equity_rel_tolerance
+            )
+        self.settings = settings
+
+    @property
+    def name(self) -> str:
+        """The engine id, ``nautilus``."""
+        return "nautilus"
+
+    def run(self, config: RunConfig, strategy: Strategy, data: MarketData) -> BacktestResult:
+        """Run ``strategy`` over ``data`` under ``config``.
+
+        Raises:
+            ConfigError: the run asks for something this adapter cannot reproduce exactly
+                (slippage, fractional lots, instruments in another currency).
+            DataValidationError: the data has no bars.
+            EngineRunError: Nautilus stopped early, executed differently from the contract, or
+                its account disagrees with the runner's books at the end.
+        """
+        self._check_config(config, data)
+        session = _Session(config, data)
+        runner = StrategyRunner(strategy, config, data, session)
+        if not runner.timeline:
+            raise DataValidationError("the data has no bars to run on", source=data.name)
+        session.prepare(runner)
+        engine = self._build(config, data, session)
+        try:
+            runner.start()
+            engine.run()
+            self._check_completed(engine, session)
+            session.flush()
+            runner.stop()
+            self._cross_check(engine, runner, session, config)
+        finally:
+            engine.dispose()
+        return runner.result(
+            EngineInfo(
+                name=self.name,
+                version=nautilus_trader.__version__,
+                adapter="finbot-engine-nautilus",
+                adapter_version=_adapter_version(),
+                details={"fill_policy": str(config.fill_policy)},
+            )
+        )
+
+    def _check_config(self, config: RunConfig, data: MarketData) -> None:
+        if config.cost_model.slippage_bps:
+            raise ConfigError(
+                f"cost_model.slippage_bps is {config.cost_model.slippage_bps}; the Nautilus "
+                "adapter supports slippage_bps = 0 only (Nautilus's bar matching cannot fill at "
+                "a price off the bar's prices; see docs/adr/0007-nautilus-mapping.md)"
+            )
+        for iid, instrument in data.instruments.items():
+            if instrument.currency != config.currency:
+                raise ConfigError(
+                    f"instrument {iid} is quoted in {instrument.currency} but the run's currency "
+                    f"is {config.currency}; the Nautilus adapter runs one currency per run"
+                )
+
+    def _build(self, config: RunConfig, data: MarketData, session: _Session) -> BacktestEngine:
+        verbose = self.settings.verbose
+        engine = BacktestEngine(
+            BacktestEngineConfig(
+                trader_id=TraderId("FINBOT-001"),
+                logging=LoggingConfig(bypass_logging=not verbose, log_level="INFO"),
+                # The adapter checks cash itself, Backtrader's way (ADR 0007); Nautilus's risk
+                # engine would deny orders Backtrader accepts (it reserves cash for resting orders).
+                risk_engine=RiskEngineConfig(bypass=True),
+            )
+        )
+        try:
+            cur = currency(config.currency)
+            engine.add_venue(
+                venue=VENUE,
+                oms_type=OmsType.NETTING,
+                account_type=AccountType.CASH,
+                base_currency=cur,
+                starting_balances=[
+                    Money.from_str(f"{config.starting_cash:.{cur.precision}f} {cur.code}")
+                ],
+                fee_model=CostModelFee(config.cost_model, session.contract_price),
+                bar_execution=True,
+            )
+            interval = bar_interval(session.timeline)
+            kinds = []
+            rows: list[Any] = []
+            for iid in data.instrument_ids:
+                series = data.bars(iid)
+                precision = price_precision(data.instruments[iid], series)
+                instrument = equity(data.instruments[iid], precision)
+                engine.add_instrument(instrument)
+                kind = bar_type(instrument.id, interval)
+                kinds.append(kind)
+                session.nt_ids[iid] = instrument.id
+                session.precision[iid] = precision
+                rows.extend(feed(series, instrument.id, kind, precision, interval))
+            engine.add_data(rows)
+            driver = _Driver(session, kinds)
+            session.driver = driver
+            engine.add_strategy(driver)
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
+    @staticmethod
+    def _check_completed(engine: BacktestEngine, session: _Session) -> None:
+        if session.failure is not None:
+            raise EngineRunError(session.failure)
+        if is_backtest_force_stop() or session.step != len(session.timeline):
+            raise EngineRunError(
+                f"nautilus stopped after {session.step} of {len(session.timeline)} steps "
+                "(a forced stop, e.g. its cash account went negative); run with --verbose to see "
+                "nautilus's log"
+            )
+
+    def _cross_check(
+        self, engine: BacktestEngine, runner: StrategyRunner, session: _Session, config: RunConfig
+    ) -> None:
+        account = engine.cache.account_for_venue(VENUE)
+        theirs = account.balance_total(currency(config.currency)).as_double()
+        for iid, nt_id in session.nt_ids.items():
+            held = float(engine.portfolio.net_position(nt_id))
+            ours_held = runner.positions.get(iid, 0.0)
+            if abs(held - ours_held) > _EPS:
+                raise EngineRunError(
+                    f"final position in {iid} disagrees: runner {ours_held!r}, nautilus {held!r}"
+                )
+            if held:
+                theirs += held * (runner.last_close(iid) or 0.0)
+        ours = runner.equity()
+        # Nautilus books each fill's notional and commission in whole cents.
+        allowed = self.settings.equity_rel_tolerance * max(abs(ours), 1.0)
+        allowed += 0.01 * session.fill_count
+        if abs(ours - theirs) > allowed:
+            raise EngineRunError(
+                f"final equity disagrees: runner {ours!r}, nautilus account {theirs!r}"
+            )

@@ -1,0 +1,33 @@
+"""A Nautilus fee model that charges exactly ``CostModel.commission`` of the contract's fill."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nautilus_trader.backtest.models import FeeModel
+from nautilus_trader.model.objects import Money
+
+from finbot.contracts import CostModel
+
+
+class CostModelFee(FeeModel):  # type: ignore[misc]
+    """Commission per fill from the run's ``CostModel``, in the instrument's quote currency.
+
+    ``contract_price`` maps the Nautilus order being filled to the contract price the adapter
+    expects it to fill at: Nautilus's ``Price`` is that price rounded to the instrument's
+    precision, and the commission must be computed on the same number the runner books.
+    """
+
+    def __init__(self, cost_model: CostModel, contract_price: Callable[[Any, float], float]):
+        super().__init__()
+        self._commission = cost_model.commission
+        self._contract_price = contract_price
+
+    def get_commission(self, order: Any, fill_qty: Any, fill_px: Any, instrument: Any) -> Money:
+        price = self._contract_price(order, fill_px.as_double())
+        fee = self._commission(fill_qty.as_double(), price)
+        # Already rounded to cents by the contract; the string keeps Money from re-rounding a
+        # float such as 1.005 down (Money(float) rounds the binary value; ADR 0007).
+        currency = instrument.quote_currency
+        return Money.from_str(f"{fee:.{currency.precision}f} {currency.code}")

@@ -1,0 +1,148 @@
+"""Contract <-> Nautilus translation: instruments, bars and open ticks, prices and quantities.
+
+Time: a contract bar is stamped at its open. Nautilus treats a bar as known at its timestamp and
+fills against it then, so each bar goes in stamped at its close (open + the run's bar interval
+- 1 ns), preceded by one trade tick at its open price stamped at the open: market orders then
+fill at the open tick (next open) or at the bar's close (this close), never on unseen prices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from itertools import pairwise
+
+from nautilus_trader.model.currencies import USD
+from nautilus_trader.model.data import Bar as NtBar
+from nautilus_trader.model.data import BarType, TradeTick
+from nautilus_trader.model.enums import AggressorSide
+from nautilus_trader.model.identifiers import InstrumentId, Symbol, TradeId, Venue
+from nautilus_trader.model.instruments import Equity
+from nautilus_trader.model.objects import Currency, Price, Quantity
+
+from finbot.contracts import BarSeries, ConfigError, Instrument
+
+VENUE = Venue("FINBOT")
+NANOS_PER_DAY = 86_400 * 1_000_000_000
+# Nautilus prices are fixed-point with at most 16 decimals; 15 keeps values up to ~1e13 exact.
+MAX_PRICE_DECIMALS = 15
+# Every bar and open tick offers this much: Nautilus's bar matching offers volume / 4 per price
+# and fills any excess one tick worse, which the contract (unlimited liquidity) does not do.
+LIQUIDITY = 10**12
+
+
+def decimals(value: float) -> int:
+    """Digits after the point in the shortest repr of ``value`` (0.1 -> 1, 55.25 -> 2)."""
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def price_precision(instrument: Instrument, series: BarSeries) -> int:
+    """Decimals that represent every price of the series and the tick size exactly (capped)."""
+    digits = decimals(instrument.price_increment)
+    for column in (series.open, series.high, series.low, series.close):
+        for value in column:
+            if digits >= MAX_PRICE_DECIMALS:
+                return MAX_PRICE_DECIMALS
+            d = decimals(value)
+            if d > digits:
+                digits = d
+    return min(digits, MAX_PRICE_DECIMALS)
+
+
+def currency(code: str) -> Currency:
+    """Nautilus's currency for an ISO code."""
+    if code == "USD":
+        return USD
+    try:
+        return Currency.from_str(code)
+    except Exception as exc:  # Nautilus raises ValueError or KeyError depending on the code
+        raise ConfigError(f"currency {code!r} is not known to NautilusTrader") from exc
+
+
+def equity(instrument: Instrument, precision: int) -> Equity:
+    """A Nautilus ``Equity`` for a contract instrument (whole-unit lots only)."""
+    lot = instrument.lot_size
+    if lot != int(lot):
+        raise ConfigError(
+            f"instrument {instrument.id}: lot_size {lot} is fractional; the Nautilus adapter "
+            "trades whole units only"
+        )
+    return Equity(
+        instrument_id=InstrumentId(Symbol(instrument.id), VENUE),
+        raw_symbol=Symbol(instrument.id),
+        currency=currency(instrument.currency),
+        price_precision=precision,
+        price_increment=Price(10.0**-precision, precision),
+        lot_size=Quantity.from_int(int(lot)),
+        ts_event=0,
+        ts_init=0,
+    )
+
+
+def bar_type(instrument_id: InstrumentId, interval_ns: int) -> BarType:
+    """An EXTERNAL last-price bar type whose step is the run's bar interval."""
+    if interval_ns % NANOS_PER_DAY == 0:
+        spec = f"{interval_ns // NANOS_PER_DAY}-DAY"
+    elif interval_ns % 60_000_000_000 == 0:
+        spec = f"{interval_ns // 60_000_000_000}-MINUTE"
+    elif interval_ns % 1_000_000_000 == 0:
+        spec = f"{interval_ns // 1_000_000_000}-SECOND"
+    else:
+        spec = f"{interval_ns // 1_000_000}-MILLISECOND"
+    return BarType.from_str(f"{instrument_id}-{spec}-LAST-EXTERNAL")
+
+
+def bar_interval(timeline: Sequence[int]) -> int:
+    """The run's bar interval: the smallest gap between steps (one day for a single step).
+
+    One interval for the whole run, not one per series, so every bar of a step closes before the
+    next step opens, whichever instruments trade.
+    """
+    gaps = (b - a for a, b in pairwise(timeline))
+    return min(gaps, default=NANOS_PER_DAY)
+
+
+def feed(
+    series: BarSeries, instrument_id: InstrumentId, kind: BarType, precision: int, interval: int
+) -> list[NtBar | TradeTick]:
+    """The series as Nautilus data: an open trade tick, then the bar stamped at its close."""
+    out: list[NtBar | TradeTick] = []
+    size = Quantity(LIQUIDITY, 0)
+    close_offset = interval - 1
+    for i, (ts, o, h, lo, c) in enumerate(
+        zip(series.ts_ns, series.open, series.high, series.low, series.close, strict=True)
+    ):
+        open_price = Price(o, precision)
+        out.append(
+            TradeTick(
+                instrument_id,
+                open_price,
+                size,
+                AggressorSide.NO_AGGRESSOR,
+                TradeId(f"{i}"),
+                ts,
+                ts,
+            )
+        )
+        stamp = ts + close_offset
+        out.append(
+            NtBar(
+                kind,
+                open_price,
+                Price(h, precision),
+                Price(lo, precision),
+                Price(c, precision),
+                size,
+                stamp,
+                stamp,
+            )
+        )
+    return out
+
+
+def quantity(value: float) -> Quantity | None:
+    """A whole-unit Nautilus quantity, or None when ``value`` is not a whole number."""
+    if value != int(value):
+        return None
+    return Quantity(int(value), 0)
