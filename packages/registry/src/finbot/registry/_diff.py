@@ -12,16 +12,19 @@ def json_diff(old: Any, new: Any, *, path: str = "", limit: int = 20) -> list[st
     return out
 
 
-def field_diff(old: dict[str, Any], new: dict[str, Any], *, per_field: int = 5) -> list[str]:
-    """Differences per top-level field, at most ``per_field`` each, with a count of the rest."""
+def field_diff(
+    old: dict[str, Any], new: dict[str, Any], *, per_field: int = 5, whole: tuple[str, ...] = ()
+) -> list[str]:
+    """Per top-level field: ``per_field`` difference lines (all for ``whole``), then a count."""
     out: list[str] = []
     for key in sorted(set(old) | set(new)):
         if old.get(key) == new.get(key):
             continue
         lines = json_diff(old.get(key), new.get(key), path=key, limit=10**9)
-        out.extend(lines[:per_field])
-        if len(lines) > per_field:
-            out.append(f"{key}: ... and {len(lines) - per_field} more differences")
+        keep = len(lines) if key in whole else per_field
+        out.extend(lines[:keep])
+        if len(lines) > keep:
+            out.append(f"{key}: ... and {len(lines) - keep} more differences")
     return out
 
 

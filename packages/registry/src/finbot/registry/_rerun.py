@@ -124,7 +124,9 @@ def rerun(
     new_hash = new.content_hash()
     fields: list[str] = []
     if new_hash != record.result_hash:
-        fields = field_diff(recorded.model_dump(mode="json"), new.model_dump(mode="json"))
+        fields = field_diff(
+            recorded.model_dump(mode="json"), new.model_dump(mode="json"), whole=("metrics",)
+        )
     return RerunReport(
         run_id=record.run_id,
         recorded_hash=record.result_hash,
