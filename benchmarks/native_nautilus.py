@@ -1,0 +1,269 @@
+"""Golden strategy 1 (SMA crossover) written natively for NautilusTrader: the benchmark's baseline.
+
+Plain ``nautilus_trader`` only (no finbot adapter): a ``BacktestEngine`` with one cash venue, one
+``Equity``, the bars, and one open ``TradeTick`` per bar so market orders can fill at the next
+bar's open (the contract's ``next_open`` policy); orders decided on a bar are held until the
+instrument's next open tick, then submitted. Exits are ``reduce_only`` for the exact position.
+A ``FeeModel`` charges what finbot's default cost model charges (percent of notional, half up to
+the cent). Nautilus's logging is bypassed, as the adapter does by default.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import deque
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.backtest.models import FeeModel
+from nautilus_trader.config import LoggingConfig, StrategyConfig
+from nautilus_trader.model.currencies import USD
+from nautilus_trader.model.data import Bar, BarType, TradeTick
+from nautilus_trader.model.enums import AccountType, AggressorSide, OmsType, OrderSide
+from nautilus_trader.model.identifiers import InstrumentId, Symbol, TradeId, TraderId, Venue
+from nautilus_trader.model.instruments import Equity
+from nautilus_trader.model.objects import Money, Price, Quantity
+from nautilus_trader.trading.strategy import Strategy
+
+VENUE = Venue("SIM")
+_CENT = Decimal("0.01")
+_BPS = Decimal(10_000)
+_MONEY_RAW_PER_CENT = 10**14  # Money's fixed-point scale is 1e16; USD has 2 decimals
+_DAY_NS = 86_400 * 10**9
+_Y2K_NS = 10_957 * _DAY_NS  # 2000-01-01 00:00 UTC
+_OPEN_TICK_SIZE = 1_000_000_000  # the open tick is the book's liquidity: never the constraint
+
+
+class CentPercentFee(FeeModel):
+    """Percent-of-notional commission, computed in decimal and rounded half up to the cent."""
+
+    def __init__(self, bps: float) -> None:
+        super().__init__()
+        self._rate = Decimal(repr(bps)) / _BPS
+
+    def get_commission(self, order: Any, fill_qty: Any, fill_px: Any, instrument: Any) -> Money:
+        notional = Decimal(repr(fill_qty.as_double())) * Decimal(repr(fill_px.as_double()))
+        cents = int((notional * self._rate).quantize(_CENT, rounding=ROUND_HALF_UP) * 100)
+        return Money.from_raw(cents * _MONEY_RAW_PER_CENT, USD)
+
+
+class SmaCrossoverNT(Strategy):
+    """Long ``target_fraction`` of equity on the fast SMA's cross above the slow; flat below.
+
+    A cross is judged against the last non-zero fast-slow difference; SMAs are ``fsum`` windows.
+    """
+
+    def __init__(
+        self, bar_type: BarType, instrument: Equity, fast: int, slow: int, target_fraction: float
+    ) -> None:
+        super().__init__(StrategyConfig(strategy_id="SMA", order_id_tag="001"))
+        self.bar_type = bar_type
+        self.instrument = instrument
+        self.iid = instrument.id
+        self.fast = fast
+        self.slow = slow
+        self.fraction = target_fraction
+        self.closes: deque[float] = deque(maxlen=slow)
+        self.last_diff: float | None = None
+        self.pending: list[Any] = []
+        self.fills = 0
+        self.last_close = 0.0
+
+    def on_start(self) -> None:
+        self.subscribe_bars(self.bar_type)
+        self.subscribe_trade_ticks(self.iid)
+
+    def on_trade_tick(self, tick: TradeTick) -> None:
+        # The open tick of the next bar: orders decided on the previous bar go in now.
+        if self.pending:
+            for order in self.pending:
+                self.submit_order(order)
+            self.pending.clear()
+
+    def on_order_filled(self, event: Any) -> None:
+        self.fills += 1
+
+    def on_bar(self, bar: Bar) -> None:
+        close = bar.close.as_double()
+        self.last_close = close
+        closes = self.closes
+        closes.append(close)
+        if len(closes) < self.slow:
+            return
+        window = list(closes)
+        fast = math.fsum(window[self.slow - self.fast :]) / self.fast
+        slow = math.fsum(window) / self.slow
+        diff = fast - slow
+        previous = self.last_diff
+        if diff or previous is None:
+            self.last_diff = diff
+        if previous is None:
+            return
+        held = self.held()
+        if previous < 0 and fast > slow:
+            account = self.portfolio.account(VENUE)
+            equity = account.balance_total(USD).as_double() + held * close
+            target = math.floor(equity * self.fraction / close)
+            delta = target - held
+            if delta > 0:
+                self.pending.append(
+                    self.order_factory.market(self.iid, OrderSide.BUY, Quantity(delta, 0))
+                )
+            elif delta < 0:
+                self.pending.append(
+                    self.order_factory.market(
+                        self.iid, OrderSide.SELL, Quantity(-delta, 0), reduce_only=True
+                    )
+                )
+        elif previous > 0 and fast < slow and held > 0:
+            self.pending.append(
+                self.order_factory.market(
+                    self.iid, OrderSide.SELL, Quantity(held, 0), reduce_only=True
+                )
+            )
+
+    def held(self) -> float:
+        return float(self.portfolio.net_position(self.iid))
+
+
+@dataclass(frozen=True)
+class NativeOutcome:
+    """What a native run did: enough to check it against the adapter."""
+
+    fills: int
+    final_equity: float
+
+
+def build(
+    symbol: str,
+    ts_ns: tuple[int, ...],
+    columns: tuple[tuple[float, ...], ...],
+    *,
+    cash: float,
+    commission_bps: float,
+    price_precision: int,
+    fast: int,
+    slow: int,
+    target_fraction: float,
+) -> tuple[BacktestEngine, SmaCrossoverNT]:
+    """An engine loaded with the bars (stamped at their close) and their open ticks."""
+    opens, highs, lows, closes, volumes = columns
+    engine = BacktestEngine(
+        BacktestEngineConfig(
+            trader_id=TraderId("BENCH-001"), logging=LoggingConfig(bypass_logging=True)
+        )
+    )
+    engine.add_venue(
+        venue=VENUE,
+        oms_type=OmsType.NETTING,
+        account_type=AccountType.CASH,
+        base_currency=USD,
+        starting_balances=[Money(cash, USD)],
+        fee_model=CentPercentFee(commission_bps),
+    )
+    iid = InstrumentId(Symbol(symbol), VENUE)
+    increment = Price(10.0**-price_precision, price_precision)
+    instrument = Equity(
+        instrument_id=iid,
+        raw_symbol=Symbol(symbol),
+        currency=USD,
+        price_precision=price_precision,
+        price_increment=increment,
+        lot_size=Quantity.from_int(1),
+        ts_event=0,
+        ts_init=0,
+    )
+    engine.add_instrument(instrument)
+    step = _bar_step_ns(ts_ns)
+    # Nautilus clocks are unsigned, and instants near 0 crashed 1.221.0 (double free): move data
+    # from before 2000 forward by whole days (prices and trades do not depend on the date).
+    shift = (_Y2K_NS - ts_ns[0]) // _DAY_NS * _DAY_NS if ts_ns[0] < _Y2K_NS else 0
+    bar_type = BarType.from_str(f"{iid}-{_bar_spec(step)}-LAST-EXTERNAL")
+    p = price_precision
+    bars = []
+    ticks = []
+    for i, ts in enumerate(ts_ns):
+        # A bar is known at its close (1 ns before the next bar opens); its open tick at the open.
+        ts += shift
+        closed = ts + step - 1
+        bars.append(
+            Bar(
+                bar_type,
+                Price(opens[i], p),
+                Price(highs[i], p),
+                Price(lows[i], p),
+                Price(closes[i], p),
+                Quantity(volumes[i], 0),
+                closed,
+                closed,
+            )
+        )
+        ticks.append(
+            TradeTick(
+                iid,
+                Price(opens[i], p),
+                Quantity(_OPEN_TICK_SIZE, 0),
+                AggressorSide.NO_AGGRESSOR,
+                TradeId(str(i)),
+                ts,
+                ts,
+            )
+        )
+    engine.add_data(ticks)
+    engine.add_data(bars)
+    strategy = SmaCrossoverNT(bar_type, instrument, fast, slow, target_fraction)
+    engine.add_strategy(strategy)
+    return engine, strategy
+
+
+def run(
+    symbol: str,
+    ts_ns: tuple[int, ...],
+    columns: tuple[tuple[float, ...], ...],
+    *,
+    cash: float,
+    commission_bps: float,
+    this_close: bool,
+    fast: int,
+    slow: int,
+    target_fraction: float,
+    price_precision: int = 2,
+) -> NativeOutcome:
+    """Build the engine from the columns ``(open, high, low, close, volume)`` and run it once."""
+    if this_close:
+        raise NotImplementedError("the native Nautilus baseline implements next_open fills only")
+    engine, strategy = build(
+        symbol,
+        ts_ns,
+        columns,
+        cash=cash,
+        commission_bps=commission_bps,
+        price_precision=price_precision,
+        fast=fast,
+        slow=slow,
+        target_fraction=target_fraction,
+    )
+    try:
+        engine.run()
+        account = engine.cache.account_for_venue(VENUE)
+        equity = account.balance_total(USD).as_double() + strategy.held() * strategy.last_close
+        return NativeOutcome(fills=strategy.fills, final_equity=equity)
+    finally:
+        engine.dispose()
+
+
+def _bar_step_ns(ts_ns: tuple[int, ...]) -> int:
+    # The smallest gap between bars is the bar's length (daily: one day, 5-minute: 5 minutes).
+    return min(b - a for a, b in itertools.pairwise(ts_ns))
+
+
+def _bar_spec(step_ns: int) -> str:
+    minutes, rest = divmod(step_ns, 60 * 10**9)
+    if rest:
+        raise ValueError(f"bars {step_ns} ns apart are not a whole number of minutes")
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}-DAY"
+    return f"{minutes}-MINUTE"
