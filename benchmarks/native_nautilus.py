@@ -1,11 +1,12 @@
 """Golden strategy 1 (SMA crossover) written natively for NautilusTrader: the benchmark's baseline.
 
-Plain ``nautilus_trader`` only (no finbot adapter): a ``BacktestEngine`` with one cash venue, one
-``Equity``, the bars, and one open ``TradeTick`` per bar so market orders can fill at the next
-bar's open (the contract's ``next_open`` policy); orders decided on a bar are held until the
-instrument's next open tick, then submitted. Exits are ``reduce_only`` for the exact position.
-A ``FeeModel`` charges what finbot's default cost model charges (percent of notional, half up to
-the cent). Nautilus's logging is bypassed, as the adapter does by default.
+Plain ``nautilus_trader`` only (no finbot adapter), set up to do the same engine work as finbot's
+Nautilus adapter: one cash venue with the risk engine bypassed, one ``Equity`` whose price
+precision represents every price exactly, each bar preceded by one ``TradeTick`` at its open
+(bars stamped at their close), unlimited liquidity on both. Market orders decided on a bar are
+held until the next open tick, then submitted (the contract's ``next_open`` policy); exits are
+``reduce_only`` for the exact position. A ``FeeModel`` charges finbot's default cost model
+(percent of notional, half up to the cent). Nautilus's logging is bypassed, as in the adapter.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
 from nautilus_trader.backtest.models import FeeModel
-from nautilus_trader.config import LoggingConfig, StrategyConfig
+from nautilus_trader.config import LoggingConfig, RiskEngineConfig, StrategyConfig
 from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import Bar, BarType, TradeTick
 from nautilus_trader.model.enums import AccountType, AggressorSide, OmsType, OrderSide
@@ -34,7 +35,8 @@ _BPS = Decimal(10_000)
 _MONEY_RAW_PER_CENT = 10**14  # Money's fixed-point scale is 1e16; USD has 2 decimals
 _DAY_NS = 86_400 * 10**9
 _Y2K_NS = 10_957 * _DAY_NS  # 2000-01-01 00:00 UTC
-_OPEN_TICK_SIZE = 1_000_000_000  # the open tick is the book's liquidity: never the constraint
+_LIQUIDITY = 10**12  # bar volume and open tick size: the book's depth must never bind
+_MAX_PRICE_DECIMALS = 15
 
 
 class CentPercentFee(FeeModel):
@@ -71,6 +73,7 @@ class SmaCrossoverNT(Strategy):
         self.pending: list[Any] = []
         self.fills = 0
         self.last_close = 0.0
+        self.ledger_cash = 0.0  # cash kept in floats from the fills, to compare with finbot's books
 
     def on_start(self) -> None:
         self.subscribe_bars(self.bar_type)
@@ -85,6 +88,9 @@ class SmaCrossoverNT(Strategy):
 
     def on_order_filled(self, event: Any) -> None:
         self.fills += 1
+        qty = event.last_qty.as_double()
+        signed = qty if event.order_side == OrderSide.BUY else -qty
+        self.ledger_cash -= signed * event.last_px.as_double() + event.commission.as_double()
 
     def on_bar(self, bar: Bar) -> None:
         close = bar.close.as_double()
@@ -134,7 +140,8 @@ class NativeOutcome:
     """What a native run did: enough to check it against the adapter."""
 
     fills: int
-    final_equity: float
+    final_equity: float  # starting cash plus the fills, in floats (how finbot's books count)
+    account_equity: float  # Nautilus's cash account (whole cents per fill) plus the position
 
 
 def build(
@@ -150,10 +157,12 @@ def build(
     target_fraction: float,
 ) -> tuple[BacktestEngine, SmaCrossoverNT]:
     """An engine loaded with the bars (stamped at their close) and their open ticks."""
-    opens, highs, lows, closes, volumes = columns
+    opens, highs, lows, closes = columns[:4]  # volume is not used: liquidity is unlimited
     engine = BacktestEngine(
         BacktestEngineConfig(
-            trader_id=TraderId("BENCH-001"), logging=LoggingConfig(bypass_logging=True)
+            trader_id=TraderId("BENCH-001"),
+            logging=LoggingConfig(bypass_logging=True),
+            risk_engine=RiskEngineConfig(bypass=True),
         )
     )
     engine.add_venue(
@@ -161,7 +170,7 @@ def build(
         oms_type=OmsType.NETTING,
         account_type=AccountType.CASH,
         base_currency=USD,
-        starting_balances=[Money(cash, USD)],
+        starting_balances=[Money.from_str(f"{cash:.2f} USD")],
         fee_model=CentPercentFee(commission_bps),
     )
     iid = InstrumentId(Symbol(symbol), VENUE)
@@ -183,37 +192,29 @@ def build(
     shift = (_Y2K_NS - ts_ns[0]) // _DAY_NS * _DAY_NS if ts_ns[0] < _Y2K_NS else 0
     bar_type = BarType.from_str(f"{iid}-{_bar_spec(step)}-LAST-EXTERNAL")
     p = price_precision
-    bars = []
-    ticks = []
+    size = Quantity(_LIQUIDITY, 0)
+    rows: list[Bar | TradeTick] = []
     for i, ts in enumerate(ts_ns):
         # A bar is known at its close (1 ns before the next bar opens); its open tick at the open.
         ts += shift
         closed = ts + step - 1
-        bars.append(
+        open_price = Price(opens[i], p)
+        rows.append(
+            TradeTick(iid, open_price, size, AggressorSide.NO_AGGRESSOR, TradeId(str(i)), ts, ts)
+        )
+        rows.append(
             Bar(
                 bar_type,
-                Price(opens[i], p),
+                open_price,
                 Price(highs[i], p),
                 Price(lows[i], p),
                 Price(closes[i], p),
-                Quantity(volumes[i], 0),
+                size,
                 closed,
                 closed,
             )
         )
-        ticks.append(
-            TradeTick(
-                iid,
-                Price(opens[i], p),
-                Quantity(_OPEN_TICK_SIZE, 0),
-                AggressorSide.NO_AGGRESSOR,
-                TradeId(str(i)),
-                ts,
-                ts,
-            )
-        )
-    engine.add_data(ticks)
-    engine.add_data(bars)
+    engine.add_data(rows)
     strategy = SmaCrossoverNT(bar_type, instrument, fast, slow, target_fraction)
     engine.add_strategy(strategy)
     return engine, strategy
@@ -230,7 +231,7 @@ def run(
     fast: int,
     slow: int,
     target_fraction: float,
-    price_precision: int = 2,
+    price_precision: int | None = None,
 ) -> NativeOutcome:
     """Build the engine from the columns ``(open, high, low, close, volume)`` and run it once."""
     if this_close:
@@ -241,7 +242,9 @@ def run(
         columns,
         cash=cash,
         commission_bps=commission_bps,
-        price_precision=price_precision,
+        price_precision=exact_precision(columns[:4])
+        if price_precision is None
+        else price_precision,
         fast=fast,
         slow=slow,
         target_fraction=target_fraction,
@@ -249,10 +252,27 @@ def run(
     try:
         engine.run()
         account = engine.cache.account_for_venue(VENUE)
-        equity = account.balance_total(USD).as_double() + strategy.held() * strategy.last_close
-        return NativeOutcome(fills=strategy.fills, final_equity=equity)
+        held_value = strategy.held() * strategy.last_close
+        return NativeOutcome(
+            fills=strategy.fills,
+            final_equity=cash + strategy.ledger_cash + held_value,
+            account_equity=account.balance_total(USD).as_double() + held_value,
+        )
     finally:
         engine.dispose()
+
+
+def exact_precision(price_columns: tuple[tuple[float, ...], ...]) -> int:
+    """Decimals that write every price exactly (shortest repr), at least 2, capped at 15."""
+    digits = 2
+    for column in price_columns:
+        for value in column:
+            exponent = Decimal(repr(value)).as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > digits:
+                digits = -exponent
+            if digits >= _MAX_PRICE_DECIMALS:
+                return _MAX_PRICE_DECIMALS
+    return digits
 
 
 def _bar_step_ns(ts_ns: tuple[int, ...]) -> int:
