@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import re
 import subprocess
@@ -31,12 +32,18 @@ def _normalize(name: str) -> str:
 
 def installed_packages() -> dict[str, str]:
     """Every installed distribution (normalized name -> version), sorted by name."""
+    return dict(_scan_packages())
+
+
+@functools.cache
+def _scan_packages() -> tuple[tuple[str, str], ...]:
+    # Scanning metadata takes ~0.1 s; installs do not change under a running process.
     found: dict[str, str] = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if name:
             found.setdefault(_normalize(name), dist.version)
-    return dict(sorted(found.items()))
+    return tuple(sorted(found.items()))
 
 
 def _git(cwd: Path, *args: str) -> str | None:
