@@ -101,6 +101,7 @@ VIOLATIONS = [
     ("finbot.strategies", "backtrader", "Only the Backtrader adapter"),
     ("finbot.strategies", "backtrader", "Strategies are written against"),
     ("finbot.cli", "backtrader", "Only the Backtrader adapter"),
+    ("finbot.engine_backtrader", "nautilus_trader", "Only the Nautilus adapter"),
     ("finbot.data", "finbot.engine_backtrader", "independent of each other"),
     ("finbot.registry", "finbot.cli", "Layers"),
 ]
