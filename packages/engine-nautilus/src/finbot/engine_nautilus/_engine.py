@@ -137,7 +137,7 @@ class _Session:
     def submit(self, order_id: str, request: OrderRequest) -> None:
         runner = self.runner
         iid = request.instrument_id
-        if iid not in self.nt_ids or self.step == 0 or runner.seen(iid) == 0:
+        if iid not in self.nt_ids or runner.seen(iid) == 0:
             why = (
                 f"instrument {iid!r} has no bars in this run"
                 if iid not in self.nt_ids

@@ -1,0 +1,9 @@
+"""Puts the adapter tests' support module on the import path."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# --import-mode=importlib does not put test folders on sys.path; the support module needs it.
+sys.path.insert(0, str(Path(__file__).parent))

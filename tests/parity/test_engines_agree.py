@@ -1,0 +1,222 @@
+"""Backtrader and NautilusTrader agree exactly: golden strategies, real files and edge cases.
+
+Every comparison uses ``finbot.parity.EXACT``: identical order and fill sequences (id, side,
+quantity, price, time, commission), equity curves and metrics. The cases where the engines are
+known to differ are listed at the bottom as strict xfails with the measured reason (ADR 0007).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from finbot.contracts import (
+    Bar,
+    BarSeries,
+    CostModel,
+    DatasetRef,
+    FillPolicy,
+    Instrument,
+    MarketData,
+    RunConfig,
+    Strategy,
+    StrategyContext,
+    StrategySpec,
+    TimeInForce,
+    to_ns,
+)
+from finbot.data import load_dataset, load_files
+from finbot.engine_backtrader import BacktraderEngine
+from finbot.engine_nautilus import NautilusEngine
+from finbot.parity import EXACT, compare_results
+from finbot.strategies import GOLDEN_STRATEGIES
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "backtrader-samples"
+COSTS = {
+    "free": CostModel(),
+    "broker": CostModel(commission_bps=5.0, commission_per_share=0.005, commission_minimum=1.0),
+}
+
+
+def assert_engines_agree(
+    make_strategy: Callable[[], Strategy], data: MarketData, config: RunConfig
+) -> None:
+    bt = BacktraderEngine().run(config, make_strategy(), data)
+    nt_config = config.model_copy(update={"engine": "nautilus"})
+    nt = NautilusEngine().run(nt_config, make_strategy(), data)
+    report = compare_results(bt, nt, EXACT)
+    assert report.breaches == (), report.breaches
+    # EXACT already compares these; restated so a failure names the first differing fill
+    assert [(f.order_id, f.side, f.quantity, f.price, f.ts_ns, f.commission) for f in nt.fills] == [
+        (f.order_id, f.side, f.quantity, f.price, f.ts_ns, f.commission) for f in bt.fills
+    ]
+    assert nt.metrics.final_equity == bt.metrics.final_equity
+
+
+@pytest.fixture(scope="module")
+def golden() -> MarketData:
+    return load_dataset("golden")
+
+
+@pytest.mark.parametrize("costs", list(COSTS))
+@pytest.mark.parametrize("policy", list(FillPolicy))
+@pytest.mark.parametrize("strategy_id", list(GOLDEN_STRATEGIES))
+def test_golden_strategies_agree(golden, strategy_id, policy, costs):
+    config = RunConfig(
+        strategy=StrategySpec(id=strategy_id),
+        dataset=DatasetRef(name="golden"),
+        fill_policy=policy,
+        cost_model=COSTS[costs],
+    )
+    cls = GOLDEN_STRATEGIES[strategy_id]
+    assert_engines_agree(cls, golden, config)
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"sample data folder {SAMPLES} is absent")
+@pytest.mark.parametrize("policy", list(FillPolicy))
+@pytest.mark.parametrize("strategy_id", ["sma_crossover", "bollinger_reversion"])
+@pytest.mark.parametrize("ticker", ["orcl-1995-2014", "nvda-1999-2014", "yhoo-1996-2014"])
+def test_real_daily_files_agree(ticker, strategy_id, policy):
+    data = load_files([SAMPLES / f"{ticker}.txt"])
+    config = RunConfig(
+        strategy=StrategySpec(id=strategy_id),
+        dataset=DatasetRef(name=ticker, paths=(str(SAMPLES / f"{ticker}.txt"),)),
+        fill_policy=policy,
+        cost_model=COSTS["broker"],
+    )
+    assert_engines_agree(GOLDEN_STRATEGIES[strategy_id], data, config)
+
+
+# --- edge cases on five hand-made bars ------------------------------------------------------------
+FIVE = (
+    (100.0, 102.0, 99.0, 101.0),
+    (103.0, 105.0, 102.0, 104.0),
+    (104.0, 106.0, 100.0, 101.0),
+    (98.0, 99.0, 95.0, 97.0),
+    (97.0, 100.0, 96.0, 99.0),
+)
+DAYS = [to_ns(date(2024, 1, 2)) + i * 86_400 * 10**9 for i in range(5)]
+
+
+def _market(**columns: tuple[tuple[tuple[float, ...], ...], list[int]]) -> MarketData:
+    return MarketData(
+        [Instrument(id=iid) for iid in columns],
+        [
+            BarSeries.from_bars(
+                iid, [Bar(ts, *row, 1_000.0) for ts, row in zip(stamps, rows, strict=True)]
+            )
+            for iid, (rows, stamps) in columns.items()
+        ],
+        name="hand-made",
+    )
+
+
+ONE = _market(AAA=(FIVE, DAYS))
+TWO = _market(AAA=(FIVE, DAYS), BBB=(FIVE, DAYS))
+GAPPY = _market(AAA=(FIVE, DAYS), BBB=((FIVE[0], FIVE[1], FIVE[3], FIVE[4]), DAYS[:2] + DAYS[3:]))
+
+Action = Callable[[StrategyContext], object]
+
+
+class Scripted(Strategy):
+    strategy_id = "scripted"
+
+    def __init__(self, script: Mapping[int, list[Action]]) -> None:
+        super().__init__()
+        self.script = script
+        self._step = -1
+
+    def on_bar(self, ctx: StrategyContext, bars: Mapping[str, Bar]) -> None:
+        self._step += 1
+        for action in self.script.get(self._step, []):
+            action(ctx)
+
+
+def buy(qty: float, iid: str = "AAA", **kw: object) -> Action:
+    return lambda ctx: ctx.buy(iid, qty, **kw)  # type: ignore[arg-type]
+
+
+def sell(qty: float, iid: str = "AAA", **kw: object) -> Action:
+    return lambda ctx: ctx.sell(iid, qty, **kw)  # type: ignore[arg-type]
+
+
+def cancel(order_id: str) -> Action:
+    return lambda ctx: ctx.cancel_order(order_id)
+
+
+EDGE_CASES = {
+    "limit gapped through": ({1: [buy(10, limit_price=104.5)]}, ONE, 100_000.0),
+    "limit touched": ({1: [buy(10, limit_price=101.0)]}, ONE, 100_000.0),
+    "limit never reached": ({0: [buy(10, limit_price=94.0)]}, ONE, 100_000.0),
+    "sell stop gapped": ({0: [buy(10)], 1: [sell(10, stop_price=99.0)]}, ONE, 100_000.0),
+    "sell stop touched": ({0: [buy(10)], 1: [sell(10, stop_price=101.0)]}, ONE, 100_000.0),
+    "buy stop gapped": ({0: [buy(10, stop_price=102.5)]}, ONE, 100_000.0),
+    "buy stop touched": ({0: [buy(10, stop_price=105.0)]}, ONE, 100_000.0),
+    "stop-limit triggers, fills later": (
+        {0: [buy(10, stop_price=104.5, limit_price=102.0)]}, ONE, 100_000.0
+    ),
+    "stop-limit fills on trigger bar": (
+        {0: [buy(10, stop_price=103.5, limit_price=103.7)]}, ONE, 100_000.0
+    ),
+    "sell stop-limit": (
+        {0: [buy(10)], 1: [sell(10, stop_price=102.0, limit_price=101.5)]}, ONE, 100_000.0
+    ),
+    "unaffordable when accepted": ({0: [buy(10)]}, ONE, 1_000.0),
+    "unaffordable at the fill": ({0: [buy(10)]}, ONE, 1_020.0),
+    "order on the final step": ({4: [buy(10)]}, ONE, 100_000.0),
+    "cancels": (
+        {
+            0: [buy(10, limit_price=94.0), buy(5)],
+            1: [cancel("O-000001")],
+            2: [buy(3), cancel("O-000003")],
+        },
+        ONE,
+        100_000.0,
+    ),
+    "day order expires": (
+        {0: [buy(10, limit_price=94.0, time_in_force=TimeInForce.DAY)]}, ONE, 100_000.0
+    ),
+    "missing session, market": ({1: [buy(10, "BBB"), buy(10)]}, GAPPY, 100_000.0),
+    "sell funds a buy": ({0: [buy(9)], 1: [sell(9), buy(9, "BBB")]}, TWO, 1_000.0),
+    "several buys compete for cash": ({0: [buy(5), buy(5, "BBB")]}, TWO, 1_000.0),
+}
+
+
+def _edge_config(policy: FillPolicy, cash: float) -> RunConfig:
+    return RunConfig(
+        strategy=StrategySpec(id="scripted"),
+        dataset=DatasetRef(name="hand-made"),
+        starting_cash=cash,
+        cost_model=CostModel(commission_bps=10.0, commission_minimum=1.0),
+        fill_policy=policy,
+    )
+
+
+@pytest.mark.parametrize("policy", list(FillPolicy))
+@pytest.mark.parametrize("case", list(EDGE_CASES))
+def test_edge_cases_agree(case, policy):
+    script, data, cash = EDGE_CASES[case]
+    assert_engines_agree(lambda: Scripted(script), data, _edge_config(policy, cash))
+
+
+KNOWN_DIFFERENCES = {
+    # Backtrader tries a limit placed the step before an instrument's missing session against
+    # that instrument's previous bar (ADR 0003 quirk) and fills it there; Nautilus has no data for
+    # the instrument on that step, so the adapter fills it on the instrument's next bar.
+    "limit before a missing session": ({1: [buy(10, "BBB", limit_price=105.0)]}, GAPPY),
+    # A Nautilus cash account cannot go short; Backtrader's stock-like broker can.
+    "short sale": ({0: [sell(5)]}, ONE),
+}
+
+
+@pytest.mark.parametrize("policy", list(FillPolicy))
+@pytest.mark.parametrize("case", list(KNOWN_DIFFERENCES))
+def test_known_differences_still_differ(case, policy):
+    script, data = KNOWN_DIFFERENCES[case]
+    bt = BacktraderEngine().run(_edge_config(policy, 100_000.0), Scripted(script), data)
+    nt = NautilusEngine().run(_edge_config(policy, 100_000.0), Scripted(script), data)
+    # when one of these starts agreeing, move it up to EDGE_CASES and out of ADR 0007's list
+    assert compare_results(bt, nt, EXACT).breaches
