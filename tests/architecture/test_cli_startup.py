@@ -21,18 +21,21 @@ import finbot.cli as cli
 after_import = [m for m in {HEAVY!r} if m in sys.modules]
 has_app = hasattr(cli, "app")
 after_help = None
+help_exit = None
 if has_app:
     # Call the console-script entry point exactly as `finbot --help` does.
     sys.argv = ["finbot", "--help"]
     try:
         cli.main()
-    except SystemExit:
-        pass
+        help_exit = 0
+    except SystemExit as exc:
+        help_exit = exc.code or 0
     after_help = [m for m in {HEAVY!r} if m in sys.modules]
 print("\\nPROBE " + json.dumps({{
     "has_app": has_app,
     "after_import": after_import,
     "after_help": after_help,
+    "help_exit": help_exit,
 }}))
 """
 
@@ -54,6 +57,7 @@ def test_importing_the_cli_and_asking_for_help_loads_no_engine_or_dataframe_libr
     )
     if not report["has_app"]:
         pytest.skip("finbot.cli has no `app` yet; only the import half of the check ran")
+    assert report["help_exit"] == 0, f"`finbot --help` exited with {report['help_exit']}"
     assert report["after_help"] == [], (
         f"`finbot --help` imported {report['after_help']}; keep engine imports lazy"
     )
