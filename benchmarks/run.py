@@ -134,10 +134,21 @@ def agree(a: Outcome, b: Outcome) -> bool:
     )
 
 
-def compare(workload: Workload, engine: str, repeat: int) -> Comparison:
+def compare(workload: Workload, engine: str, repeat: int) -> Comparison | None:
+    """Time both variants of one engine on one workload; None (and a warning) if one fails."""
     variants = {"adapter": adapter(engine, workload), "native": native(engine, workload)}
     # Warm-up (untimed): first-call costs such as lazy imports stay out of the figures.
-    outcomes = {name: run() for name, run in variants.items()}
+    outcomes = {}
+    for name, run in variants.items():
+        try:
+            outcomes[name] = run()
+        except Exception as exc:
+            print(
+                f"WARNING: {workload.name}/{engine}/{name} failed, so this pair is not timed: "
+                f"{type(exc).__name__}: {exc}",
+                file=sys.stderr,
+            )
+            return None
     same = agree(outcomes["adapter"], outcomes["native"])
     if not same:
         print(
@@ -295,7 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.workloads:
         workload = make_workload(name, args.sizes[name])
         for engine in engines:
-            results.append(compare(workload, engine, args.repeat))
+            comparison = compare(workload, engine, args.repeat)
+            if comparison is not None:
+                results.append(comparison)
     wall = time.perf_counter() - started
     print(report(results))
     if any(not c.same_trades for c in results):
