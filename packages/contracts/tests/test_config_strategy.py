@@ -162,3 +162,29 @@ def test_params_of_another_model_are_revalidated() -> None:
 
     params: Mapping[str, object] | StrategyParams = Other()
     assert Crossover.make_params(params) == Crossover.Params(fast=2)
+
+
+def test_model_level_check_reads_without_empty_field_name() -> None:
+    from pydantic import model_validator
+
+    from finbot.contracts import ConfigError, Strategy, StrategyParams
+
+    class CrossParams(StrategyParams):
+        fast: int = 10
+        slow: int = 30
+
+        @model_validator(mode="after")
+        def _ordered(self) -> CrossParams:
+            if self.fast >= self.slow:
+                raise ValueError(f"fast ({self.fast}) must be smaller than slow ({self.slow})")
+            return self
+
+    class Cross(Strategy):
+        strategy_id = "cross"
+        Params = CrossParams
+
+    with pytest.raises(ConfigError) as info:
+        Cross.make_params({"fast": "40"})
+    message = str(info.value)
+    assert "bad parameters for strategy cross: fast (40) must be smaller than slow (30)" in message
+    assert "''" not in message and "Value error" not in message

@@ -8,7 +8,11 @@ class FinbotError(Exception):
 
 
 class DataValidationError(FinbotError, ValueError):
-    """Market data broke a rule; names the source, the row (1-based, header excluded) and field."""
+    """Market data broke a rule; names the source, the row (as the source counts it) and field.
+
+    File loaders pass the 1-based line number in the file (the header is line 1); in-memory data
+    passes the 1-based position of the bar.
+    """
 
     def __init__(
         self,

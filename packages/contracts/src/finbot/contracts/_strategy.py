@@ -145,11 +145,7 @@ class Strategy:
         try:
             return cls.Params.model_validate(dict(params or {}))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"'{'.'.join(str(p) for p in err['loc'])}': "
-                + ("unknown parameter" if err["type"] == "extra_forbidden" else err["msg"])
-                for err in exc.errors()
-            )
+            problems = "; ".join(_describe(err) for err in exc.errors())
             known = ", ".join(cls.Params.model_fields) or "none"
             name = cls.strategy_id or cls.__name__
             raise ConfigError(
@@ -170,3 +166,12 @@ class Strategy:
 
     def on_stop(self, ctx: StrategyContext) -> None:
         """Called once after the last bar."""
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    """One validation error as users read it; model-level checks have no field to name."""
+    message = "unknown parameter" if err["type"] == "extra_forbidden" else str(err["msg"])
+    # pydantic prefixes messages raised by validators with "Value error, "; users need only the rest
+    message = message.removeprefix("Value error, ")
+    location = ".".join(str(p) for p in err["loc"])
+    return f"'{location}': {message}" if location else message
