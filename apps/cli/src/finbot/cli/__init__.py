@@ -14,6 +14,7 @@ from ._api import (
 )
 from ._app import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, app, main
 from ._params import parse_params, parse_value
+from ._parity_command import ParityRun, run_parity
 from ._strategy_loader import load_strategy
 from ._wiring import DEFAULT_ENGINE, DEFAULT_STRATEGY, engine_names, make_engine
 
@@ -24,6 +25,8 @@ __all__ = [
     "make_config",
     "result_frames",
     "run_backtest",
+    "run_parity",
+    "ParityRun",
     "write_result",
     # wiring
     "DEFAULT_ENGINE",

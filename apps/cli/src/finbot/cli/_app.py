@@ -31,6 +31,7 @@ from finbot.contracts import (
 
 from . import _api, _wiring
 from ._params import parse_params
+from ._parity_command import parity
 from ._render import print_summary, summary_payload
 from ._runs_commands import recording, runs_app
 
@@ -52,6 +53,7 @@ app = typer.Typer(
 
 
 app.add_typer(runs_app, name="runs")
+app.command("parity")(parity)
 
 
 @app.callback()
