@@ -109,3 +109,29 @@ def test_no_record_records_nothing(tmp_path: Path, wave_csv: Path) -> None:
                               str(tmp_path / "reg"), "--no-record"])
     assert out.exit_code == 0 and "recorded run" not in out.output
     assert not (tmp_path / "reg").exists()
+
+
+def test_engine_failure_is_recorded_as_a_failed_run(
+    tmp_path: Path, wave_csv: Path, monkeypatch
+) -> None:
+    from finbot.contracts import EngineRunError
+
+    class BrokenEngine(BacktraderEngine):
+        def run(self, config, strategy, data):
+            raise EngineRunError("account drifted from the runner's books")
+
+    monkeypatch.setitem(_wiring.ENGINES, "backtrader",
+                        (lambda verbose: BrokenEngine(), "finbot-engine-backtrader"))
+    reg = tmp_path / "reg"
+    out = runner.invoke(app, ["backtest", "--data", str(wave_csv), "--registry", str(reg)])
+    assert out.exit_code == 1 and "account drifted" in out.output
+    with Registry.open(reg) as registry:
+        (failed,) = registry.runs(status="failed")
+        assert failed.error == "EngineRunError: account drifted from the runner's books"
+        assert failed.engine_name == "backtrader" and failed.result_hash is None
+    # Input errors are not runs: nothing more is recorded.
+    bad = runner.invoke(app, ["backtest", "--data", str(tmp_path / "missing.csv"),
+                              "--registry", str(reg)])
+    assert bad.exit_code == 2
+    with Registry.open(reg) as registry:
+        assert len(registry.runs()) == 1
