@@ -6,7 +6,8 @@ precision represents every price exactly, each bar preceded by one ``TradeTick``
 (bars stamped at their close), unlimited liquidity on both. Market orders decided on a bar are
 held until the next open tick, then submitted (the contract's ``next_open`` policy); exits are
 ``reduce_only`` for the exact position. A ``FeeModel`` charges finbot's default cost model
-(percent of notional, half up to the cent). Nautilus's logging is bypassed, as in the adapter.
+(percent of notional, half up to the cent). Nautilus's logging and post-run analysis are off,
+as in the adapter.
 """
 
 from __future__ import annotations
@@ -162,6 +163,8 @@ def build(
         BacktestEngineConfig(
             trader_id=TraderId("BENCH-001"),
             logging=LoggingConfig(bypass_logging=True),
+            # Nautilus's post-run statistics (pandas) only feed its log, which is bypassed.
+            run_analysis=False,
             risk_engine=RiskEngineConfig(bypass=True),
         )
     )
