@@ -29,25 +29,26 @@ MAX_PRICE_DECIMALS = 15
 # Every bar and open tick offers this much: Nautilus's bar matching offers volume / 4 per price
 # and fills any excess one tick worse, which the contract (unlimited liquidity) does not do.
 LIQUIDITY = 10**12
+_EARLIEST = NANOS_PER_DAY
 
 
 def decimals(value: float) -> int:
     """Digits after the point in the shortest repr of ``value`` (0.1 -> 1, 55.25 -> 2)."""
-    exponent = Decimal(repr(value)).as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    text = repr(value)
+    if "e" in text or "E" in text:
+        exponent = Decimal(text).as_tuple().exponent
+        return max(0, -exponent) if isinstance(exponent, int) else 0
+    point = text.find(".")
+    if point < 0:
+        return 0
+    return 0 if text.endswith(".0") else len(text) - point - 1
 
 
 def price_precision(instrument: Instrument, series: BarSeries) -> int:
     """Decimals that represent every price of the series and the tick size exactly (capped)."""
-    digits = decimals(instrument.price_increment)
-    for column in (series.open, series.high, series.low, series.close):
-        for value in column:
-            if digits >= MAX_PRICE_DECIMALS:
-                return MAX_PRICE_DECIMALS
-            d = decimals(value)
-            if d > digits:
-                digits = d
-    return min(digits, MAX_PRICE_DECIMALS)
+    values = {*series.open, *series.high, *series.low, *series.close}
+    digits = max(map(decimals, values), default=0)
+    return min(max(digits, decimals(instrument.price_increment)), MAX_PRICE_DECIMALS)
 
 
 def currency(code: str) -> Currency:
@@ -103,16 +104,35 @@ def bar_interval(timeline: Sequence[int]) -> int:
     return min(gaps, default=NANOS_PER_DAY)
 
 
+def time_shift(timeline: Sequence[int]) -> int:
+    """Nanoseconds added to every instant Nautilus sees, so none is before 1970.
+
+    Nautilus stamps are unsigned; contract instants may be earlier (a century of daily bars).
+    Only the order of Nautilus's stamps matters: fills are labelled from the contract's bars.
+    """
+    first = timeline[0] if timeline else _EARLIEST
+    # Whole days, landing on or after 1970-01-02: Nautilus crashed (double free) with data at 0.
+    if first >= _EARLIEST:
+        return 0
+    return -((first - _EARLIEST) // NANOS_PER_DAY) * NANOS_PER_DAY
+
+
 def feed(
-    series: BarSeries, instrument_id: InstrumentId, kind: BarType, precision: int, interval: int
+    series: BarSeries,
+    instrument_id: InstrumentId,
+    kind: BarType,
+    precision: int,
+    interval: int,
+    shift: int = 0,
 ) -> list[NtBar | TradeTick]:
     """The series as Nautilus data: an open trade tick, then the bar stamped at its close."""
     out: list[NtBar | TradeTick] = []
     size = Quantity(LIQUIDITY, 0)
     close_offset = interval - 1
-    for i, (ts, o, h, lo, c) in enumerate(
+    for i, (opened, o, h, lo, c) in enumerate(
         zip(series.ts_ns, series.open, series.high, series.low, series.close, strict=True)
     ):
+        ts = opened + shift
         open_price = Price(o, precision)
         out.append(
             TradeTick(
