@@ -1,0 +1,63 @@
+"""The parity gate on real data: golden strategies 1 and 2 on the ORCL, NVDA and YHOO daily files
+agree exactly on Backtrader and NautilusTrader, under both fill policies, through ``run_parity``.
+
+The files live beside the checkout (``../shared/data/backtrader-samples``) or under
+``$FINBOT_SHARED_DATA/backtrader-samples``; without them the test skips and says where it looked.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from finbot.cli import load_data, make_config, make_engine, run_parity
+from finbot.contracts import ConfigError, FillPolicy
+from finbot.parity import EXACT
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FILES = ("orcl-1995-2014.txt", "nvda-1999-2014.txt", "yhoo-1996-2014.txt")
+STRATEGIES = ("sma_crossover", "bollinger_reversion")
+# A broker-like cost model, so commission arithmetic and cent rounding are in the comparison.
+COSTS = {"commission_bps": 5.0, "commission_per_share": 0.005}
+
+
+def samples_dir() -> Path:
+    shared = os.environ.get("FINBOT_SHARED_DATA")
+    root = Path(shared) if shared else REPO_ROOT.parent / "shared" / "data"
+    return root / "backtrader-samples"
+
+
+@pytest.fixture(scope="module")
+def nautilus_built() -> None:
+    try:
+        make_engine("nautilus")
+    except ConfigError as exc:
+        pytest.skip(f"finbot-engine-nautilus not built yet ({exc})")
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("name", FILES)
+def test_engines_agree_exactly_on_real_daily_data(
+    nautilus_built: None, name: str, strategy: str
+) -> None:
+    path = samples_dir() / name
+    if not path.is_file():
+        pytest.skip(
+            f"real sample data not found: {path} "
+            "(set FINBOT_SHARED_DATA to the folder holding backtrader-samples/)"
+        )
+    base = make_config(strategy=strategy, data=[path], **COSTS)
+    data = load_data(base.dataset)
+    for policy in FillPolicy:
+        config = base.model_copy(update={"fill_policy": policy})
+        run = run_parity(config, ["backtrader", "nautilus"], tolerance=EXACT, data=data)
+        (report,) = run.reports
+        assert report.ok, f"{name} {strategy} {policy.value}: {report.breaches}"
+        backtrader, nautilus = run.results
+        assert (backtrader.engine.name, nautilus.engine.name) == ("backtrader", "nautilus")
+        # A comparison of two empty runs would prove nothing: these years trade a lot.
+        assert report.fill_counts[0] == report.fill_counts[1] >= 100
+        assert backtrader.metrics.total_commission > 0
+        assert report.final_equity_gap_bp == 0.0 and report.max_daily_equity_gap_bp == 0.0
