@@ -5,7 +5,10 @@
 
 Prints where the time goes: own time grouped by package (finbot's runner and strategy, the
 adapter, the engine, everything else), then the top functions by own and by cumulative time.
-cProfile adds its own overhead per Python call, so read shares, not absolute seconds.
+cProfile adds its own overhead per Python call, so read shares, not absolute seconds. It cannot
+see inside compiled code called as a method (Nautilus's Cython): that time counts as the own time
+of the Python function that called it (``NautilusEngine.run``'s own time is mostly
+``BacktestEngine.run``; an adapter function that submits an order also carries the matching).
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{variant} on {args.engine}, {workload.name} {workload.bars} bars, "
         f"{outcome.fills} fills; profiled total {total:.2f} s"
     )
-    print("\nOwn time by group:")
+    print("\nOwn time by group (compiled engine code counts for its Python caller):")
     for name, seconds in by_group(stats):
         print(f"  {seconds:8.3f} s  {100 * seconds / total:5.1f} %  {name}")
     for key, title in (("tottime", "own time"), ("cumulative", "cumulative time")):
