@@ -267,7 +267,7 @@ def _validate(
 class MarketData:
     """The bars (and corporate actions) a run trades on, keyed by instrument id."""
 
-    __slots__ = ("_bars", "_instruments", "corporate_actions", "name")
+    __slots__ = ("_bars", "_instruments", "_snapshot_id", "corporate_actions", "name")
 
     def __init__(
         self,
@@ -302,6 +302,7 @@ class MarketData:
                 f"corporate actions name unknown instruments: {', '.join(unknown)}", source=name
             )
         self.name = name
+        self._snapshot_id: str | None = None
 
     @property
     def instrument_ids(self) -> tuple[str, ...]:
@@ -357,5 +358,7 @@ class MarketData:
         return "\n".join(parts).encode()
 
     def snapshot_id(self) -> str:
-        """sha256 (hex) of :meth:`canonical_bytes`."""
-        return hashlib.sha256(self.canonical_bytes()).hexdigest()
+        """sha256 (hex) of :meth:`canonical_bytes`; computed once, as the data never changes."""
+        if self._snapshot_id is None:
+            self._snapshot_id = hashlib.sha256(self.canonical_bytes()).hexdigest()
+        return self._snapshot_id
