@@ -12,6 +12,7 @@ from contracts_fake_engine import FAKE_ENGINE, FakeEngine, Scripted
 
 from finbot.contracts import (
     END_OF_DATA,
+    AccountState,
     BacktestResult,
     BarSeries,
     CostModel,
@@ -505,3 +506,22 @@ def test_order_type_follows_the_prices_given() -> None:
     # the limit at 9.50 waits for d4 (low 9); the stop at 12.50 trades on d2 (high 13)
     assert fills["O-000002"] == (9.5, TS[4])
     assert fills["O-000003"] == (12.5, TS[2])
+
+
+def test_account_snapshot_by_hand() -> None:
+    # Buy 10 on d0 (commission 0.01/share) -> fills at d1 open 11.00: cash 1000 - 110 - 0.10.
+    # At d1 the close is 11.00: net = gross = 110, equity 889.90 + 110 = 999.90.
+    states: list[object] = []
+    result, _, _ = run(
+        {0: [buy(10)], 1: [lambda ctx: states.append(ctx.account())]},
+        config(commission_per_share=0.01),
+    )
+    (state,) = states
+    assert isinstance(state, AccountState)
+    assert state.ts_ns == TS[1]
+    assert state.cash == pytest.approx(889.9)
+    assert (state.net_exposure, state.gross_exposure) == (110.0, 110.0)
+    assert state.equity == pytest.approx(999.9)
+    assert state.positions == (("AAA", 10.0),)
+    assert state.leverage == pytest.approx(110.0 / 999.9)
+    assert result.equity_curve.equity[1] == pytest.approx(state.equity)

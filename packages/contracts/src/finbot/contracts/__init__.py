@@ -5,6 +5,7 @@ and other ports, the versioned ``BacktestResult`` and the one metrics path.
 Depends on pydantic only.
 """
 
+from ._account import AccountState
 from ._config import DatasetRef, RunConfig, StrategySpec, canonical_json
 from ._costs import CommissionRounding, CostModel, FillPolicy
 from ._errors import (
@@ -74,6 +75,8 @@ __all__ = [
     "OrderType",
     "OrderUpdate",
     "TimeInForce",
+    # account state
+    "AccountState",
     # costs, config
     "CommissionRounding",
     "CostModel",

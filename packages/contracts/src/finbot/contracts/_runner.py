@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from ._account import AccountState
 from ._config import RunConfig
 from ._errors import EngineRunError
 from ._market import Bar, MarketData
@@ -258,6 +259,17 @@ class StrategyRunner:
     def equity(self) -> float:
         return self.cash + self._market_value()[0]
 
+    def account(self) -> AccountState:
+        net, gross = self._market_value()
+        return AccountState(
+            ts_ns=self.now_ns,
+            cash=self.cash,
+            equity=self.cash + net,
+            net_exposure=net,
+            gross_exposure=gross,
+            positions=tuple(sorted(self.positions.items())),
+        )
+
     # --- internals -------------------------------------------------------------------------
     def _cancel_open(self, reason: str) -> None:
         for order_id in list(self._open):
@@ -389,6 +401,9 @@ class RunContext:
     @property
     def equity(self) -> float:
         return self._runner.equity()
+
+    def account(self) -> AccountState:
+        return self._runner.account()
 
     def open_orders(self, instrument_id: str | None = None) -> Sequence[OrderUpdate]:
         return [

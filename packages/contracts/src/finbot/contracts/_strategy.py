@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ._account import AccountState
 from ._errors import ConfigError
 from ._market import Bar
 from ._orders import Fill, OrderRequest, OrderUpdate, TimeInForce
@@ -68,6 +69,10 @@ class StrategyContext(Protocol):
     @property
     def equity(self) -> float:
         """Cash plus positions marked at their latest closes."""
+        ...
+
+    def account(self) -> AccountState:
+        """Cash, equity, exposures and positions now, as one immutable snapshot."""
         ...
 
     def open_orders(self, instrument_id: str | None = None) -> Sequence[OrderUpdate]:
