@@ -12,7 +12,8 @@ from ._api import (
     run_backtest,
     write_result,
 )
-from ._app import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, app, main
+from ._app import app, main
+from ._errors import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 from ._params import parse_params, parse_value
 from ._parity_command import ParityRun, run_parity
 from ._strategy_loader import load_strategy

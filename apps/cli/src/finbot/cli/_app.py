@@ -1,7 +1,6 @@
-"""The ``finbot`` command line (typer): parses options, calls the Python API, reports errors.
+"""The ``finbot`` command line (typer): the app, its ``backtest`` command and the entry point.
 
-Exit codes: 0 success, 1 the run failed, 2 the input was wrong (bad option, config, parameter,
-strategy reference or data). Errors print one paragraph on stderr; ``--verbose`` adds the traceback.
+Errors and exit codes follow the one policy in ``_errors``; ``parity`` and ``runs`` live beside.
 """
 
 from __future__ import annotations
@@ -10,37 +9,21 @@ import contextlib
 import json
 import sys
 import time
-import traceback
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 
-from finbot.contracts import (
-    ConfigError,
-    DataValidationError,
-    FillPolicy,
-    FinbotError,
-    StrategyLoadError,
-)
+from finbot.contracts import FillPolicy
 
 from . import _api, _wiring
+from ._errors import errors_to_exit_codes
 from ._params import parse_params
 from ._parity_command import parity
 from ._render import print_summary, summary_payload
 from ._runs_commands import recording, runs_app
-
-EXIT_OK = 0
-EXIT_RUN_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-_USAGE_ERRORS = (ConfigError, StrategyLoadError, DataValidationError, ValidationError)
 
 app = typer.Typer(
     name="finbot",
@@ -146,7 +129,7 @@ def backtest(
     ] = True,
 ) -> None:
     """Run one backtest and print its summary (default: golden strategy 1 on the embedded data)."""
-    with _errors_to_exit_codes(verbose):
+    with errors_to_exit_codes(verbose):
         config = _api.make_config(
             strategy=strategy,
             params=parse_params(param or ()),
@@ -185,48 +168,6 @@ def _written_files(written: object) -> list[str]:
     if isinstance(written, list | tuple):
         return [str(p) for p in written]
     return [str(written)] if written is not None else []
-
-
-@contextlib.contextmanager
-def _errors_to_exit_codes(verbose: bool) -> Iterator[None]:
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except _USAGE_ERRORS as exc:
-        _fail(_describe(exc), EXIT_USAGE, exc, verbose)
-    except FinbotError as exc:
-        _fail(f"run failed: {exc}", EXIT_RUN_FAILED, exc, verbose)
-    except OSError as exc:
-        _fail(f"{exc.strerror or exc}: {exc.filename}", EXIT_USAGE, exc, verbose)
-    except KeyboardInterrupt as exc:
-        _fail("interrupted", EXIT_INTERRUPTED, exc, verbose)
-    except Exception as exc:
-        hint = "" if verbose else " (rerun with --verbose for the traceback)"
-        _fail(
-            f"run failed with an unexpected {type(exc).__name__}: {exc}{hint}",
-            EXIT_RUN_FAILED,
-            exc,
-            verbose,
-        )
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, ValidationError):
-        return _api.describe_validation_error(exc)
-    if isinstance(exc, DataValidationError):
-        return f"invalid data: {exc}"
-    if isinstance(exc, StrategyLoadError):
-        return f"cannot load strategy: {exc}"
-    return str(exc)
-
-
-def _fail(message: str, code: int, exc: BaseException, verbose: bool) -> NoReturn:
-    err = Console(stderr=True, soft_wrap=True)
-    if verbose:
-        err.print(escape("".join(traceback.format_exception(exc))), highlight=False)
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    raise typer.Exit(code)
 
 
 def main() -> None:

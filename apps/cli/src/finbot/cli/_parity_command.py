@@ -34,9 +34,9 @@ from finbot.contracts import (
 from finbot.parity import EXACT, Divergence, ParityReport, ParityTolerance, compare_results
 
 from . import _api, _wiring
+from ._errors import EXIT_PARITY_BREACHED, errors_to_exit_codes
 from ._params import parse_params
 
-EXIT_PARITY_BREACHED = 1
 REPORT_SCHEMA_VERSION = 1
 REPORT_FILE = "parity.json"
 
@@ -451,9 +451,7 @@ def parity(
     ] = False,
 ) -> None:
     """Run one config on several engines and report whether they agree (exit 1 if they do not)."""
-    from ._app import _errors_to_exit_codes  # the one error policy of every finbot command
-
-    with _errors_to_exit_codes(verbose):
+    with errors_to_exit_codes(verbose):
         if tolerance not in TOLERANCES:
             raise ConfigError(
                 f"unknown --tolerance '{tolerance}'; choose one of {', '.join(TOLERANCES)}"

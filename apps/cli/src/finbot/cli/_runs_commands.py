@@ -28,14 +28,13 @@ from finbot.contracts import (
 )
 
 from . import _api, _wiring
+from ._errors import EXIT_RERUN_DIFFERS, EXIT_RUN_FAILED, errors_to_exit_codes
 from ._strategy_loader import load_strategy
 
 if TYPE_CHECKING:
     # Imported lazily at run time: the registry pulls in SQLAlchemy, which `finbot --help` and
     # `finbot backtest --no-record` do not need.
     from finbot.registry import Registry, RunRecord
-
-EXIT_RERUN_DIFFERS = 3
 
 runs_app = typer.Typer(
     name="runs",
@@ -54,12 +53,6 @@ RegistryOption = Annotated[
     ),
 ]
 DateOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
-
-
-def _errors(verbose: bool = False) -> contextlib.AbstractContextManager[None]:
-    from ._app import _errors_to_exit_codes  # the one error policy of every finbot command
-
-    return _errors_to_exit_codes(verbose)
 
 
 def _open(location: str | None) -> Registry:
@@ -187,7 +180,7 @@ def list_runs(
 ) -> None:
     """List recorded runs, oldest first (dates are UTC, YYYY-MM-DD, inclusive)."""
     _check_status(status)
-    with _errors(), _open(registry) as reg:
+    with errors_to_exit_codes(), _open(registry) as reg:
         records = _filtered(reg, strategy, engine, status, tag, since, until)
         table = Table("run id", "started (UTC)", "status", "strategy", "engine", "seconds",
                       "total return", "sharpe", "trades", "tags")
@@ -207,7 +200,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
 ) -> None:
     """Show one run's full record (verified against its stored hashes)."""
-    with _errors(), _open(registry) as reg:
+    with errors_to_exit_codes(), _open(registry) as reg:
         record = reg.get(run_id)
         payload = record.model_dump(mode="json")
         payload["record_hash"] = record.record_hash
@@ -234,7 +227,7 @@ def compare(
     """Side by side: identity, the config keys that differ, and every metric."""
     if len(run_ids) < 2:
         raise typer.BadParameter("give at least two run ids", param_hint="RUN_IDS")
-    with _errors(), _open(registry) as reg:
+    with errors_to_exit_codes(), _open(registry) as reg:
         from finbot.registry import compare_runs
 
         cmp = compare_runs([reg.get(r) for r in run_ids], all_config=all_config)
@@ -266,7 +259,7 @@ def export(
     if fmt not in ("jsonl", "csv"):
         raise typer.BadParameter("choose jsonl or csv", param_hint="--format")
     _check_status(status)
-    with _errors(), _open(registry) as reg:
+    with errors_to_exit_codes(), _open(registry) as reg:
         records = _filtered(reg, strategy, engine, status, tag, since, until)
         from finbot.registry import write_csv, write_jsonl
 
@@ -289,7 +282,7 @@ def rerun(
 
     Exit 3 (with a report of what differs) when the new result's hash differs from the recorded.
     """
-    with _errors(verbose), _open(registry) as reg:
+    with errors_to_exit_codes(verbose), _open(registry) as reg:
         report = reg.rerun(
             run_id,
             lambda name: _wiring.make_engine(name, verbose=verbose),
@@ -303,11 +296,11 @@ def rerun(
 @runs_app.command("verify")
 def verify(registry: RegistryOption = None) -> None:
     """Check every record, result, artifact and snapshot against its stored hash."""
-    with _errors(), _open(registry) as reg:
+    with errors_to_exit_codes(), _open(registry) as reg:
         problems = reg.verify()
         for problem in problems:
             typer.echo(problem, err=True)
         count = len(reg.runs()) if not problems else "some"
         typer.echo(f"{len(problems)} problem(s); {count} run(s) checked in {reg.location}")
         if problems:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_RUN_FAILED)
