@@ -60,7 +60,13 @@ class SmaCrossoverNT(Strategy):
     """
 
     def __init__(
-        self, bar_type: BarType, instrument: Equity, fast: int, slow: int, target_fraction: float
+        self,
+        bar_type: BarType,
+        instrument: Equity,
+        fast: int,
+        slow: int,
+        target_fraction: float,
+        start_cash: float,
     ) -> None:
         super().__init__(StrategyConfig(strategy_id="SMA", order_id_tag="001"))
         self.bar_type = bar_type
@@ -74,7 +80,7 @@ class SmaCrossoverNT(Strategy):
         self.pending: list[Any] = []
         self.fills = 0
         self.last_close = 0.0
-        self.ledger_cash = 0.0  # cash kept in floats from the fills, to compare with finbot's books
+        self.cash = start_cash  # booked from the fills in floats, as finbot's runner books it
 
     def on_start(self) -> None:
         self.subscribe_bars(self.bar_type)
@@ -91,7 +97,7 @@ class SmaCrossoverNT(Strategy):
         self.fills += 1
         qty = event.last_qty.as_double()
         signed = qty if event.order_side == OrderSide.BUY else -qty
-        self.ledger_cash -= signed * event.last_px.as_double() + event.commission.as_double()
+        self.cash -= signed * event.last_px.as_double() + event.commission.as_double()
 
     def on_bar(self, bar: Bar) -> None:
         close = bar.close.as_double()
@@ -111,8 +117,9 @@ class SmaCrossoverNT(Strategy):
             return
         held = self.held()
         if previous < 0 and fast > slow:
-            account = self.portfolio.account(VENUE)
-            equity = account.balance_total(USD).as_double() + held * close
+            # Sized from the strategy's own float ledger, not Nautilus's whole-cent account: they
+            # drift apart by up to half a cent per fill, which flips floor() once equity is small.
+            equity = self.cash + held * close
             target = math.floor(equity * self.fraction / close)
             delta = target - held
             if delta > 0:
@@ -218,7 +225,7 @@ def build(
             )
         )
     engine.add_data(rows)
-    strategy = SmaCrossoverNT(bar_type, instrument, fast, slow, target_fraction)
+    strategy = SmaCrossoverNT(bar_type, instrument, fast, slow, target_fraction, cash)
     engine.add_strategy(strategy)
     return engine, strategy
 
@@ -258,7 +265,7 @@ def run(
         held_value = strategy.held() * strategy.last_close
         return NativeOutcome(
             fills=strategy.fills,
-            final_equity=cash + strategy.ledger_cash + held_value,
+            final_equity=strategy.cash + held_value,
             account_equity=account.balance_total(USD).as_double() + held_value,
         )
     finally:
