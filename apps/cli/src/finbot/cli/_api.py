@@ -184,7 +184,11 @@ def result_frames(result: BacktestResult) -> Mapping[str, pd.DataFrame]:
     return _wiring.result_frames(result)
 
 
-def write_result(result: BacktestResult, out_dir: str | Path) -> Any:
-    """Write the result as JSON and Parquet files under ``out_dir`` (via ``finbot.data``)."""
+def write_result(result: BacktestResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write the result as JSON and Parquet files under ``out_dir`` (via ``finbot.data``).
+
+    Returns:
+        File name (``result.json``, ``fills``, ...) -> path of each file written.
+    """
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     return _wiring.write_result_files(result, str(out_dir))

@@ -150,7 +150,7 @@ def backtest(
             result = _api.run_backtest(config, verbose=verbose)
         elapsed = time.perf_counter() - began
         run_id = recorder.finished(result)
-        files = _written_files(_api.write_result(result, output)) if output else None
+        files = [str(p) for p in _api.write_result(result, output).values()] if output else None
         if as_json:
             typer.echo(json.dumps(summary_payload(result, output_files=files), indent=2))
         else:
@@ -159,15 +159,6 @@ def backtest(
             typer.echo(f"recorded run {run_id}", err=as_json)
         if verbose:
             Console(stderr=True).print(f"run took {elapsed:.2f} s", highlight=False)
-
-
-def _written_files(written: object) -> list[str]:
-    # finbot.data.write_result returns the paths it wrote (a mapping or a sequence of paths).
-    if isinstance(written, dict):
-        return [str(p) for p in written.values()]
-    if isinstance(written, list | tuple):
-        return [str(p) for p in written]
-    return [str(written)] if written is not None else []
 
 
 def main() -> None:

@@ -347,8 +347,7 @@ def _write_outputs(runs: Sequence[ParityRun], out_dir: Path) -> list[str]:
         policy = run.results[0].config.fill_policy.value
         for sub, result in zip(_unique_dirs(run.engines), run.results, strict=True):
             written = _api.write_result(result, out_dir / policy / sub)
-            values = written.values() if isinstance(written, dict) else written or ()
-            files.extend(str(p) for p in values)
+            files.extend(str(p) for p in written.values())
     return files
 
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from finbot.contracts import BacktestEngine, ConfigError, DatasetRef, MarketData, Strategy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from finbot.contracts import BacktestResult
@@ -106,8 +108,8 @@ def load_market_data(ref: DatasetRef) -> MarketData:
     return load_dataset(ref)
 
 
-def write_result_files(result: BacktestResult, out_dir: str) -> Any:
-    """Write a result's JSON and Parquet files through ``finbot.data``."""
+def write_result_files(result: BacktestResult, out_dir: str) -> dict[str, Path]:
+    """Write a result's JSON and Parquet files through ``finbot.data``; name -> path written."""
     from finbot.data import write_result
 
     return write_result(result, out_dir)
