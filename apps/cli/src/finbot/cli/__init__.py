@@ -15,7 +15,7 @@ from ._api import (
 from ._app import app, main
 from ._errors import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 from ._params import parse_params, parse_value
-from ._parity_command import ParityRun, run_parity
+from ._parity import ParityRun, run_parity
 from ._strategy_loader import load_strategy
 from ._wiring import DEFAULT_ENGINE, DEFAULT_STRATEGY, engine_names, make_engine
 

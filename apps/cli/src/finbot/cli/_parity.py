@@ -1,0 +1,169 @@
+"""The parity Python API: run one config on several engines, compare, and report as JSON.
+
+The tolerances and why each is what it is: docs/parity-tolerance-spec.md. The first engine named is
+the baseline; every other engine's result is compared against it with ``finbot.parity``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from finbot.contracts import BacktestResult, ConfigError, MarketData, RunConfig
+from finbot.parity import EXACT, ParityReport, ParityTolerance, compare_results
+
+from . import _api, _wiring
+
+REPORT_SCHEMA_VERSION = 1
+REPORT_FILE = "parity.json"
+
+# "exact" is the gate: the engines measured bit-identical (docs/parity-tolerance-spec.md); "spec"
+# is the documented ceiling, for strategies whose engines may only agree to floating-point noise.
+TOLERANCES: dict[str, ParityTolerance] = {"exact": EXACT, "spec": ParityTolerance()}
+
+
+@dataclass(frozen=True, slots=True)
+class ParityRun:
+    """One config run on several engines: each engine's result and each comparison.
+
+    ``reports[i]`` compares ``results[i + 1]`` against the baseline ``results[0]``.
+    """
+
+    engines: tuple[str, ...]
+    results: tuple[BacktestResult, ...]
+    reports: tuple[ParityReport, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every engine agrees with the baseline within the tolerance."""
+        return all(report.ok for report in self.reports)
+
+
+def default_engines() -> tuple[str, ...]:
+    """Every engine the composition root knows, the default (baseline) engine first."""
+    names = _wiring.engine_names()
+    return (_wiring.DEFAULT_ENGINE, *(n for n in names if n != _wiring.DEFAULT_ENGINE))
+
+
+def parse_engines(text: str | None) -> tuple[str, ...]:
+    """``"backtrader,nautilus"`` -> engine ids, checked against the composition root.
+
+    Raises:
+        ConfigError: A name is unknown, or fewer than two engines are named.
+    """
+    if text is None:
+        return default_engines()
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    for name in names:
+        _wiring.check_engine_name(name)
+    if len(names) < 2:
+        raise ConfigError(
+            f"--engines needs at least two comma-separated engines to compare, got {text!r}"
+        )
+    return names
+
+
+def run_parity(
+    config: RunConfig,
+    engines: Sequence[str],
+    *,
+    tolerance: ParityTolerance = EXACT,
+    data: MarketData | None = None,
+    verbose: bool = False,
+    on_result: Callable[[str, BacktestResult, float], None] | None = None,
+) -> ParityRun:
+    """Run ``config`` on each engine (same data, loaded once) and compare each with the first.
+
+    Args:
+        config: What to run; its ``engine`` field is replaced by each engine id in turn.
+        engines: Engine ids, baseline first; at least two (an id may repeat, to check that an
+            engine is deterministic).
+        tolerance: How far results may differ; default exact equality.
+        data: Market data to use instead of loading ``config.dataset``.
+        verbose: Let engines log.
+        on_result: Called as ``on_result(engine, result, seconds)`` after each run (the CLI
+            records runs and prints timings through it).
+
+    Raises:
+        ConfigError: Fewer than two engines, an unknown or uninstalled engine, or a bad config.
+        EngineRunError: An engine run failed.
+    """
+    names = tuple(engines)
+    if len(names) < 2:
+        raise ConfigError(f"parity needs at least two engines to compare, got {list(names)}")
+    for name in names:
+        _wiring.check_engine_name(name)
+    market = data if data is not None else _api.load_data(config.dataset)
+    results = []
+    for name in names:
+        began = time.perf_counter()
+        result = _api.run_backtest(
+            config.model_copy(update={"engine": name}), data=market, verbose=verbose
+        )
+        if on_result is not None:
+            on_result(name, result, time.perf_counter() - began)
+        results.append(result)
+    reports = tuple(compare_results(results[0], other, tolerance) for other in results[1:])
+    return ParityRun(engines=names, results=tuple(results), reports=reports)
+
+
+def _run_payload(run: ParityRun, tolerance_name: str) -> dict[str, Any]:
+    baseline = run.results[0]
+    return {
+        "fill_policy": baseline.config.fill_policy.value,
+        "ok": run.ok,
+        "tolerance": tolerance_name,
+        "config": baseline.config.model_dump(mode="json"),
+        "results": [
+            {
+                "engine": result.engine.model_dump(mode="json"),
+                "config_hash": result.config.config_hash(),
+                "result_hash": result.content_hash(),
+                "final_equity": result.metrics.final_equity,
+                "orders": len(result.orders),
+                "fills": len(result.fills),
+                "trades": len(result.trades),
+            }
+            for result in run.results
+        ],
+        "comparisons": [report.to_dict() for report in run.reports],
+    }
+
+
+def parity_payload(
+    runs: Sequence[ParityRun], tolerance_name: str, *, output_files: list[str] | None = None
+) -> dict[str, Any]:
+    """The machine-readable report ``finbot parity --json`` prints and ``--output`` writes."""
+    payload: dict[str, Any] = {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "ok": all(run.ok for run in runs),
+        "tolerance": tolerance_name,
+        "engines": list(runs[0].engines) if runs else [],
+        "runs": [_run_payload(run, tolerance_name) for run in runs],
+    }
+    if output_files is not None:
+        payload["output_files"] = output_files
+    return payload
+
+
+def _unique_dirs(engines: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in engines:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
+    return out
+
+
+def write_results(runs: Sequence[ParityRun], out_dir: Path) -> list[str]:
+    """Write each engine's result under ``out_dir/<fill policy>/<engine>``; the paths written."""
+    files: list[str] = []
+    for run in runs:
+        policy = run.results[0].config.fill_policy.value
+        for sub, result in zip(_unique_dirs(run.engines), run.results, strict=True):
+            written = _api.write_result(result, out_dir / policy / sub)
+            files.extend(str(p) for p in written.values())
+    return files

@@ -1,0 +1,164 @@
+"""Present a parity check for people: each run's header, side-by-side figures and verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from finbot.contracts import BacktestResult, session_date
+from finbot.parity import EXACT, Divergence, ParityReport, ParityTolerance
+
+from ._parity import TOLERANCES, ParityRun
+
+
+def _num(value: float | int | None) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.10g}"
+
+
+def _diff(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return "0" if value == 0 else f"{value:+.3g}"
+
+
+def _header(run: ParityRun, tolerance_name: str, tol: ParityTolerance) -> Table:
+    result = run.results[0]
+    config = result.config
+    costs = config.cost_model
+    ts = result.equity_curve.ts_ns
+    span = f"{session_date(ts[0])} .. {session_date(ts[-1])} ({len(ts)} steps)" if ts else "no bars"
+    params = ", ".join(f"{k}={v}" for k, v in config.strategy.params.items()) or "(defaults)"
+    dataset = config.dataset.name
+    if config.dataset.paths:
+        dataset += " [" + ", ".join(config.dataset.paths) + "]"
+    engines = ", ".join(f"{r.engine.name} {r.engine.version}" for r in run.results)
+    limits = (
+        "exact equality"
+        if tol == EXACT
+        else f"fill price {tol.fill_price_rel:g} rel, commission {tol.commission_abs:g} abs, "
+        f"final equity {tol.final_equity_bp:g} bp, daily equity {tol.daily_equity_bp:g} bp, "
+        f"metrics {tol.metric_rel:g} rel"
+    )
+    rows = (
+        ("Strategy", config.strategy.id),
+        ("Parameters", params),
+        ("Dataset", f"{dataset} (snapshot {result.data_snapshot_id[:12]})"),
+        ("Dates", span),
+        ("Fill policy", config.fill_policy.value),
+        (
+            "Costs",
+            f"commission {costs.commission_bps:g} bps + {costs.commission_per_share:g}/share "
+            f"(min {costs.commission_minimum:g}, rounding {costs.rounding.value}), "
+            f"slippage {costs.slippage_bps:g} bps",
+        ),
+        ("Starting cash", f"{config.starting_cash:,.2f} {config.currency}"),
+        ("Engines", f"{engines} (baseline {result.engine.name})"),
+        ("Tolerance", f"{tolerance_name}: {limits}"),
+    )
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, Text(value))
+    table.title = f"finbot parity ({config.fill_policy.value})"
+    table.title_justify = "left"
+    return table
+
+
+def _comparison_table(report: ParityReport, left: BacktestResult, right: BacktestResult) -> Table:
+    table = Table(
+        title=f"{report.left_engine} (baseline) vs {report.right_engine}", title_justify="left"
+    )
+    table.add_column("", style="cyan", no_wrap=True)
+    table.add_column(report.left_engine, justify="right")
+    table.add_column(report.right_engine, justify="right")
+    table.add_column("difference", justify="right")
+    table.add_column("ok", justify="center")
+    counts = (
+        ("orders", report.order_counts),
+        ("fills", report.fill_counts),
+        ("trades", (len(left.trades), len(right.trades))),
+        ("open positions", (len(left.positions), len(right.positions))),
+    )
+    for name, (a, b) in counts:
+        table.add_row(name, _num(a), _num(b), _diff(b - a), _mark(a == b))
+    for metric in report.metrics:
+        table.add_row(
+            metric.name,
+            _num(metric.left),
+            _num(metric.right),
+            _diff(metric.difference),
+            _mark(metric.within),
+        )
+    return table
+
+
+def _mark(ok: bool) -> str:
+    return "[green]✓[/]" if ok else "[bold red]✗[/]"
+
+
+def _describe_divergence(kind: str, div: Divergence | None) -> str:
+    if div is None:
+        return f"First diverging {kind}: none"
+    side = div.left or div.right or {}
+    when = side.get("time") or side.get("submitted")
+    head = f"First diverging {kind}: #{div.index} ({div.field})"
+    if div.left is None or div.right is None:
+        missing = "baseline" if div.left is None else "other engine"
+        return f"{head}: missing in the {missing}; present one: {_brief(side)}"
+    lp, rp = div.left.get("price"), div.right.get("price")
+    prices = f", prices {lp!r} vs {rp!r}" if lp is not None else ""
+    fields = f", {div.field} {div.left.get(div.field)!r} vs {div.right.get(div.field)!r}"
+    return (
+        f"{head}: {when} {side.get('side')} {side.get('quantity')} "
+        f"{side.get('instrument_id')}{prices}{fields if div.field != 'price' else ''}"
+    )
+
+
+def _brief(item: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in item.items())
+
+
+def print_parity(console: Console, runs: Sequence[ParityRun], tolerance_name: str) -> None:
+    """Print each run's header, the side-by-side comparison, divergences and the verdict."""
+    tol = TOLERANCES.get(tolerance_name, EXACT)
+    for run in runs:
+        console.print(_header(run, tolerance_name, tol))
+        console.print()
+        for report, other in zip(run.reports, run.results[1:], strict=True):
+            left = run.results[0]
+            console.print(_comparison_table(report, left, other))
+            lf, rf = report.final_equity
+            currency = left.config.currency
+            console.print(
+                f"Final equity: {lf:,.6f} vs {rf:,.6f} {currency}, "
+                f"gap {report.final_equity_gap_bp:.6g} bp"
+            )
+            session = report.max_daily_equity_gap_session
+            console.print(
+                f"Largest daily equity gap: {report.max_daily_equity_gap_bp:.6g} bp "
+                + (f"(session {session})" if session else "(equal on every session)")
+            )
+            console.print(f"Largest fill price difference: {report.max_fill_price_rel:.3g} rel")
+            console.print(escape(_describe_divergence("order", report.first_order_divergence)))
+            console.print(escape(_describe_divergence("fill", report.first_fill_divergence)))
+            if report.ok:
+                console.print(f"[bold green]PARITY OK[/] ({tolerance_name})")
+            else:
+                console.print(f"[bold red]PARITY BREACHED[/] ({tolerance_name}):")
+                for breach in report.breaches:
+                    console.print(f"  - {escape(breach)}")
+            console.print()
+    total = sum(len(run.reports) for run in runs)
+    agreeing = sum(report.ok for run in runs for report in run.reports)
+    verdict = "[bold green]OK[/]" if agreeing == total else "[bold red]BREACHED[/]"
+    console.print(f"parity {verdict}: {agreeing} of {total} comparison(s) within {tolerance_name}")
