@@ -22,8 +22,9 @@ from . import _api, _wiring
 from ._errors import errors_to_exit_codes
 from ._params import parse_params
 from ._parity_command import parity
+from ._recording import recording
 from ._render import print_summary, summary_payload
-from ._runs_commands import recording, runs_app
+from ._runs_commands import runs_app
 
 app = typer.Typer(
     name="finbot",

@@ -215,7 +215,7 @@ def _after_each_run(
 
     def on_result(name: str, result: BacktestResult, seconds: float) -> None:
         if record:
-            from ._runs_commands import recording
+            from ._recording import recording
 
             # One registry record per engine run, the same record `finbot backtest` makes.
             with recording(result.config, registry, True) as recorder:

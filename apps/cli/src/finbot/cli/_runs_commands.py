@@ -1,16 +1,14 @@
 """``finbot runs ...``: list, show, compare, export, rerun and verify recorded runs.
 
-Also the hook ``finbot backtest`` uses to record every run. The registry library knows nothing of
-the CLI; this module wires it to the engines and strategies the composition root chooses.
+The registry library knows nothing of the CLI; this module wires it to the engines and strategies
+the composition root chooses (the hook that records runs is ``_recording``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,17 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from finbot.contracts import (
-    BacktestResult,
-    EngineRunError,
-    MarketData,
-    RunConfig,
-    Strategy,
-    StrategySpec,
-)
+from finbot.contracts import Strategy, StrategySpec
 
-from . import _api, _wiring
+from . import _wiring
 from ._errors import EXIT_RERUN_DIFFERS, EXIT_RUN_FAILED, errors_to_exit_codes
+from ._recording import open_registry
 from ._strategy_loader import load_strategy
 
 if TYPE_CHECKING:
@@ -54,85 +46,18 @@ RegistryOption = Annotated[
 ]
 DateOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 
-
-def _open(location: str | None) -> Registry:
-    from finbot.registry import Registry
-
-    return Registry.open(location)
-
-
 STATUSES = ("running", "finished", "failed")
 StatusOption = Annotated[
     str | None, typer.Option(help=f"Only runs in this status: {', '.join(STATUSES)}.")
 ]
 
 
-# --- recording (used by `finbot backtest`) ----------------------------------------------------
+# --- helpers ----------------------------------------------------------------------------------
 def _strategy_instance(spec: StrategySpec) -> Strategy:
     cls = load_strategy(spec.id, golden=_wiring.golden_strategies())
     return cls(cls.make_params(spec.params))
 
 
-def _engine_input(config: RunConfig) -> MarketData:
-    # What run_backtest handed the engine: the dataset cut to the run's dates.
-    market = _api.load_data(config.dataset)
-    if config.start is None and config.end is None:
-        return market
-    return market.between(config.start, config.end)
-
-
-class RunRecorder:
-    """Records one `finbot backtest` run (or its failure) in the registry."""
-
-    def __init__(self, location: str | None, enabled: bool) -> None:
-        self.location = location
-        self.enabled = enabled
-        self.started = datetime.now(UTC)
-        self.run_id: str | None = None
-
-    def finished(self, result: BacktestResult) -> str | None:
-        """Record a finished run; returns its id (None when recording is off)."""
-        if not self.enabled:
-            return None
-        data = _engine_input(result.config)
-        from finbot.registry import record_run
-
-        with _open(self.location) as registry:
-            self.run_id = record_run(
-                registry,
-                result,
-                data,
-                _strategy_instance(result.config.strategy),
-                self.started,
-                datetime.now(UTC),
-            )
-        return self.run_id
-
-    def failed(self, config: RunConfig, error: BaseException) -> None:
-        """Record a run that started but failed in the engine."""
-        if not self.enabled:
-            return
-        with _open(self.location) as registry:
-            self.run_id = registry.record_failure(
-                config, error, started=self.started, finished=datetime.now(UTC)
-            )
-
-
-@contextlib.contextmanager
-def recording(
-    config: RunConfig, location: str | None, enabled: bool
-) -> Iterator[RunRecorder]:
-    """Wrap a run: engine failures (not input errors) are recorded as failed, then re-raised."""
-    recorder = RunRecorder(location, enabled)
-    try:
-        yield recorder
-    except (EngineRunError, RuntimeError, ArithmeticError, AssertionError) as exc:
-        with contextlib.suppress(Exception):  # the run's own error is the one to report
-            recorder.failed(config, exc)
-        raise
-
-
-# --- helpers ----------------------------------------------------------------------------------
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -180,7 +105,7 @@ def list_runs(
 ) -> None:
     """List recorded runs, oldest first (dates are UTC, YYYY-MM-DD, inclusive)."""
     _check_status(status)
-    with errors_to_exit_codes(), _open(registry) as reg:
+    with errors_to_exit_codes(), open_registry(registry) as reg:
         records = _filtered(reg, strategy, engine, status, tag, since, until)
         table = Table("run id", "started (UTC)", "status", "strategy", "engine", "seconds",
                       "total return", "sharpe", "trades", "tags")
@@ -200,7 +125,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
 ) -> None:
     """Show one run's full record (verified against its stored hashes)."""
-    with errors_to_exit_codes(), _open(registry) as reg:
+    with errors_to_exit_codes(), open_registry(registry) as reg:
         record = reg.get(run_id)
         payload = record.model_dump(mode="json")
         payload["record_hash"] = record.record_hash
@@ -227,7 +152,7 @@ def compare(
     """Side by side: identity, the config keys that differ, and every metric."""
     if len(run_ids) < 2:
         raise typer.BadParameter("give at least two run ids", param_hint="RUN_IDS")
-    with errors_to_exit_codes(), _open(registry) as reg:
+    with errors_to_exit_codes(), open_registry(registry) as reg:
         from finbot.registry import compare_runs
 
         cmp = compare_runs([reg.get(r) for r in run_ids], all_config=all_config)
@@ -259,7 +184,7 @@ def export(
     if fmt not in ("jsonl", "csv"):
         raise typer.BadParameter("choose jsonl or csv", param_hint="--format")
     _check_status(status)
-    with errors_to_exit_codes(), _open(registry) as reg:
+    with errors_to_exit_codes(), open_registry(registry) as reg:
         records = _filtered(reg, strategy, engine, status, tag, since, until)
         from finbot.registry import write_csv, write_jsonl
 
@@ -282,7 +207,7 @@ def rerun(
 
     Exit 3 (with a report of what differs) when the new result's hash differs from the recorded.
     """
-    with errors_to_exit_codes(verbose), _open(registry) as reg:
+    with errors_to_exit_codes(verbose), open_registry(registry) as reg:
         report = reg.rerun(
             run_id,
             lambda name: _wiring.make_engine(name, verbose=verbose),
@@ -296,7 +221,7 @@ def rerun(
 @runs_app.command("verify")
 def verify(registry: RegistryOption = None) -> None:
     """Check every record, result, artifact and snapshot against its stored hash."""
-    with errors_to_exit_codes(), _open(registry) as reg:
+    with errors_to_exit_codes(), open_registry(registry) as reg:
         problems = reg.verify()
         for problem in problems:
             typer.echo(problem, err=True)
