@@ -133,3 +133,22 @@ def test_engine_whose_package_is_missing_says_how_to_install(
 
 def test_user_strategy_from_the_golden_fake_resolves(fake_wiring: FakeWiring) -> None:
     assert load_strategy("buy_and_hold") is BuyAndHold
+
+
+def test_prepare_run_resolves_the_config_and_cuts_the_window_once(fake_wiring: FakeWiring) -> None:
+    from finbot.cli._api import prepare_run, run_prepared
+
+    prepared = prepare_run(make_config(start=date(2020, 1, 5), end=date(2020, 1, 20)))
+    assert prepared.strategy_cls is BuyAndHold
+    assert prepared.config.strategy.params == {"fraction": 0.5, "instrument": None}
+    assert prepared.config.dataset.snapshot_id == fake_wiring.data.snapshot_id()
+    assert prepared.data.bar_count == 2 * 16
+    other = FakeEngine()
+    first = run_prepared(prepared)
+    second = run_prepared(prepared, engine=other)
+    assert fake_wiring.loaded == [DatasetRef(name="fake")]
+    assert first.content_hash() == second.content_hash()
+    assert first.data_snapshot_id == prepared.data.snapshot_id()
+    # Strategies keep state: each engine run gets its own instance of the prepared strategy.
+    (_, used_first, _), (_, used_second, _) = fake_wiring.engine.calls[-1], other.calls[-1]
+    assert used_first is not used_second

@@ -143,3 +143,19 @@ def test_help_lists_the_options() -> None:
     assert result.exit_code == 0
     for option in ("--strategy", "--data", "--param", "--engine", "--output", "--json"):
         assert option in result.stdout
+
+
+def test_a_recorded_run_loads_its_data_once_and_pins_the_window_the_engine_saw(
+    fake_wiring: FakeWiring,
+) -> None:
+    from finbot.registry import Registry
+
+    result = invoke("--json", "--start", "2020-01-03", "--end", "2020-01-30")
+    assert result.exit_code == 0, result.output
+    assert "recorded run" in result.stderr
+    assert len(fake_wiring.loaded) == 1
+    _, _, seen = fake_wiring.engine.calls[-1]
+    with Registry.open(None) as registry:
+        (record,) = registry.runs()
+    assert record.data_snapshot_id == seen.snapshot_id()
+    assert record.data_snapshot_id == json.loads(result.stdout)["data_snapshot_id"]

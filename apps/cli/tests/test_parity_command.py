@@ -215,3 +215,22 @@ def test_run_parity_api_compares_each_engine_with_the_first(engines: FakeWiring)
     assert not run.ok
     with pytest.raises(ConfigError, match="at least two engines"):
         run_parity(config, ["fake"])
+
+
+def test_record_with_both_policies_loads_the_data_once(engines: FakeWiring) -> None:
+    from finbot.registry import Registry
+
+    result = invoke("--engines", "fake,twin", "--fill-policy", "both", "--record", "--json")
+    assert result.exit_code == 0, result.output
+    assert len(engines.loaded) == 1
+    printed = {
+        (r["engine"]["name"], r["config_hash"])
+        for run in json.loads(result.stdout)["runs"]
+        for r in run["results"]
+    }
+    with Registry.open(None) as registry:
+        records = registry.runs()
+    assert {(r.engine_name, r.config_hash) for r in records} == printed
+    assert len(records) == 4
+    assert {r.strategy.params["fraction"] for r in records} == {0.5}
+    assert {r.data_snapshot_id for r in records} == {engines.data.snapshot_id()}

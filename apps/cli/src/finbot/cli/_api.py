@@ -1,4 +1,4 @@
-"""The Python API behind ``finbot backtest``: build a run config, run it, get the result.
+"""The Python API behind ``finbot backtest``: build a run config, prepare it, run it.
 
 Notebooks call these directly; the CLI is a thin layer over them. Engines and pandas are imported
 only when a run or a conversion needs them.
@@ -7,6 +7,7 @@ only when a run or a conversion needs them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ from finbot.contracts import (
     FillPolicy,
     MarketData,
     RunConfig,
+    Strategy,
+    StrategyParams,
     StrategySpec,
 )
 
@@ -117,40 +120,61 @@ def load_data(ref: DatasetRef) -> MarketData:
     return _wiring.load_market_data(ref)
 
 
-def run_backtest(
-    config: RunConfig,
-    *,
-    data: MarketData | None = None,
-    engine: BacktestEngine | None = None,
-    verbose: bool = False,
-) -> BacktestResult:
-    """Run one backtest and return its result.
+@dataclass(frozen=True, slots=True)
+class PreparedRun:
+    """A run ready for an engine: everything ``run_backtest`` works out before the engine starts.
 
-    The config stored in the result is the resolved one: the strategy's full validated parameters
-    (defaults included) and the dataset's ``snapshot_id``, so equal runs have equal config hashes.
+    Attributes:
+        config: The resolved config (full validated parameters, pinned dataset snapshot), which
+            the engine receives and the result stores.
+        strategy_cls: The strategy class the reference resolved to.
+        params: The strategy's validated parameters, defaults included.
+        data: The market data cut to ``config.start .. config.end``: what the engine sees.
+    """
+
+    config: RunConfig
+    strategy_cls: type[Strategy]
+    params: StrategyParams
+    data: MarketData
+
+    def new_strategy(self) -> Strategy:
+        """A fresh strategy instance; strategies keep state, so each engine run needs its own."""
+        return self.strategy_cls(self.params)
+
+    def on_engine(self, name: str) -> PreparedRun:
+        """The same prepared run for another engine id (parity runs one config on several)."""
+        return replace(self, config=self.config.model_copy(update={"engine": name}))
+
+
+def check_engine(name: str, engine: BacktestEngine | None = None) -> None:
+    """Refuse an engine id the composition root does not know, or an engine of another name.
+
+    Cheap (no engine is imported), so callers check it before loading any data.
+
+    Raises:
+        ConfigError: ``engine`` is None and ``name`` is unknown, or ``engine.name != name``.
+    """
+    if engine is None:
+        _wiring.check_engine_name(name)
+    elif engine.name != name:
+        raise ConfigError(f"engine '{engine.name}' was passed but the config names engine '{name}'")
+
+
+def prepare_run(config: RunConfig, *, data: MarketData | None = None) -> PreparedRun:
+    """Resolve the strategy, validate its parameters, load and check the data, cut the window.
 
     Args:
         config: What to run.
         data: Market data to use instead of loading ``config.dataset`` (still cut to start/end).
-        engine: An engine instance to use instead of building ``config.engine``; its ``name`` must
-            equal ``config.engine``.
-        verbose: Let the engine log (where it supports that).
 
     Raises:
         StrategyLoadError: The strategy reference cannot be resolved.
-        ConfigError: Bad parameters, unknown or missing engine, no data in the date range, or data
-            that differs from the pinned ``config.dataset.snapshot_id``.
+        ConfigError: Bad parameters, a missing data file, no data in the date range, or data that
+            differs from the pinned ``config.dataset.snapshot_id``.
         DataValidationError: The data files break a rule.
-        EngineRunError: The engine run failed.
     """
     strategy_cls = load_strategy(config.strategy.id)
     params = strategy_cls.make_params(config.strategy.params)
-    if engine is None:
-        _wiring.check_engine_name(config.engine)
-    elif engine.name != config.engine:
-        raise ConfigError(
-            f"engine '{engine.name}' was passed but the config names engine '{config.engine}'"
-        )
     market = data if data is not None else load_data(config.dataset)
     snapshot_id = market.snapshot_id()
     pinned = config.dataset.snapshot_id
@@ -173,10 +197,53 @@ def run_backtest(
             "dataset": config.dataset.model_copy(update={"snapshot_id": snapshot_id}),
         }
     )
+    return PreparedRun(config=resolved, strategy_cls=strategy_cls, params=params, data=window)
+
+
+def run_prepared(
+    prepared: PreparedRun, *, engine: BacktestEngine | None = None, verbose: bool = False
+) -> BacktestResult:
+    """Run a prepared run on ``engine``, or on the engine ``prepared.config.engine`` names.
+
+    Raises:
+        ConfigError: Unknown or missing engine, or ``engine`` has another name than the config's.
+        EngineRunError: The engine run failed.
+    """
+    check_engine(prepared.config.engine, engine)
     if engine is None:
         # Built last: importing an engine is the slow part, so cheaper input errors come first.
-        engine = _wiring.make_engine(config.engine, verbose=verbose)
-    return engine.run(resolved, strategy_cls(params), window)
+        engine = _wiring.make_engine(prepared.config.engine, verbose=verbose)
+    return engine.run(prepared.config, prepared.new_strategy(), prepared.data)
+
+
+def run_backtest(
+    config: RunConfig,
+    *,
+    data: MarketData | None = None,
+    engine: BacktestEngine | None = None,
+    verbose: bool = False,
+) -> BacktestResult:
+    """Run one backtest and return its result: ``prepare_run`` then ``run_prepared``.
+
+    The config stored in the result is the resolved one: the strategy's full validated parameters
+    (defaults included) and the dataset's ``snapshot_id``, so equal runs have equal config hashes.
+
+    Args:
+        config: What to run.
+        data: Market data to use instead of loading ``config.dataset`` (still cut to start/end).
+        engine: An engine instance to use instead of building ``config.engine``; its ``name`` must
+            equal ``config.engine``.
+        verbose: Let the engine log (where it supports that).
+
+    Raises:
+        StrategyLoadError: The strategy reference cannot be resolved.
+        ConfigError: Bad parameters, unknown or missing engine, no data in the date range, or data
+            that differs from the pinned ``config.dataset.snapshot_id``.
+        DataValidationError: The data files break a rule.
+        EngineRunError: The engine run failed.
+    """
+    check_engine(config.engine, engine)
+    return run_prepared(prepare_run(config, data=data), engine=engine, verbose=verbose)
 
 
 def result_frames(result: BacktestResult) -> Mapping[str, pd.DataFrame]:

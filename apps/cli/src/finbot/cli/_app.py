@@ -148,9 +148,12 @@ def backtest(
         # In --json mode stdout carries the JSON document only; engine chatter goes to stderr.
         quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
         with quiet, recording(config, registry, record) as recorder:
-            result = _api.run_backtest(config, verbose=verbose)
+            # run_backtest's steps, kept apart so the recorder gets the data the engine saw.
+            _api.check_engine(config.engine)
+            prepared = _api.prepare_run(config)
+            result = _api.run_prepared(prepared, verbose=verbose)
         elapsed = time.perf_counter() - began
-        run_id = recorder.finished(result)
+        run_id = recorder.finished(result, prepared)
         files = [str(p) for p in _api.write_result(result, output).values()] if output else None
         if as_json:
             typer.echo(json.dumps(summary_payload(result, output_files=files), indent=2))

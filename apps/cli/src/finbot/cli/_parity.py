@@ -75,7 +75,7 @@ def run_parity(
     verbose: bool = False,
     on_result: Callable[[str, BacktestResult, float], None] | None = None,
 ) -> ParityRun:
-    """Run ``config`` on each engine (same data, loaded once) and compare each with the first.
+    """Run ``config`` on each engine (prepared once: same data) and compare each with the first.
 
     Args:
         config: What to run; its ``engine`` field is replaced by each engine id in turn.
@@ -91,23 +91,48 @@ def run_parity(
         ConfigError: Fewer than two engines, an unknown or uninstalled engine, or a bad config.
         EngineRunError: An engine run failed.
     """
-    names = tuple(engines)
-    if len(names) < 2:
-        raise ConfigError(f"parity needs at least two engines to compare, got {list(names)}")
-    for name in names:
-        _wiring.check_engine_name(name)
-    market = data if data is not None else _api.load_data(config.dataset)
+    names = _checked_engines(engines)
+    return compare_engines(
+        _api.prepare_run(config, data=data),
+        names,
+        tolerance=tolerance,
+        verbose=verbose,
+        on_result=on_result,
+    )
+
+
+def compare_engines(
+    prepared: _api.PreparedRun,
+    engines: Sequence[str],
+    *,
+    tolerance: ParityTolerance = EXACT,
+    verbose: bool = False,
+    on_result: Callable[[str, BacktestResult, float], None] | None = None,
+) -> ParityRun:
+    """Run one prepared run on each engine and compare each result with the first's.
+
+    ``run_parity`` without the preparation: the strategy is resolved and the data loaded and cut
+    once, however many engines run it. Arguments and errors as for ``run_parity``.
+    """
+    names = _checked_engines(engines)
     results = []
     for name in names:
         began = time.perf_counter()
-        result = _api.run_backtest(
-            config.model_copy(update={"engine": name}), data=market, verbose=verbose
-        )
+        result = _api.run_prepared(prepared.on_engine(name), verbose=verbose)
         if on_result is not None:
             on_result(name, result, time.perf_counter() - began)
         results.append(result)
     reports = tuple(compare_results(results[0], other, tolerance) for other in results[1:])
     return ParityRun(engines=names, results=tuple(results), reports=reports)
+
+
+def _checked_engines(engines: Sequence[str]) -> tuple[str, ...]:
+    names = tuple(engines)
+    if len(names) < 2:
+        raise ConfigError(f"parity needs at least two engines to compare, got {list(names)}")
+    for name in names:
+        _wiring.check_engine_name(name)
+    return names
 
 
 def _run_payload(run: ParityRun, tolerance_name: str) -> dict[str, Any]:

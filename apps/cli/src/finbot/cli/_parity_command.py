@@ -26,13 +26,14 @@ from ._params import parse_params
 from ._parity import (
     REPORT_FILE,
     TOLERANCES,
+    compare_engines,
     default_engines,
     parity_payload,
     parse_engines,
-    run_parity,
     write_results,
 )
 from ._parity_render import print_parity
+from ._recording import recording
 
 
 class ParityFillPolicy(StrEnum):
@@ -167,22 +168,25 @@ def parity(
             engine=names[0],
         )
         err = Console(stderr=True)
-        on_result = _after_each_run(registry, record, verbose, err)
         # In --json mode stdout carries the JSON document only; engine chatter goes to stderr.
         quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
         with quiet:
             market = _api.load_data(base.dataset)
-            runs = [
-                run_parity(
-                    base.model_copy(update={"fill_policy": policy}),
-                    names,
-                    tolerance=TOLERANCES[tolerance],
-                    data=market,
-                    verbose=verbose,
-                    on_result=on_result,
+            runs = []
+            for policy in fill_policy.policies():
+                prepared = _api.prepare_run(
+                    base.model_copy(update={"fill_policy": policy}), data=market
                 )
-                for policy in fill_policy.policies()
-            ]
+                on_result = _after_each_run(prepared, registry, record, verbose, err)
+                runs.append(
+                    compare_engines(
+                        prepared,
+                        names,
+                        tolerance=TOLERANCES[tolerance],
+                        verbose=verbose,
+                        on_result=on_result,
+                    )
+                )
         files = None
         if output:
             report_path = output / REPORT_FILE
@@ -209,17 +213,15 @@ def parity(
 
 
 def _after_each_run(
-    registry: str | None, record: bool, verbose: bool, err: Console
+    prepared: _api.PreparedRun, registry: str | None, record: bool, verbose: bool, err: Console
 ) -> Callable[[str, BacktestResult, float], None]:
     """The ``on_result`` callback: records each engine run (``--record``) and times it."""
 
     def on_result(name: str, result: BacktestResult, seconds: float) -> None:
         if record:
-            from ._recording import recording
-
             # One registry record per engine run, the same record `finbot backtest` makes.
             with recording(result.config, registry, True) as recorder:
-                run_id = recorder.finished(result)
+                run_id = recorder.finished(result, prepared)
             err.print(f"recorded {name} run {run_id}", highlight=False)
         if verbose:
             policy = result.config.fill_policy.value

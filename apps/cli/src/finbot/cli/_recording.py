@@ -11,17 +11,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from finbot.contracts import (
-    BacktestResult,
-    EngineRunError,
-    MarketData,
-    RunConfig,
-    Strategy,
-    StrategySpec,
-)
+from finbot.contracts import BacktestResult, EngineRunError, RunConfig
 
-from . import _api, _wiring
-from ._strategy_loader import load_strategy
+from ._api import PreparedRun
 
 if TYPE_CHECKING:
     from finbot.registry import Registry
@@ -34,19 +26,6 @@ def open_registry(location: str | None) -> Registry:
     return Registry.open(location)
 
 
-def _strategy_instance(spec: StrategySpec) -> Strategy:
-    cls = load_strategy(spec.id, golden=_wiring.golden_strategies())
-    return cls(cls.make_params(spec.params))
-
-
-def _engine_input(config: RunConfig) -> MarketData:
-    # What run_backtest handed the engine: the dataset cut to the run's dates.
-    market = _api.load_data(config.dataset)
-    if config.start is None and config.end is None:
-        return market
-    return market.between(config.start, config.end)
-
-
 class RunRecorder:
     """Records one `finbot backtest` run (or its failure) in the registry."""
 
@@ -56,19 +35,21 @@ class RunRecorder:
         self.started = datetime.now(UTC)
         self.run_id: str | None = None
 
-    def finished(self, result: BacktestResult) -> str | None:
-        """Record a finished run; returns its id (None when recording is off)."""
+    def finished(self, result: BacktestResult, prepared: PreparedRun) -> str | None:
+        """Record a finished run of ``prepared``; returns its id (None when recording is off).
+
+        The registry pins ``prepared.data``, the window the engine saw, so nothing is reloaded.
+        """
         if not self.enabled:
             return None
-        data = _engine_input(result.config)
         from finbot.registry import record_run
 
         with open_registry(self.location) as registry:
             self.run_id = record_run(
                 registry,
                 result,
-                data,
-                _strategy_instance(result.config.strategy),
+                prepared.data,
+                prepared.new_strategy(),
                 self.started,
                 datetime.now(UTC),
             )
