@@ -9,8 +9,6 @@ import contextlib
 import json
 import sys
 import time
-from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,7 +18,22 @@ from finbot.contracts import FillPolicy
 
 from . import _api, _wiring
 from ._errors import errors_to_exit_codes
-from ._params import parse_params
+from ._options import (
+    CashOption,
+    CommissionOption,
+    CommissionPerShareOption,
+    DataOption,
+    EndOption,
+    JsonOption,
+    OutputOption,
+    ParamOption,
+    RegistryOption,
+    SlippageOption,
+    StartOption,
+    StrategyOption,
+    VerboseOption,
+    config_from_options,
+)
 from ._parity_command import parity
 from ._recording import recording
 from ._render import print_summary, summary_payload
@@ -47,42 +60,14 @@ def _root() -> None:
 
 @app.command()
 def backtest(
-    strategy: Annotated[
-        str | None,
-        typer.Option(
-            "--strategy",
-            "-s",
-            help="Golden strategy name (default: sma_crossover), path/to/file.py:ClassName, "
-            "or package.module:ClassName.",
-        ),
-    ] = None,
-    data: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--data",
-            "-d",
-            help="CSV or Parquet bar file; repeat for several instruments. "
-            "Default: the embedded golden dataset.",
-        ),
-    ] = None,
-    start: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="First session included (YYYY-MM-DD, UTC)."),
-    ] = None,
-    end: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Last session included (YYYY-MM-DD, UTC)."),
-    ] = None,
-    cash: Annotated[float, typer.Option(help="Starting cash.")] = 100_000.0,
-    commission: Annotated[
-        float, typer.Option(help="Commission in basis points of notional (10 = 0.1%).")
-    ] = 0.0,
-    commission_per_share: Annotated[
-        float, typer.Option(help="Commission in currency per share/unit.")
-    ] = 0.0,
-    slippage_bps: Annotated[
-        float, typer.Option(help="Slippage in basis points of price on market/stop fills.")
-    ] = 0.0,
+    strategy: StrategyOption = None,
+    data: DataOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    cash: CashOption = 100_000.0,
+    commission: CommissionOption = 0.0,
+    commission_per_share: CommissionPerShareOption = 0.0,
+    slippage_bps: SlippageOption = 0.0,
     fill_policy: Annotated[
         FillPolicy,
         typer.Option(
@@ -90,57 +75,33 @@ def backtest(
             help="When a market order fills: next bar's open, or this bar's close.",
         ),
     ] = FillPolicy.NEXT_OPEN,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param",
-            "-p",
-            help="Strategy parameter key=value (repeatable); the value is read as JSON "
-            "when it parses (10, 0.5, true, [1,2]), else as text.",
-        ),
-    ] = None,
+    param: ParamOption = None,
     engine: Annotated[
         str | None,
         typer.Option(
             help=f"Engine: {', '.join(_wiring.engine_names())} (default {_wiring.DEFAULT_ENGINE})."
         ),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Directory to write the result (JSON + Parquet)."),
-    ] = None,
-    as_json: Annotated[
-        bool,
-        typer.Option("--json", help="Print a machine-readable JSON summary on stdout only."),
-    ] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show tracebacks and engine logs.")
-    ] = False,
-    registry: Annotated[
-        str | None,
-        typer.Option(
-            "--registry",
-            envvar="FINBOT_REGISTRY",
-            help="Registry that records the run: directory, sqlite:/// or postgresql:// URL "
-            "(default ./.finbot).",
-        ),
-    ] = None,
+    output: OutputOption = None,
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
+    registry: RegistryOption = None,
     record: Annotated[
         bool, typer.Option("--record/--no-record", help="Record the run in the registry.")
     ] = True,
 ) -> None:
     """Run one backtest and print its summary (default: golden strategy 1 on the embedded data)."""
     with errors_to_exit_codes(verbose):
-        config = _api.make_config(
+        config = config_from_options(
             strategy=strategy,
-            params=parse_params(param or ()),
-            data=tuple(data or ()),
-            start=start.date() if start else None,
-            end=end.date() if end else None,
+            data=data,
+            start=start,
+            end=end,
             cash=cash,
-            commission_bps=commission,
+            commission=commission,
             commission_per_share=commission_per_share,
             slippage_bps=slippage_bps,
+            param=param,
             fill_policy=fill_policy,
             engine=engine,
         )

@@ -9,9 +9,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,7 +20,22 @@ from finbot.contracts import BacktestResult, ConfigError, FillPolicy
 
 from . import _api
 from ._errors import EXIT_PARITY_BREACHED, errors_to_exit_codes
-from ._params import parse_params
+from ._options import (
+    CashOption,
+    CommissionOption,
+    CommissionPerShareOption,
+    DataOption,
+    EndOption,
+    JsonOption,
+    OutputOption,
+    ParamOption,
+    RegistryOption,
+    SlippageOption,
+    StartOption,
+    StrategyOption,
+    VerboseOption,
+    config_from_options,
+)
 from ._parity import (
     REPORT_FILE,
     TOLERANCES,
@@ -51,42 +64,14 @@ class ParityFillPolicy(StrEnum):
 
 
 def parity(
-    strategy: Annotated[
-        str | None,
-        typer.Option(
-            "--strategy",
-            "-s",
-            help="Golden strategy name (default: sma_crossover), path/to/file.py:ClassName, "
-            "or package.module:ClassName.",
-        ),
-    ] = None,
-    data: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--data",
-            "-d",
-            help="CSV or Parquet bar file; repeat for several instruments. "
-            "Default: the embedded golden dataset.",
-        ),
-    ] = None,
-    start: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="First session included (YYYY-MM-DD, UTC)."),
-    ] = None,
-    end: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Last session included (YYYY-MM-DD, UTC)."),
-    ] = None,
-    cash: Annotated[float, typer.Option(help="Starting cash.")] = 100_000.0,
-    commission: Annotated[
-        float, typer.Option(help="Commission in basis points of notional (10 = 0.1%).")
-    ] = 0.0,
-    commission_per_share: Annotated[
-        float, typer.Option(help="Commission in currency per share/unit.")
-    ] = 0.0,
-    slippage_bps: Annotated[
-        float, typer.Option(help="Slippage in basis points of price on market/stop fills.")
-    ] = 0.0,
+    strategy: StrategyOption = None,
+    data: DataOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    cash: CashOption = 100_000.0,
+    commission: CommissionOption = 0.0,
+    commission_per_share: CommissionPerShareOption = 0.0,
+    slippage_bps: SlippageOption = 0.0,
     fill_policy: Annotated[
         ParityFillPolicy,
         typer.Option(
@@ -95,15 +80,7 @@ def parity(
             "(one comparison per policy).",
         ),
     ] = ParityFillPolicy.NEXT_OPEN,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param",
-            "-p",
-            help="Strategy parameter key=value (repeatable); the value is read as JSON "
-            "when it parses (10, 0.5, true, [1,2]), else as text.",
-        ),
-    ] = None,
+    param: ParamOption = None,
     engines: Annotated[
         str | None,
         typer.Option(
@@ -118,26 +95,10 @@ def parity(
             "docs/parity-tolerance-spec.md)."
         ),
     ] = "exact",
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Directory to write parity.json and each engine's result."
-        ),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the machine-readable report on stdout only.")
-    ] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show tracebacks, engine logs and run times.")
-    ] = False,
-    registry: Annotated[
-        str | None,
-        typer.Option(
-            "--registry",
-            envvar="FINBOT_REGISTRY",
-            help="Registry that records the runs with --record (default ./.finbot).",
-        ),
-    ] = None,
+    output: OutputOption = None,
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
+    registry: RegistryOption = None,
     record: Annotated[
         bool,
         typer.Option(
@@ -154,16 +115,16 @@ def parity(
                 f"unknown --tolerance '{tolerance}'; choose one of {', '.join(TOLERANCES)}"
             )
         names = parse_engines(engines)
-        base = _api.make_config(
+        base = config_from_options(
             strategy=strategy,
-            params=parse_params(param or ()),
-            data=tuple(data or ()),
-            start=start.date() if start else None,
-            end=end.date() if end else None,
+            data=data,
+            start=start,
+            end=end,
             cash=cash,
-            commission_bps=commission,
+            commission=commission,
             commission_per_share=commission_per_share,
             slippage_bps=slippage_bps,
+            param=param,
             fill_policy=FillPolicy.NEXT_OPEN,
             engine=names[0],
         )

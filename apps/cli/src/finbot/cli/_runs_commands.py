@@ -20,6 +20,7 @@ from finbot.contracts import Strategy, StrategySpec
 
 from . import _wiring
 from ._errors import EXIT_RERUN_DIFFERS, EXIT_RUN_FAILED, errors_to_exit_codes
+from ._options import RegistryOption
 from ._recording import open_registry
 from ._strategy_loader import load_strategy
 
@@ -36,14 +37,6 @@ runs_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-RegistryOption = Annotated[
-    str | None,
-    typer.Option(
-        "--registry",
-        envvar="FINBOT_REGISTRY",
-        help="Registry directory, sqlite:///file or postgresql:// URL (default ./.finbot).",
-    ),
-]
 DateOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 
 STATUSES = ("running", "finished", "failed")

@@ -1,0 +1,120 @@
+"""The options ``finbot backtest`` and ``finbot parity`` share, and the run config built from them.
+
+Each option is declared once as an ``Annotated`` alias; a command uses it as a parameter type
+(``strategy: StrategyOption = None``), so both commands spell and document it the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from finbot.contracts import FillPolicy, RunConfig
+
+from . import _api
+from ._params import parse_params
+
+StrategyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--strategy",
+        "-s",
+        help="Golden strategy name (default: sma_crossover), path/to/file.py:ClassName, "
+        "or package.module:ClassName.",
+    ),
+]
+DataOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="CSV or Parquet bar file; repeat for several instruments. "
+        "Default: the embedded golden dataset.",
+    ),
+]
+StartOption = Annotated[
+    datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="First session included (YYYY-MM-DD, UTC)."),
+]
+EndOption = Annotated[
+    datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="Last session included (YYYY-MM-DD, UTC)."),
+]
+CashOption = Annotated[float, typer.Option(help="Starting cash.")]
+CommissionOption = Annotated[
+    float, typer.Option(help="Commission in basis points of notional (10 = 0.1%).")
+]
+CommissionPerShareOption = Annotated[
+    float, typer.Option(help="Commission in currency per share/unit.")
+]
+SlippageOption = Annotated[
+    float, typer.Option(help="Slippage in basis points of price on market/stop fills.")
+]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        "-p",
+        help="Strategy parameter key=value (repeatable); the value is read as JSON "
+        "when it parses (10, 0.5, true, [1,2]), else as text.",
+    ),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Directory to write each result to (JSON + Parquet); parity adds parity.json.",
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable JSON document on stdout only.")
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show tracebacks, engine logs and run times.")
+]
+RegistryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--registry",
+        envvar="FINBOT_REGISTRY",
+        help="Registry directory, sqlite:///file or postgresql:// URL (default ./.finbot).",
+    ),
+]
+
+
+def config_from_options(
+    *,
+    strategy: str | None,
+    data: list[Path] | None,
+    start: datetime | None,
+    end: datetime | None,
+    cash: float,
+    commission: float,
+    commission_per_share: float,
+    slippage_bps: float,
+    param: list[str] | None,
+    fill_policy: FillPolicy,
+    engine: str | None,
+) -> RunConfig:
+    """The ``RunConfig`` the shared options describe (``--param`` parsed, dates as UTC dates).
+
+    Raises:
+        ConfigError: A ``--param`` is malformed or a value is invalid; the message names it.
+    """
+    return _api.make_config(
+        strategy=strategy,
+        params=parse_params(param or ()),
+        data=tuple(data or ()),
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        cash=cash,
+        commission_bps=commission,
+        commission_per_share=commission_per_share,
+        slippage_bps=slippage_bps,
+        fill_policy=fill_policy,
+        engine=engine,
+    )
