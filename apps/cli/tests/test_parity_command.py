@@ -84,7 +84,9 @@ def test_agreeing_engines_exit_0_with_a_side_by_side_report(engines: FakeWiring)
                  "orders", "fills", "First diverging fill: none", "PARITY OK (exact)",
                  "Largest daily equity gap: 0 bp", "1 of 1 comparison(s) within exact"):
         assert text in out, text
-    assert result.stderr == ""
+    # Parity runs are recorded like any backtest (issue 4): one line per engine run, on stderr.
+    recorded = [line.rsplit(" ", 1)[0] for line in result.stderr.splitlines()]
+    assert recorded == ["recorded fake run", "recorded twin run"]
 
 
 def test_a_price_disagreement_exits_1_and_names_the_first_diverging_fill(
@@ -184,6 +186,31 @@ def test_record_stores_one_registry_run_per_engine(engines: FakeWiring) -> None:
     assert result.stderr.count("recorded ") == 2
     with Registry.open(None) as registry:
         assert sorted(r.engine_name for r in registry.runs()) == ["fake", "twin"]
+
+
+def test_runs_are_recorded_by_default_with_their_duration(
+    engines: FakeWiring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from finbot.cli import _parity
+    from finbot.registry import Registry
+
+    clock = iter([100.0, 102.5, 200.0, 203.0])  # fake: 2.5 s, twin: 3.0 s
+    monkeypatch.setattr(_parity.time, "perf_counter", lambda: next(clock))
+    assert invoke("--engines", "fake,twin").exit_code == 0
+    with Registry.open(None) as registry:
+        durations = {r.engine_name: r.duration_seconds for r in registry.runs()}
+    assert durations["fake"] == pytest.approx(2.5, abs=0.5)
+    assert durations["twin"] == pytest.approx(3.0, abs=0.5)
+
+
+def test_no_record_records_nothing(engines: FakeWiring) -> None:
+    from finbot.registry import Registry
+
+    result = invoke("--engines", "fake,twin", "--no-record")
+    assert result.exit_code == 0, result.output
+    assert "recorded" not in result.stderr
+    with Registry.open(None) as registry:
+        assert registry.runs() == []
 
 
 @pytest.mark.parametrize(

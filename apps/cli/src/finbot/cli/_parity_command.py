@@ -9,6 +9,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -103,10 +104,9 @@ def parity(
         bool,
         typer.Option(
             "--record/--no-record",
-            help="Record each engine's run in the registry (off by default: a parity check is a "
-            "verification, run on every merge, not an experiment).",
+            help="Record each engine's run in the registry, as `finbot backtest` does.",
         ),
-    ] = False,
+    ] = True,
 ) -> None:
     """Run one config on several engines and report whether they agree (exit 1 if they do not)."""
     with errors_to_exit_codes(verbose):
@@ -181,7 +181,8 @@ def _after_each_run(
     def on_result(name: str, result: BacktestResult, seconds: float) -> None:
         if record:
             # One registry record per engine run, the same record `finbot backtest` makes.
-            with recording(result.config, registry, True) as recorder:
+            started = datetime.now(UTC) - timedelta(seconds=seconds)
+            with recording(result.config, registry, True, started=started) as recorder:
                 run_id = recorder.finished(result, prepared)
             err.print(f"recorded {name} run {run_id}", highlight=False)
         if verbose:

@@ -1,4 +1,4 @@
-"""The hook that records ``finbot backtest`` (and ``parity --record``) runs in the registry.
+"""The hook that records ``finbot backtest`` and ``finbot parity`` runs in the registry.
 
 The registry is imported only when a run is recorded: it pulls in SQLAlchemy, which
 ``finbot --help`` and ``finbot backtest --no-record`` do not need.
@@ -29,10 +29,12 @@ def open_registry(location: str | None) -> Registry:
 class RunRecorder:
     """Records one `finbot backtest` run (or its failure) in the registry."""
 
-    def __init__(self, location: str | None, enabled: bool) -> None:
+    def __init__(
+        self, location: str | None, enabled: bool, started: datetime | None = None
+    ) -> None:
         self.location = location
         self.enabled = enabled
-        self.started = datetime.now(UTC)
+        self.started = started or datetime.now(UTC)
         self.run_id: str | None = None
 
     def finished(self, result: BacktestResult, prepared: PreparedRun) -> str | None:
@@ -67,10 +69,13 @@ class RunRecorder:
 
 @contextlib.contextmanager
 def recording(
-    config: RunConfig, location: str | None, enabled: bool
+    config: RunConfig, location: str | None, enabled: bool, *, started: datetime | None = None
 ) -> Iterator[RunRecorder]:
-    """Wrap a run: engine failures (not input errors) are recorded as failed, then re-raised."""
-    recorder = RunRecorder(location, enabled)
+    """Wrap a run: engine failures (not input errors) are recorded as failed, then re-raised.
+
+    ``started`` is when the run began, for a run recorded after it finished (default: now).
+    """
+    recorder = RunRecorder(location, enabled, started)
     try:
         yield recorder
     except (EngineRunError, RuntimeError, ArithmeticError, AssertionError) as exc:
