@@ -19,7 +19,7 @@ _CENT = Decimal("0.01")
 _BPS = Decimal(10_000)
 
 
-class CentPercentCommission(bt.CommInfoBase):
+class CentPercentCommission(bt.CommInfoBase):  # type: ignore[misc]
     """Percent-of-notional commission, computed in decimal and rounded half up to the cent."""
 
     params = (
@@ -35,7 +35,7 @@ class CentPercentCommission(bt.CommInfoBase):
         return float(raw.quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
-class ColumnFeed(bt.feeds.DataBase):
+class ColumnFeed(bt.feeds.DataBase):  # type: ignore[misc]
     """A feed over in-memory columns ``(bt datetimes, open, high, low, close, volume)``.
 
     ``preload`` copies each column into Backtrader's line arrays in one ``extend``.
@@ -60,7 +60,7 @@ class ColumnFeed(bt.feeds.DataBase):
         return False
 
 
-class SmaCrossoverBT(bt.Strategy):
+class SmaCrossoverBT(bt.Strategy):  # type: ignore[misc]
     """Long ``target_fraction`` of value on the fast SMA's cross above the slow; flat below."""
 
     params = (("fast", 10), ("slow", 30), ("target_fraction", 0.95))

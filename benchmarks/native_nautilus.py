@@ -40,7 +40,7 @@ _LIQUIDITY = 10**12  # bar volume and open tick size: the book's depth must neve
 _MAX_PRICE_DECIMALS = 15
 
 
-class CentPercentFee(FeeModel):
+class CentPercentFee(FeeModel):  # type: ignore[misc]
     """Percent-of-notional commission, computed in decimal and rounded half up to the cent."""
 
     def __init__(self, bps: float) -> None:
@@ -53,7 +53,7 @@ class CentPercentFee(FeeModel):
         return Money.from_raw(cents * _MONEY_RAW_PER_CENT, USD)
 
 
-class SmaCrossoverNT(Strategy):
+class SmaCrossoverNT(Strategy):  # type: ignore[misc]
     """Long ``target_fraction`` of equity on the fast SMA's cross above the slow; flat below.
 
     A cross is judged against the last non-zero fast-slow difference; SMAs are ``fsum`` windows.
