@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from ab_native import generic_feed, run_native, write_generic_csv
+from sample_data import ORCL
 
 from finbot.contracts import (
     BacktestResult,
@@ -31,7 +32,6 @@ from finbot.data import load_dataset, read_csv_bars
 from finbot.engine_backtrader import BacktraderEngine
 from finbot.strategies import GOLDEN_STRATEGIES
 
-ORCL = Path("/work/shared/data/backtrader-samples/orcl-1995-2014.txt")
 CASH = 100_000.0
 COSTS = {
     "percent": CostModel(commission_bps=10.0, rounding=CommissionRounding.NONE),

@@ -13,14 +13,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from sample_data import ORCL
 from typer.testing import CliRunner
 
 from finbot.cli import EXIT_USAGE, app, make_config, run_backtest
 from finbot.contracts import BacktestResult, RunConfig
 from finbot.data import read_result_parquet
 
-SAMPLES = Path("/work/shared/data/backtrader-samples")
-ORCL = SAMPLES / "orcl-1995-2014.txt"
 FINBOT = Path(sys.executable).parent / "finbot"
 
 runner = CliRunner()

@@ -13,13 +13,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from sample_data import ORCL
 from typer.testing import CliRunner
 
 from finbot.cli import EXIT_USAGE, app, make_engine
 from finbot.contracts import BacktestResult, ConfigError
 
 FINBOT = Path(sys.executable).parent / "finbot"
-ORCL = Path("/work/shared/data/backtrader-samples/orcl-1995-2014.txt")
 
 runner = CliRunner()
 

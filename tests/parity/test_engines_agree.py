@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from pathlib import Path
 
 import pytest
+from sample_data import SAMPLES_DIR, SAMPLES_PRESENT, SKIP_REASON
 
 from finbot.contracts import (
     Bar,
@@ -34,7 +34,6 @@ from finbot.engine_nautilus import NautilusEngine
 from finbot.parity import EXACT, compare_results
 from finbot.strategies import GOLDEN_STRATEGIES
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "backtrader-samples"
 COSTS = {
     "free": CostModel(),
     "broker": CostModel(commission_bps=5.0, commission_per_share=0.005, commission_minimum=1.0),
@@ -75,15 +74,15 @@ def test_golden_strategies_agree(golden, strategy_id, policy, costs):
     assert_engines_agree(cls, golden, config)
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"sample data folder {SAMPLES} is absent")
+@pytest.mark.skipif(not SAMPLES_PRESENT, reason=SKIP_REASON)
 @pytest.mark.parametrize("policy", list(FillPolicy))
 @pytest.mark.parametrize("strategy_id", ["sma_crossover", "bollinger_reversion"])
 @pytest.mark.parametrize("ticker", ["orcl-1995-2014", "nvda-1999-2014", "yhoo-1996-2014"])
 def test_real_daily_files_agree(ticker, strategy_id, policy):
-    data = load_files([SAMPLES / f"{ticker}.txt"])
+    data = load_files([SAMPLES_DIR / f"{ticker}.txt"])
     config = RunConfig(
         strategy=StrategySpec(id=strategy_id),
-        dataset=DatasetRef(name=ticker, paths=(str(SAMPLES / f"{ticker}.txt"),)),
+        dataset=DatasetRef(name=ticker, paths=(str(SAMPLES_DIR / f"{ticker}.txt"),)),
         fill_policy=policy,
         cost_model=COSTS["broker"],
     )

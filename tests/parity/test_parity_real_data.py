@@ -7,26 +7,17 @@ The files live beside the checkout (``../shared/data/backtrader-samples``) or un
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
+from sample_data import require_sample
 
 from finbot.cli import load_data, make_config, make_engine, run_parity
 from finbot.contracts import ConfigError, FillPolicy
 from finbot.parity import EXACT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FILES = ("orcl-1995-2014.txt", "nvda-1999-2014.txt", "yhoo-1996-2014.txt")
 STRATEGIES = ("sma_crossover", "bollinger_reversion")
 # A broker-like cost model, so commission arithmetic and cent rounding are in the comparison.
 COSTS = {"commission_bps": 5.0, "commission_per_share": 0.005}
-
-
-def samples_dir() -> Path:
-    shared = os.environ.get("FINBOT_SHARED_DATA")
-    root = Path(shared) if shared else REPO_ROOT.parent / "shared" / "data"
-    return root / "backtrader-samples"
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +33,7 @@ def nautilus_built() -> None:
 def test_engines_agree_exactly_on_real_daily_data(
     nautilus_built: None, name: str, strategy: str
 ) -> None:
-    path = samples_dir() / name
-    if not path.is_file():
-        pytest.skip(
-            f"real sample data not found: {path} "
-            "(set FINBOT_SHARED_DATA to the folder holding backtrader-samples/)"
-        )
+    path = require_sample(name)
     base = make_config(strategy=strategy, data=[path], **COSTS)
     data = load_data(base.dataset)
     for policy in FillPolicy:

@@ -5,13 +5,13 @@ on every trade (dates, quantities, prices) and on the final equity."""
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from sample_data import require_sample
 
 from finbot.cli import load_data, make_config, make_engine, run_backtest
 from finbot.contracts import BacktestResult, ConfigError, MarketData, from_ns
@@ -19,12 +19,6 @@ from finbot.contracts import BacktestResult, ConfigError, MarketData, from_ns
 CASH = 100_000.0
 FAST, SLOW, FRACTION = 10, 30, 0.95  # SmaCrossover's defaults
 COMMISSION_BPS, PER_SHARE = 5.0, 0.005
-
-
-def _samples() -> Path:
-    root = os.environ.get("FINBOT_SHARED_DATA")
-    shared = Path(root) if root else Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    return shared / "backtrader-samples"
 
 
 @dataclass(frozen=True)
@@ -110,10 +104,7 @@ def test_engine_agrees_with_the_vectorized_reference(
         pytest.skip(f"{engine} not available: {exc}")
     files: tuple[Path, ...] = ()
     if DATASETS[dataset]:
-        path = _samples() / DATASETS[dataset]
-        if not path.is_file():
-            pytest.skip(f"sample data not found at {path} (set FINBOT_SHARED_DATA)")
-        files = (path,)
+        files = (require_sample(DATASETS[dataset]),)
     config = make_config(
         strategy="sma_crossover", data=files, engine=engine, fill_policy=policy,
         commission_bps=COMMISSION_BPS, commission_per_share=PER_SHARE,
