@@ -8,12 +8,12 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
-from finbot.contracts import BacktestResult, session_date
-from finbot.parity import EXACT, Divergence, ParityReport, ParityTolerance
+from finbot.contracts import BacktestResult
+from finbot.parity import EXACT, Divergence, ParityReport
 
-from ._parity import TOLERANCES, ParityRun
+from ._parity import ParityRun
+from ._render import header_table, run_rows
 
 
 def _num(value: float | int | None) -> str:
@@ -30,16 +30,9 @@ def _diff(value: float | None) -> str:
     return "0" if value == 0 else f"{value:+.3g}"
 
 
-def _header(run: ParityRun, tolerance_name: str, tol: ParityTolerance) -> Table:
+def _header(run: ParityRun, tolerance_name: str) -> Table:
     result = run.results[0]
-    config = result.config
-    costs = config.cost_model
-    ts = result.equity_curve.ts_ns
-    span = f"{session_date(ts[0])} .. {session_date(ts[-1])} ({len(ts)} steps)" if ts else "no bars"
-    params = ", ".join(f"{k}={v}" for k, v in config.strategy.params.items()) or "(defaults)"
-    dataset = config.dataset.name
-    if config.dataset.paths:
-        dataset += " [" + ", ".join(config.dataset.paths) + "]"
+    tol = run.reports[0].tolerance  # one tolerance for every comparison of a run
     engines = ", ".join(f"{r.engine.name} {r.engine.version}" for r in run.results)
     limits = (
         "exact equality"
@@ -48,30 +41,12 @@ def _header(run: ParityRun, tolerance_name: str, tol: ParityTolerance) -> Table:
         f"final equity {tol.final_equity_bp:g} bp, daily equity {tol.daily_equity_bp:g} bp, "
         f"metrics {tol.metric_rel:g} rel"
     )
-    rows = (
-        ("Strategy", config.strategy.id),
-        ("Parameters", params),
-        ("Dataset", f"{dataset} (snapshot {result.data_snapshot_id[:12]})"),
-        ("Dates", span),
-        ("Fill policy", config.fill_policy.value),
-        (
-            "Costs",
-            f"commission {costs.commission_bps:g} bps + {costs.commission_per_share:g}/share "
-            f"(min {costs.commission_minimum:g}, rounding {costs.rounding.value}), "
-            f"slippage {costs.slippage_bps:g} bps",
-        ),
-        ("Starting cash", f"{config.starting_cash:,.2f} {config.currency}"),
+    rows = [
+        *run_rows(result, engine=None),
         ("Engines", f"{engines} (baseline {result.engine.name})"),
         ("Tolerance", f"{tolerance_name}: {limits}"),
-    )
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
-    for label, value in rows:
-        table.add_row(label, Text(value))
-    table.title = f"finbot parity ({config.fill_policy.value})"
-    table.title_justify = "left"
-    return table
+    ]
+    return header_table(f"finbot parity ({result.config.fill_policy.value})", rows)
 
 
 def _comparison_table(report: ParityReport, left: BacktestResult, right: BacktestResult) -> Table:
@@ -130,9 +105,8 @@ def _brief(item: dict[str, Any]) -> str:
 
 def print_parity(console: Console, runs: Sequence[ParityRun], tolerance_name: str) -> None:
     """Print each run's header, the side-by-side comparison, divergences and the verdict."""
-    tol = TOLERANCES.get(tolerance_name, EXACT)
     for run in runs:
-        console.print(_header(run, tolerance_name, tol))
+        console.print(_header(run, tolerance_name))
         console.print()
         for report, other in zip(run.reports, run.results[1:], strict=True):
             left = run.results[0]

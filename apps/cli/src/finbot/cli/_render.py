@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
@@ -96,7 +97,8 @@ def print_summary(
         console.print("Wrote: " + escape(", ".join(output_files)))
 
 
-def _header(result: BacktestResult) -> Table:
+def run_rows(result: BacktestResult, *, engine: str | None) -> list[tuple[str, str]]:
+    """The (label, value) rows describing the run ``result`` came from, ``engine`` after Dates."""
     config = result.config
     costs = config.cost_model
     ts = result.equity_curve.ts_ns
@@ -105,12 +107,12 @@ def _header(result: BacktestResult) -> Table:
     dataset = config.dataset.name
     if config.dataset.paths:
         dataset += " [" + ", ".join(config.dataset.paths) + "]"
-    rows = (
+    return [
         ("Strategy", config.strategy.id),
         ("Parameters", params),
         ("Dataset", f"{dataset} (snapshot {result.data_snapshot_id[:12]})"),
         ("Dates", span),
-        ("Engine", f"{result.engine.name} {result.engine.version}"),
+        *([("Engine", engine)] if engine is not None else []),
         ("Fill policy", config.fill_policy.value),
         (
             "Costs",
@@ -119,16 +121,25 @@ def _header(result: BacktestResult) -> Table:
             f"slippage {costs.slippage_bps:g} bps",
         ),
         ("Starting cash", f"{config.starting_cash:,.2f} {config.currency}"),
-        ("Config hash", config.config_hash()[:16]),
-    )
+    ]
+
+
+def header_table(title: str, rows: Iterable[tuple[str, str]]) -> Table:
+    """A titled two-column grid of (label, value) rows; values are shown as plain text."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
     for label, value in rows:
         table.add_row(label, Text(value))
-    table.title = "finbot backtest"
+    table.title = title
     table.title_justify = "left"
     return table
+
+
+def _header(result: BacktestResult) -> Table:
+    engine = f"{result.engine.name} {result.engine.version}"
+    rows = [*run_rows(result, engine=engine), ("Config hash", result.config.config_hash()[:16])]
+    return header_table("finbot backtest", rows)
 
 
 def _metrics_table(metrics: Metrics) -> Table:
