@@ -6,10 +6,8 @@ and ``import finbot.cli`` stay fast and work even when an optional engine is not
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from finbot.contracts import BacktestEngine, ConfigError, DatasetRef, MarketData, Strategy
 
@@ -34,16 +32,11 @@ def _backtrader(verbose: bool) -> BacktestEngine:
 
 
 def _nautilus(verbose: bool) -> BacktestEngine:
-    # Imported by name: finbot-engine-nautilus is optional, so it may be absent from the env
-    # (and from mypy's view of it).
-    module = importlib.import_module("finbot.engine_nautilus")
-    engine_cls: Any = getattr(module, "NautilusEngine", None)
-    if engine_cls is None:
-        raise ImportError("finbot.engine_nautilus does not provide NautilusEngine")
-    # Nautilus logs loudly; pass --verbose through if the adapter lets its logging be chosen.
-    takes_verbose = "verbose" in inspect.signature(engine_cls).parameters
-    engine: BacktestEngine = engine_cls(verbose=verbose) if takes_verbose else engine_cls()
-    return engine
+    # finbot-engine-nautilus is optional: when it is absent this import fails and make_engine
+    # turns the ImportError into an install hint.
+    from finbot.engine_nautilus import NautilusEngine
+
+    return NautilusEngine(verbose=verbose)
 
 
 # Engine id -> (factory, distribution that provides it). Add an engine here and nowhere else.
