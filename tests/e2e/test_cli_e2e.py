@@ -143,6 +143,19 @@ def test_missing_data_file(tmp_path: Path) -> None:
     assert_clean_error(backtest("--data", str(missing)), EXIT_USAGE, "nowhere.csv", "not found")
 
 
+def test_a_directory_given_as_data_is_named_as_such(tmp_path: Path) -> None:
+    result = backtest("--data", str(tmp_path))
+    assert_clean_error(result, EXIT_USAGE, str(tmp_path), "is a directory, not a data file")
+
+
+def test_output_that_is_a_file_is_refused_before_the_run(tmp_path: Path) -> None:
+    taken = tmp_path / "result.txt"
+    taken.write_text("not a directory\n")
+    result = backtest("--output", str(taken), "--record")
+    assert_clean_error(result, EXIT_USAGE, "--output", str(taken), "is not a directory")
+    assert "recorded run" not in result.output
+
+
 def test_bad_csv_row_names_file_row_and_field(orcl_csv: Path) -> None:
     lines = orcl_csv.read_text().splitlines()
     # Line 4 of the file (header is line 1): a high below the low. finbot.data numbers rows as

@@ -112,10 +112,12 @@ def load_data(ref: DatasetRef) -> MarketData:
 
     Raises:
         ConfigError: A data file does not exist.
-        DataValidationError: The data breaks a rule; names the file, row and field.
+        DataValidationError: The data breaks a rule (or a path is a directory); names the file,
+            row and field.
     """
     for path in ref.paths:
-        if not Path(path).is_file():
+        # Only absence is checked here; finbot.data says what else is wrong with a path.
+        if not Path(path).exists():
             raise ConfigError(f"data file not found: {path}")
     return _wiring.load_market_data(ref)
 
@@ -257,5 +259,4 @@ def write_result(result: BacktestResult, out_dir: str | Path) -> dict[str, Path]
     Returns:
         File name (``result.json``, ``fills``, ...) -> path of each file written.
     """
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
     return _wiring.write_result_files(result, str(out_dir))

@@ -32,6 +32,7 @@ from ._options import (
     StartOption,
     StrategyOption,
     VerboseOption,
+    check_output_dir,
     config_from_options,
 )
 from ._parity_command import parity
@@ -105,6 +106,7 @@ def backtest(
             fill_policy=fill_policy,
             engine=engine,
         )
+        check_output_dir(output)
         began = time.perf_counter()
         # In --json mode stdout carries the JSON document only; engine chatter goes to stderr.
         quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from finbot.contracts import FillPolicy, RunConfig
+from finbot.contracts import ConfigError, FillPolicy, RunConfig
 
 from . import _api
 from ._params import parse_params
@@ -118,3 +118,13 @@ def config_from_options(
         fill_policy=fill_policy,
         engine=engine,
     )
+
+
+def check_output_dir(output: Path | None) -> None:
+    """Refuse an ``--output`` that cannot be a directory before the run, not after it.
+
+    Raises:
+        ConfigError: ``output`` exists and is not a directory.
+    """
+    if output is not None and output.exists() and not output.is_dir():
+        raise ConfigError(f"--output {output} exists and is not a directory")

@@ -35,6 +35,7 @@ from ._options import (
     StartOption,
     StrategyOption,
     VerboseOption,
+    check_output_dir,
     config_from_options,
 )
 from ._parity import (
@@ -128,6 +129,7 @@ def parity(
             fill_policy=FillPolicy.NEXT_OPEN,
             engine=names[0],
         )
+        check_output_dir(output)
         err = Console(stderr=True)
         # In --json mode stdout carries the JSON document only; engine chatter goes to stderr.
         quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
