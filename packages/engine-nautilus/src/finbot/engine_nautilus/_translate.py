@@ -30,6 +30,9 @@ MAX_PRICE_DECIMALS = 15
 # and fills any excess one tick worse, which the contract (unlimited liquidity) does not do.
 LIQUIDITY = 10**12
 _EARLIEST = NANOS_PER_DAY
+# Only a value below _MORE_DECIMALS_BELOW[d] can print with more than d decimals: 17 significant
+# digits at most, and at least 17 - d of them before the point from 10**(16 - d) up.
+_MORE_DECIMALS_BELOW = tuple(float(10 ** (16 - d)) for d in range(MAX_PRICE_DECIMALS + 1))
 
 
 def decimals(value: float) -> int:
@@ -45,10 +48,33 @@ def decimals(value: float) -> int:
 
 
 def price_precision(instrument: Instrument, series: BarSeries) -> int:
-    """Decimals that represent every price of the series and the tick size exactly (capped)."""
-    values = {*series.open, *series.high, *series.low, *series.close}
-    digits = max(map(decimals, values), default=0)
-    return min(max(digits, decimals(instrument.price_increment)), MAX_PRICE_DECIMALS)
+    """Decimals that represent every price of the series and the tick size exactly (capped).
+
+    The same number as the largest ``decimals`` of all prices, found without printing most of
+    them: a repr has at most 17 significant digits, so a price at or above ``10**(16 - d)`` has
+    at most ``d`` decimals and cannot raise a maximum that is already ``d``. Once one price shows
+    the most decimals its magnitude allows, only smaller prices are still looked at.
+    """
+    digits = min(decimals(instrument.price_increment), MAX_PRICE_DECIMALS)
+    for column in (series.open, series.high, series.low, series.close):
+        if digits == MAX_PRICE_DECIMALS:
+            break
+        digits = _max_decimals(column, digits)
+    return digits
+
+
+def _max_decimals(values: Sequence[float], digits: int) -> int:
+    """``max(digits, *map(decimals, values))``, capped at ``MAX_PRICE_DECIMALS``."""
+    below = _MORE_DECIMALS_BELOW[digits]
+    for value in values:
+        if value < below:
+            found = decimals(value)
+            if found > digits:
+                digits = min(found, MAX_PRICE_DECIMALS)
+                if digits == MAX_PRICE_DECIMALS:
+                    break
+                below = _MORE_DECIMALS_BELOW[digits]
+    return digits
 
 
 def currency(code: str) -> Currency:
