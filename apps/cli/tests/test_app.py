@@ -159,3 +159,36 @@ def test_a_recorded_run_loads_its_data_once_and_pins_the_window_the_engine_saw(
         (record,) = registry.runs()
     assert record.data_snapshot_id == seen.snapshot_id()
     assert record.data_snapshot_id == json.loads(result.stdout)["data_snapshot_id"]
+
+
+_FAILING_STRATEGY = '''\
+from finbot.contracts import Strategy
+
+
+class Crashes(Strategy):
+    strategy_id = "crashes"
+
+    def on_bar(self, ctx, bars):
+        raise KeyError("no such column")
+'''
+
+
+def test_a_strategy_that_raises_is_a_run_failure_naming_it_and_its_line(
+    fake_wiring: FakeWiring, tmp_path: Path
+) -> None:
+    from finbot.registry import Registry
+
+    source = tmp_path / "crashes.py"
+    source.write_text(_FAILING_STRATEGY)
+    result = invoke("--strategy", f"{source}:Crashes")
+    assert_clean_error(
+        result,
+        EXIT_RUN_FAILED,
+        f"strategy '{source}:Crashes' raised an unexpected KeyError: 'no such column'",
+        f"{source}, line 8, in on_bar",
+        "--verbose",
+    )
+    with Registry.open(None) as registry:
+        (record,) = registry.runs()
+    assert record.status.value == "failed"
+    assert record.error is not None and "KeyError" in record.error

@@ -20,6 +20,7 @@ from finbot.contracts import (
     ConfigError,
     DatasetRef,
     FillPolicy,
+    FinbotError,
     MarketData,
     RunConfig,
     Strategy,
@@ -28,6 +29,7 @@ from finbot.contracts import (
 )
 
 from . import _wiring
+from ._failures import run_failure, validation_problems
 from ._strategy_loader import load_strategy
 
 if TYPE_CHECKING:
@@ -99,12 +101,7 @@ def make_config(
 
 def describe_validation_error(exc: ValidationError) -> str:
     """One line per problem, naming the config field, without pydantic's URLs."""
-    problems = []
-    for err in exc.errors():
-        field = ".".join(str(part) for part in err["loc"])
-        message = str(err["msg"]).removeprefix("Value error, ")
-        problems.append(f"{field}: {message}" if field else message)
-    return f"invalid run configuration: {'; '.join(problems)}"
+    return f"invalid run configuration: {validation_problems(exc)}"
 
 
 def load_data(ref: DatasetRef) -> MarketData:
@@ -209,13 +206,25 @@ def run_prepared(
 
     Raises:
         ConfigError: Unknown or missing engine, or ``engine`` has another name than the config's.
-        EngineRunError: The engine run failed.
+        EngineRunError: The engine run failed, or the strategy or engine raised an exception finbot
+            did not raise on purpose (chained as its cause; the message names the strategy and,
+            when the strategy's own file raised, the line).
     """
     check_engine(prepared.config.engine, engine)
     if engine is None:
         # Built last: importing an engine is the slow part, so cheaper input errors come first.
         engine = _wiring.make_engine(prepared.config.engine, verbose=verbose)
-    return engine.run(prepared.config, prepared.new_strategy(), prepared.data)
+    try:
+        return engine.run(prepared.config, prepared.new_strategy(), prepared.data)
+    except FinbotError:
+        raise
+    except Exception as exc:
+        raise run_failure(
+            exc,
+            strategy_id=prepared.config.strategy.id,
+            strategy_cls=prepared.strategy_cls,
+            engine=engine.name,
+        ) from exc
 
 
 def run_backtest(

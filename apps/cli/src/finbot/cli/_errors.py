@@ -28,6 +28,7 @@ EXIT_INTERRUPTED = 130
 # A breach is a failed check, like a failed run; CI gates on it.
 EXIT_PARITY_BREACHED = EXIT_RUN_FAILED
 
+_TRACEBACK_HINT = " (rerun with --verbose for the traceback)"
 _USAGE_ERRORS = (ConfigError, StrategyLoadError, DataValidationError, ValidationError)
 
 
@@ -41,13 +42,16 @@ def errors_to_exit_codes(verbose: bool = False) -> Iterator[None]:
     except _USAGE_ERRORS as exc:
         _fail(_describe(exc), EXIT_USAGE, exc, verbose)
     except FinbotError as exc:
-        _fail(f"run failed: {exc}", EXIT_RUN_FAILED, exc, verbose)
+        # A cause finbot did not raise (a strategy's bug, say) is worth its traceback.
+        unexpected = exc.__cause__ is not None and not isinstance(exc.__cause__, FinbotError)
+        hint = _TRACEBACK_HINT if unexpected and not verbose else ""
+        _fail(f"run failed: {exc}{hint}", EXIT_RUN_FAILED, exc, verbose)
     except OSError as exc:
         _fail(f"{exc.strerror or exc}: {exc.filename}", EXIT_USAGE, exc, verbose)
     except KeyboardInterrupt as exc:
         _fail("interrupted", EXIT_INTERRUPTED, exc, verbose)
     except Exception as exc:
-        hint = "" if verbose else " (rerun with --verbose for the traceback)"
+        hint = "" if verbose else _TRACEBACK_HINT
         _fail(
             f"run failed with an unexpected {type(exc).__name__}: {exc}{hint}",
             EXIT_RUN_FAILED,

@@ -78,7 +78,7 @@ def recording(
     recorder = RunRecorder(location, enabled, started)
     try:
         yield recorder
-    except (EngineRunError, RuntimeError, ArithmeticError, AssertionError) as exc:
+    except EngineRunError as exc:  # run_prepared raises every failure of the run as one
         with contextlib.suppress(Exception):  # the run's own error is the one to report
             recorder.failed(config, exc)
         raise
