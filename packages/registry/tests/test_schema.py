@@ -30,3 +30,26 @@ def test_unwritable_location_names_the_directory(tmp_path) -> None:
     blocker.write_text("x")
     with pytest.raises(RegistryError, match="cannot create registry directory"):
         Registry.open(blocker / "sub")
+
+
+def test_a_url_of_an_unsupported_database_is_refused(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RegistryError, match="no supported database") as info:
+        Registry.open("mysql://user:secret@db/finbot")
+    assert "secret" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # no directory named 'mysql:' was made
+
+
+def test_a_file_that_is_no_sqlite_database_is_named(tmp_path) -> None:
+    not_a_db = tmp_path / "bars.csv"
+    not_a_db.write_text("Date,Open,High,Low,Close,Volume\n" * 200)
+    with pytest.raises(RegistryError, match=r"cannot open registry sqlite:///.*bars\.csv"):
+        Registry.open(f"sqlite:///{not_a_db}")
+
+
+def test_an_unreachable_server_is_named_without_its_password() -> None:
+    # Port 1 on loopback refuses at once; nothing listens there.
+    with pytest.raises(RegistryError, match=r"cannot open registry postgresql\+?\w*://finbot:\*\*\*@"
+                       ) as info:
+        Registry.open("postgresql://finbot:secret@127.0.0.1:1/finbot")
+    assert "secret" not in str(info.value)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 BUSY_TIMEOUT_MS = 60_000
 _WRITE = "finbot_write"
@@ -17,6 +18,16 @@ _WRITE = "finbot_write"
 def is_database_url(location: str) -> bool:
     """True for ``postgresql://``, ``postgresql+psycopg://`` and ``sqlite://`` URLs."""
     return location.startswith(("postgresql:", "postgresql+", "postgres:", "sqlite:"))
+
+
+def shown_location(location: str) -> str:
+    """The location as it may be printed: a database URL's password is masked."""
+    if "://" not in location or location.startswith("sqlite:"):
+        return location
+    try:
+        return make_url(location).render_as_string(hide_password=True)
+    except ArgumentError:
+        return location.split("://", 1)[0] + "://***"
 
 
 def postgres_engine(url: str) -> Engine:

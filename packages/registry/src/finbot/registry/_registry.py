@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from finbot.contracts import (
     BacktestResult,
@@ -26,6 +26,7 @@ from ._database import (
     is_database_url,
     postgres_engine,
     read_transaction,
+    shown_location,
     sqlite_engine,
     write_transaction,
 )
@@ -81,30 +82,23 @@ class Registry:
                 Defaults to ``$FINBOT_REGISTRY``, else ``./.finbot``.
             artifacts_dir: where artifacts go; defaults to beside the SQLite file, or for
                 PostgreSQL to ``$FINBOT_REGISTRY_ARTIFACTS``, else ``./.finbot/artifacts``.
+
+        Raises:
+            RegistryError: The directory cannot be created, the URL names no supported database,
+                the database cannot be opened (refused, or not a SQLite file), or its schema is
+                newer than this code. A URL's password is masked in the message.
         """
         where = str(location) if location is not None else os.environ.get(ENV_LOCATION, "")
         where = where or DEFAULT_LOCATION
-        if is_database_url(where) and not where.startswith("sqlite:"):
-            default_artifacts = os.environ.get(ENV_ARTIFACTS) or str(
-                Path(DEFAULT_LOCATION) / "artifacts"
-            )
-            store = Path(artifacts_dir or default_artifacts)
-            engine = postgres_engine(where)
-        else:
-            if where.startswith("sqlite:"):
-                db_file = Path(where.split(":///", 1)[-1])
-                db_file.parent.mkdir(parents=True, exist_ok=True)
-            else:
-                root = Path(where)
-                try:
-                    root.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise RegistryError(f"cannot create registry directory {root}: {exc}") from exc
-                db_file = root / SQLITE_FILE
-            store = Path(artifacts_dir or db_file.parent / "artifacts")
-            engine = sqlite_engine(db_file)
+        engine, store = _engine_and_artifacts(where, artifacts_dir)
+        shown = shown_location(where)
         try:
-            return cls(engine, ArtifactStore(store), where)
+            return cls(engine, ArtifactStore(store), shown)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            # A server that refuses us, or a file that is no SQLite database: say which registry.
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            raise RegistryError(f"cannot open registry {shown}: {reason}") from exc
         except BaseException:
             engine.dispose()
             raise
@@ -477,6 +471,35 @@ class Registry:
             raise RunStateError(
                 f"run {start['run_id']} already has an outcome; records are append-only"
             ) from None
+
+
+def _engine_and_artifacts(where: str, artifacts_dir: Path | None) -> tuple[Engine, Path]:
+    """The database engine a location names and the artifact directory that goes with it."""
+    if where.startswith("sqlite:"):
+        db_file = Path(where.split(":///", 1)[-1])
+        _make_dir(db_file.parent)
+        return sqlite_engine(db_file), Path(artifacts_dir or db_file.parent / "artifacts")
+    if is_database_url(where):
+        default_artifacts = os.environ.get(ENV_ARTIFACTS) or str(
+            Path(DEFAULT_LOCATION) / "artifacts"
+        )
+        return postgres_engine(where), Path(artifacts_dir or default_artifacts)
+    if "://" in where:
+        raise RegistryError(
+            f"registry location {shown_location(where)} is a URL of no supported database; give a "
+            "directory, sqlite:///FILE or postgresql://..."
+        )
+    root = Path(where)
+    _make_dir(root)
+    db_file = root / SQLITE_FILE
+    return sqlite_engine(db_file), Path(artifacts_dir or root / "artifacts")
+
+
+def _make_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RegistryError(f"cannot create registry directory {path}: {exc}") from exc
 
 
 def _as_datetime(moment: date | datetime) -> datetime:
