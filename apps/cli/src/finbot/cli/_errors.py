@@ -1,7 +1,8 @@
 """The one error policy of every ``finbot`` command: exceptions become a message and an exit code.
 
-Exit codes: 0 success, 1 the run failed (or parity breached), 2 the input was wrong (bad option,
-config, parameter, strategy reference or data), 3 a rerun differs from its record, 130 interrupted.
+Exit codes: 0 success, 1 the run failed (or parity breached, or the registry failed), 2 the input
+was wrong (bad option, config, parameter, strategy reference or data), 3 a rerun differs from its
+record, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from finbot.contracts import ConfigError, DataValidationError, FinbotError, StrategyLoadError
+from finbot.contracts import (
+    ConfigError,
+    DataValidationError,
+    EngineRunError,
+    FinbotError,
+    StrategyLoadError,
+)
 
 from ._api import describe_validation_error
 
@@ -41,11 +48,13 @@ def errors_to_exit_codes(verbose: bool = False) -> Iterator[None]:
         raise
     except _USAGE_ERRORS as exc:
         _fail(_describe(exc), EXIT_USAGE, exc, verbose)
-    except FinbotError as exc:
+    except EngineRunError as exc:
         # A cause finbot did not raise (a strategy's bug, say) is worth its traceback.
         unexpected = exc.__cause__ is not None and not isinstance(exc.__cause__, FinbotError)
         hint = _TRACEBACK_HINT if unexpected and not verbose else ""
         _fail(f"run failed: {exc}{hint}", EXIT_RUN_FAILED, exc, verbose)
+    except FinbotError as exc:  # e.g. the registry cannot be opened, or a record was altered
+        _fail(str(exc), EXIT_RUN_FAILED, exc, verbose)
     except OSError as exc:
         _fail(f"{exc.strerror or exc}: {exc.filename}", EXIT_USAGE, exc, verbose)
     except KeyboardInterrupt as exc:
