@@ -150,6 +150,9 @@ class RandomOrders(Strategy):
                 self._act(ctx, iid, bars[iid], gap_next=step in self._before_gap[iid])
         if rng.random() < 0.05:
             self._cancel_one(ctx)
+        for iid in bars:
+            if step in self._before_gap[iid]:
+                self.intents["working over a missing session"] += len(ctx.open_orders(iid))
         if step == self._last_step:
             self.intents["placed on the final step"] += len(
                 [o for o in ctx.open_orders() if o.submitted_ts_ns == ctx.time_ns]
