@@ -151,7 +151,8 @@ CASES = [Case(s, p, case_costs(s)) for s in SEEDS for p in FillPolicy]
 CLOSE_AT_LOW = (
     "this_close market order after a same-side intra-bar fill (buy limit / sell stop) on a bar "
     "whose close equals its low: Nautilus skips the close tick, so its book still stands at the "
-    "earlier fill's price and fills the market order there; the adapter raises EngineRunError "
+    "earlier fill's price and fills the market order there; the run raises EngineRunError (the "
+    "adapter's price check, or Nautilus's forced stop when that price overdraws the cash) "
     "(reproducer: test_close_at_low_after_intrabar_fill)"
 )
 TWO_LIMITS = (
@@ -339,6 +340,12 @@ CLOSE_AT_LOW_CASES: dict[str, Mapping[int, list[Action]]] = {
     "buy limit, then market buy": {
         1: [lambda ctx: ctx.buy("AAA", 10, limit_price=100.0)],
         2: [lambda ctx: ctx.buy("AAA", 10)],
+    },
+    # the same buy spending all the cash at 99.0: at Nautilus's 100.0 the cash account goes
+    # negative and Nautilus stops the backtest (seed 206 of the random flow met it this way)
+    "buy limit, then market buy of all the cash": {
+        1: [lambda ctx: ctx.buy("AAA", 10, limit_price=100.0)],
+        2: [lambda ctx: ctx.buy("AAA", 1_000)],
     },
 }
 
