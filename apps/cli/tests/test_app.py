@@ -192,3 +192,13 @@ def test_a_strategy_that_raises_is_a_run_failure_naming_it_and_its_line(
         (record,) = registry.runs()
     assert record.status.value == "failed"
     assert record.error is not None and "KeyError" in record.error
+
+
+def test_a_registry_that_cannot_be_opened_fails_before_the_run(
+    fake_wiring: FakeWiring, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    result = invoke("--registry", str(blocker / "registry"))
+    assert_clean_error(result, EXIT_RUN_FAILED, "cannot create registry directory", str(blocker))
+    assert fake_wiring.engine.calls == []

@@ -9,6 +9,7 @@ import contextlib
 import json
 import sys
 import time
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -36,7 +37,7 @@ from ._options import (
     config_from_options,
 )
 from ._parity_command import parity
-from ._recording import recording
+from ._recording import run_recorder
 from ._render import print_summary, summary_payload
 from ._runs_commands import runs_app
 
@@ -108,15 +109,19 @@ def backtest(
         )
         check_output_dir(output)
         began = time.perf_counter()
+        started = datetime.now(UTC)
         # In --json mode stdout carries the JSON document only; engine chatter goes to stderr.
         quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
-        with quiet, recording(config, registry, record) as recorder:
-            # run_backtest's steps, kept apart so the recorder gets the data the engine saw.
+        # run_backtest's steps, kept apart so the recorder gets the data the engine saw; input
+        # errors come before the registry opens, a registry that cannot record before the run.
+        with quiet:
             _api.check_engine(config.engine)
             prepared = _api.prepare_run(config)
-            result = _api.run_prepared(prepared, verbose=verbose)
-        elapsed = time.perf_counter() - began
-        run_id = recorder.finished(result, prepared)
+        with run_recorder(registry, record) as recorder:
+            with quiet, recorder.failures(config, started=started):
+                result = _api.run_prepared(prepared, verbose=verbose)
+            elapsed = time.perf_counter() - began
+            run_id = recorder.finished(result, prepared, started=started)
         files = [str(p) for p in _api.write_result(result, output).values()] if output else None
         if as_json:
             typer.echo(json.dumps(summary_payload(result, output_files=files), indent=2))

@@ -48,7 +48,7 @@ from ._parity import (
     write_results,
 )
 from ._parity_render import print_parity
-from ._recording import recording
+from ._recording import RunRecorder, run_recorder
 
 
 class ParityFillPolicy(StrEnum):
@@ -135,21 +135,22 @@ def parity(
         quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
         with quiet:
             market = _api.load_data(base.dataset)
-            runs = []
-            for policy in fill_policy.policies():
-                prepared = _api.prepare_run(
-                    base.model_copy(update={"fill_policy": policy}), data=market
+            prepared_runs = [
+                _api.prepare_run(base.model_copy(update={"fill_policy": policy}), data=market)
+                for policy in fill_policy.policies()
+            ]
+        # Opened once, before the first run: a registry that cannot record fails before any run.
+        with run_recorder(registry, record) as recorder, quiet:
+            runs = [
+                compare_engines(
+                    prepared,
+                    names,
+                    tolerance=TOLERANCES[tolerance],
+                    verbose=verbose,
+                    on_result=_after_each_run(prepared, recorder, verbose, err),
                 )
-                on_result = _after_each_run(prepared, registry, record, verbose, err)
-                runs.append(
-                    compare_engines(
-                        prepared,
-                        names,
-                        tolerance=TOLERANCES[tolerance],
-                        verbose=verbose,
-                        on_result=on_result,
-                    )
-                )
+                for prepared in prepared_runs
+            ]
         files = None
         if output:
             report_path = output / REPORT_FILE
@@ -176,16 +177,15 @@ def parity(
 
 
 def _after_each_run(
-    prepared: _api.PreparedRun, registry: str | None, record: bool, verbose: bool, err: Console
+    prepared: _api.PreparedRun, recorder: RunRecorder, verbose: bool, err: Console
 ) -> Callable[[str, BacktestResult, float], None]:
     """The ``on_result`` callback: records each engine run (``--record``) and times it."""
 
     def on_result(name: str, result: BacktestResult, seconds: float) -> None:
-        if record:
-            # One registry record per engine run, the same record `finbot backtest` makes.
-            started = datetime.now(UTC) - timedelta(seconds=seconds)
-            with recording(result.config, registry, True, started=started) as recorder:
-                run_id = recorder.finished(result, prepared)
+        # One registry record per engine run, the same record `finbot backtest` makes.
+        started = datetime.now(UTC) - timedelta(seconds=seconds)
+        run_id = recorder.finished(result, prepared, started=started)
+        if run_id is not None:
             err.print(f"recorded {name} run {run_id}", highlight=False)
         if verbose:
             policy = result.config.fill_policy.value

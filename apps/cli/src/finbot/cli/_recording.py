@@ -1,7 +1,9 @@
 """The hook that records ``finbot backtest`` and ``finbot parity`` runs in the registry.
 
-The registry is imported only when a run is recorded: it pulls in SQLAlchemy, which
-``finbot --help`` and ``finbot backtest --no-record`` do not need.
+The registry is opened before the first run it records, so one that cannot record fails before the
+run rather than after it, and once per command however many runs it records. It is imported only
+when a run is recorded: it pulls in SQLAlchemy, which ``finbot --help`` and ``--no-record`` do not
+need.
 """
 
 from __future__ import annotations
@@ -27,58 +29,56 @@ def open_registry(location: str | None) -> Registry:
 
 
 class RunRecorder:
-    """Records one `finbot backtest` run (or its failure) in the registry."""
+    """Records finished runs, and runs that failed in the engine, in an open registry.
 
-    def __init__(
-        self, location: str | None, enabled: bool, started: datetime | None = None
-    ) -> None:
-        self.location = location
-        self.enabled = enabled
-        self.started = started or datetime.now(UTC)
-        self.run_id: str | None = None
+    With ``registry=None`` (``--no-record``) it records nothing.
+    """
 
-    def finished(self, result: BacktestResult, prepared: PreparedRun) -> str | None:
+    def __init__(self, registry: Registry | None) -> None:
+        self.registry = registry
+
+    def finished(
+        self, result: BacktestResult, prepared: PreparedRun, *, started: datetime
+    ) -> str | None:
         """Record a finished run of ``prepared``; returns its id (None when recording is off).
 
         The registry pins ``prepared.data``, the window the engine saw, so nothing is reloaded.
         """
-        if not self.enabled:
+        if self.registry is None:
             return None
         from finbot.registry import record_run
 
-        with open_registry(self.location) as registry:
-            self.run_id = record_run(
-                registry,
-                result,
-                prepared.data,
-                prepared.new_strategy(),
-                self.started,
-                datetime.now(UTC),
-            )
-        return self.run_id
+        return record_run(
+            self.registry,
+            result,
+            prepared.data,
+            prepared.new_strategy(),
+            started,
+            datetime.now(UTC),
+        )
 
-    def failed(self, config: RunConfig, error: BaseException) -> None:
-        """Record a run that started but failed in the engine."""
-        if not self.enabled:
-            return
-        with open_registry(self.location) as registry:
-            self.run_id = registry.record_failure(
-                config, error, started=self.started, finished=datetime.now(UTC)
-            )
+    @contextlib.contextmanager
+    def failures(self, config: RunConfig, *, started: datetime) -> Iterator[None]:
+        """Wrap a run: an engine failure (not an input error) is recorded as failed, then re-raised.
+
+        ``run_prepared`` raises every failure of the run itself as ``EngineRunError``.
+        """
+        try:
+            yield
+        except EngineRunError as exc:
+            if self.registry is not None:
+                with contextlib.suppress(Exception):  # the run's own error is the one to report
+                    self.registry.record_failure(
+                        config, exc, started=started, finished=datetime.now(UTC)
+                    )
+            raise
 
 
 @contextlib.contextmanager
-def recording(
-    config: RunConfig, location: str | None, enabled: bool, *, started: datetime | None = None
-) -> Iterator[RunRecorder]:
-    """Wrap a run: engine failures (not input errors) are recorded as failed, then re-raised.
-
-    ``started`` is when the run began, for a run recorded after it finished (default: now).
-    """
-    recorder = RunRecorder(location, enabled, started)
-    try:
-        yield recorder
-    except EngineRunError as exc:  # run_prepared raises every failure of the run as one
-        with contextlib.suppress(Exception):  # the run's own error is the one to report
-            recorder.failed(config, exc)
-        raise
+def run_recorder(location: str | None, enabled: bool) -> Iterator[RunRecorder]:
+    """A recorder on the registry at ``location``, open for the block (nothing when disabled)."""
+    if not enabled:
+        yield RunRecorder(None)
+        return
+    with open_registry(location) as registry:
+        yield RunRecorder(registry)
