@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pyarrow as pa
+
 from finbot.contracts import BarSeries, ConfigError, DataValidationError, Instrument, MarketData
 
 from ._columns import instrument_id_for
 from ._csv import parse_csv_bars
-from ._parquet import read_parquet_bars
+from ._parquet import parquet_series
 
 _PARQUET_MAGIC = b"PAR1"
 
@@ -33,14 +35,7 @@ def read_csv_bars(
     Raises:
         DataValidationError: Naming the file, the line and the column of the first bad value.
     """
-    source = str(path)
-    return parse_csv_bars(
-        _read_bytes(path),
-        source=source,
-        instrument_id=instrument_id_for(path, instrument_id),
-        timezone=timezone,
-        use_adj_close=use_adj_close,
-    )
+    return _csv_series(_read_bytes(path), path, instrument_id, timezone, use_adj_close)
 
 
 def load_files(
@@ -93,15 +88,26 @@ def _load_one(
 ) -> tuple[BarSeries, ...]:
     data = _read_bytes(path)
     if data[:4] == _PARQUET_MAGIC:
-        return read_parquet_bars(path, instrument_id=instrument_id, timezone=timezone)
-    return (
-        parse_csv_bars(
-            data,
-            source=str(path),
-            instrument_id=instrument_id_for(path, instrument_id),
-            timezone=timezone,
-            use_adj_close=use_adj_close,
-        ),
+        # The bytes are in hand: parse them rather than read the file a second time.
+        return parquet_series(
+            pa.BufferReader(data), path, instrument_id=instrument_id, timezone=timezone
+        )
+    return (_csv_series(data, path, instrument_id, timezone, use_adj_close),)
+
+
+def _csv_series(
+    data: bytes,
+    path: str | Path,
+    instrument_id: str | None,
+    timezone: str | None,
+    use_adj_close: bool,
+) -> BarSeries:
+    return parse_csv_bars(
+        data,
+        source=str(path),
+        instrument_id=instrument_id_for(path, instrument_id),
+        timezone=timezone,
+        use_adj_close=use_adj_close,
     )
 
 

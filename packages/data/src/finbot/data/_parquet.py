@@ -29,9 +29,20 @@ def read_parquet_bars(
         instrument_id: Id for a file without an instrument column (default: from the file name).
         timezone: Zone of naive timestamps (default UTC); ignored for dates and tz-aware columns.
     """
+    return parquet_series(path, path, instrument_id=instrument_id, timezone=timezone)
+
+
+def parquet_series(
+    content: str | Path | pa.BufferReader,
+    path: str | Path,
+    *,
+    instrument_id: str | None,
+    timezone: str | None,
+) -> tuple[BarSeries, ...]:
+    """``read_parquet_bars`` on ``content`` (the file, or its bytes already read from ``path``)."""
     source = str(path)
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(content)
     except FileNotFoundError:
         raise DataValidationError("file not found", source=source) from None
     except (pa.ArrowException, OSError) as exc:
