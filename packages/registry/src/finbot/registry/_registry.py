@@ -272,15 +272,12 @@ class Registry:
 
     def load_result(self, run_id: str) -> BacktestResult:
         """The stored result of a finished run, checked against the hash in its record."""
-        record = self.get(run_id)
-        if record.status is not RunStatus.FINISHED or record.result_hash is None:
-            raise RunStateError(f"run {record.run_id} is {record.status.value}; it has no result")
-        blob = self.artifacts.get(record.result_hash, run_id=record.run_id, label="result")
-        return BacktestResult.from_json(blob)
+        return BacktestResult.from_json(self.load_result_bytes(run_id))
 
     def load_result_bytes(self, run_id: str) -> bytes:
         """The stored result JSON exactly as recorded (its sha256 is the result hash)."""
         record = self.get(run_id)
+        # Only a finished outcome carries a result hash (a failed one stores None).
         if record.result_hash is None:
             raise RunStateError(f"run {record.run_id} is {record.status.value}; it has no result")
         return self.artifacts.get(record.result_hash, run_id=record.run_id, label="result")
