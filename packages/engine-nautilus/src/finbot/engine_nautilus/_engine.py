@@ -174,7 +174,7 @@ class _Session:
     # --- driven by the Nautilus strategy ------------------------------------------------------
     def on_open_tick(self) -> None:
         self._ticks += 1
-        if self._ticks == self.counts[self.step]:
+        if self._at_open and self._ticks == self.counts[self.step]:
             self._submit_at_open()
 
     def on_bar(self) -> None:
@@ -208,7 +208,10 @@ class _Session:
 
     def flush(self) -> None:
         """Deliver the events waiting for the next step (or for the end of the run)."""
-        events, self._events = self._events, []
+        events = self._events
+        if not events:  # most steps: nothing happened to any order
+            return
+        self._events = []
         for event in events:
             event()
 
@@ -225,6 +228,20 @@ class _Session:
     def _end_step(self) -> None:
         k = self.step
         ts = self.timeline[k]
+        if self._native or self._expected:
+            self._settle(ts)
+        if self.failure is not None:
+            raise EngineRunError(self.failure)
+        self.flush()
+        self.runner.step(ts)
+        self.step = k = k + 1
+        self._ticks = self._bars = 0
+        # Most steps have no order to accept, fill or expire: skip the planner outright.
+        if (self._new or self._working) and k < len(self.timeline):
+            self._plan(k)
+
+    def _settle(self, ts: int) -> None:
+        """Close out the step's Nautilus orders: cancel any left open, check each expected fill."""
         driver = self.driver
         for native in self._native.values():
             if driver.cache.order(native.order.client_order_id).is_open:
@@ -238,14 +255,6 @@ class _Session:
                     f"{expected.price!r}"
                 )
         self._expected = []
-        if self.failure is not None:
-            raise EngineRunError(self.failure)
-        self.flush()
-        self.runner.step(ts)
-        self.step = k + 1
-        self._ticks = self._bars = 0
-        if self.step < len(self.timeline):
-            self._plan(self.step)
 
     def _bar_at(self, iid: str, k: int) -> int | None:
         return self._index[iid].get(self.timeline[k])
