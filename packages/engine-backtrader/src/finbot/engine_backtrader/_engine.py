@@ -59,20 +59,26 @@ class _NoLimitSlippageBroker(bt.brokers.BackBroker):  # type: ignore[misc]
 class _Session:
     """One run's glue: the runner's ``OrderRouter`` and the translator of Backtrader's events."""
 
-    def __init__(
-        self, broker: Any, timeline: tuple[int, ...], dts: list[float], to_ns: dict[float, int]
-    ) -> None:
+    def __init__(self, broker: Any) -> None:
         self.broker = broker
-        self.timeline = timeline
-        self.dts = dts
-        self.to_ns = to_ns
         self.steps = 0
+        # Set by bind(): the runner needs this session as its router before it exists.
         self.runner: StrategyRunner
+        self.timeline: tuple[int, ...]
+        self.dts: list[float]
+        self.to_ns: dict[float, int]
         self.feeds: dict[str, Any] = {}
         self._strategy: Any = None
         self._dt_line: Any = None
         self._ids: dict[int, str] = {}
         self._orders: dict[str, Any] = {}
+
+    def bind(self, runner: StrategyRunner, dts: list[float]) -> None:
+        """Attach the runner this session routes for, and Backtrader's datetimes of its timeline."""
+        self.runner = runner
+        self.timeline = runner.timeline
+        self.dts = dts
+        self.to_ns = dict(zip(dts, runner.timeline, strict=True))
 
     # --- called by the driver strategy --------------------------------------------------------
     def attach(self, strategy: Any) -> None:
@@ -238,16 +244,13 @@ class BacktraderEngine:
         broker = (
             _NoLimitSlippageBroker() if config.cost_model.slippage_bps else bt.brokers.BackBroker()
         )
-        session = _Session(broker, (), [], {})
+        session = _Session(broker)
         runner = StrategyRunner(strategy, config, data, session)
         timeline = runner.timeline
         if not timeline:
             raise DataValidationError("the data has no bars to run on", source=data.name)
         dts = bt_timeline(timeline, data.name)
-        session.runner = runner
-        session.timeline = timeline
-        session.dts = dts
-        session.to_ns = dict(zip(dts, timeline, strict=True))
+        session.bind(runner, dts)
         to_float = dict(zip(timeline, dts, strict=True))
 
         cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, maxcpus=1)
