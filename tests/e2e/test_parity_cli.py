@@ -13,11 +13,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from engine_availability import require_engine
 from sample_data import ORCL
 from typer.testing import CliRunner
 
-from finbot.cli import EXIT_USAGE, app, make_engine
-from finbot.contracts import BacktestResult, ConfigError
+from finbot.cli import EXIT_USAGE, app
+from finbot.contracts import BacktestResult
 
 FINBOT = Path(sys.executable).parent / "finbot"
 
@@ -30,10 +31,7 @@ def parity(*args: str):
 
 @pytest.fixture(scope="module")
 def nautilus() -> None:
-    try:
-        make_engine("nautilus")
-    except ConfigError as exc:
-        pytest.skip(f"finbot-engine-nautilus not built yet ({exc})")
+    require_engine("nautilus")
 
 
 def test_the_ci_gate_command_passes_and_reports_both_policies(nautilus: None) -> None:

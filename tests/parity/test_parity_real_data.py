@@ -8,10 +8,11 @@ The files live beside the checkout (``../shared/data/backtrader-samples``) or un
 from __future__ import annotations
 
 import pytest
+from engine_availability import require_engine
 from sample_data import require_sample
 
-from finbot.cli import load_data, make_config, make_engine, run_parity
-from finbot.contracts import ConfigError, FillPolicy
+from finbot.cli import load_data, make_config, run_parity
+from finbot.contracts import FillPolicy
 from finbot.parity import EXACT
 
 FILES = ("orcl-1995-2014.txt", "nvda-1999-2014.txt", "yhoo-1996-2014.txt")
@@ -22,10 +23,7 @@ COSTS = {"commission_bps": 5.0, "commission_per_share": 0.005}
 
 @pytest.fixture(scope="module")
 def nautilus_built() -> None:
-    try:
-        make_engine("nautilus")
-    except ConfigError as exc:
-        pytest.skip(f"finbot-engine-nautilus not built yet ({exc})")
+    require_engine("nautilus")
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
