@@ -5,9 +5,7 @@ Errors and exit codes follow the one policy in ``_errors``; ``parity`` and ``run
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sys
 import time
 from datetime import UTC, datetime
 from typing import Annotated
@@ -35,6 +33,7 @@ from ._options import (
     VerboseOption,
     check_output_dir,
     config_from_options,
+    stdout_guard,
 )
 from ._parity_command import parity
 from ._recording import run_recorder
@@ -110,8 +109,7 @@ def backtest(
         check_output_dir(output)
         began = time.perf_counter()
         started = datetime.now(UTC)
-        # In --json mode stdout carries the JSON document only; engine chatter goes to stderr.
-        quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+        quiet = stdout_guard(as_json)
         # run_backtest's steps, kept apart so the recorder gets the data the engine saw; input
         # errors come before the registry opens, a registry that cannot record before the run.
         with quiet:

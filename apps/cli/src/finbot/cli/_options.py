@@ -6,6 +6,8 @@ Each option is declared once as an ``Annotated`` alias; a command uses it as a p
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -128,3 +130,8 @@ def check_output_dir(output: Path | None) -> None:
     """
     if output is not None and output.exists() and not output.is_dir():
         raise ConfigError(f"--output {output} exists and is not a directory")
+
+
+def stdout_guard(as_json: bool) -> contextlib.AbstractContextManager[object]:
+    """In ``--json`` mode stdout carries the JSON document only: send engine chatter to stderr."""
+    return contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()

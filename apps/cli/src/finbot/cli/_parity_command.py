@@ -5,7 +5,6 @@ The Python API is ``_parity``, the presentation ``_parity_render``; this module 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from ._options import (
     VerboseOption,
     check_output_dir,
     config_from_options,
+    stdout_guard,
 )
 from ._parity import (
     REPORT_FILE,
@@ -131,8 +131,7 @@ def parity(
         )
         check_output_dir(output)
         err = Console(stderr=True)
-        # In --json mode stdout carries the JSON document only; engine chatter goes to stderr.
-        quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+        quiet = stdout_guard(as_json)
         with quiet:
             market = _api.load_data(base.dataset)
             prepared_runs = [

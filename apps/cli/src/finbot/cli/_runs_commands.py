@@ -43,6 +43,9 @@ STATUSES = ("running", "finished", "failed")
 StatusOption = Annotated[
     str | None, typer.Option(help=f"Only runs in this status: {', '.join(STATUSES)}.")
 ]
+StrategyFilter = Annotated[str | None, typer.Option(help="Only this strategy id.")]
+EngineFilter = Annotated[str | None, typer.Option(help="Only this engine.")]
+TagFilter = Annotated[str | None, typer.Option(help="Only runs with this tag.")]
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -89,10 +92,10 @@ def _filtered(
 @runs_app.command("list")
 def list_runs(
     registry: RegistryOption = None,
-    strategy: Annotated[str | None, typer.Option(help="Only this strategy id.")] = None,
-    engine: Annotated[str | None, typer.Option(help="Only this engine.")] = None,
+    strategy: StrategyFilter = None,
+    engine: EngineFilter = None,
     status: StatusOption = None,
-    tag: Annotated[str | None, typer.Option(help="Only runs with this tag.")] = None,
+    tag: TagFilter = None,
     since: DateOption = None,
     until: DateOption = None,
 ) -> None:
@@ -166,10 +169,10 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="jsonl (complete) or csv.")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")]
     = None,
-    strategy: Annotated[str | None, typer.Option(help="Only this strategy id.")] = None,
-    engine: Annotated[str | None, typer.Option(help="Only this engine.")] = None,
+    strategy: StrategyFilter = None,
+    engine: EngineFilter = None,
     status: StatusOption = None,
-    tag: Annotated[str | None, typer.Option(help="Only runs with this tag.")] = None,
+    tag: TagFilter = None,
     since: DateOption = None,
     until: DateOption = None,
 ) -> None:
