@@ -31,6 +31,9 @@ from ._time import from_ns
 from ._trades import match_fifo
 
 END_OF_DATA = "end of data"
+_NO_POINTS: tuple[tuple[()], ...] = ((), (), (), ())
+# Builds a Bar without its Python-level NamedTuple __new__: the same tuple, twice as fast.
+_new_tuple = tuple.__new__
 # Quantities closer than this count as equal (fills summing to an order, flat positions).
 _QTY_EPSILON = 1e-9
 
@@ -63,6 +66,13 @@ class StrategyRunner:
         self.timeline: tuple[int, ...] = tuple(
             sorted({ts for series in self._series.values() for ts in series.ts_ns})
         )
+        # The columns a step reads, looked up once instead of on every step.
+        self._bar_columns = tuple(
+            (iid, s.ts_ns, s.open, s.high, s.low, s.close, s.volume)
+            for iid, s in self._series.items()
+        )
+        self._closes = {iid: s.close for iid, s in self._series.items()}
+        self._steps = len(self.timeline)
         self._next_step = 0
         self.now_ns = self.timeline[0] if self.timeline else 0
         self.cash = config.starting_cash
@@ -70,10 +80,7 @@ class StrategyRunner:
         self._orders: dict[str, OrderUpdate] = {}
         self._open: dict[str, OrderUpdate] = {}
         self._fills: list[Fill] = []
-        self._curve_ts: list[int] = []
-        self._curve_equity: list[float] = []
-        self._curve_cash: list[float] = []
-        self._curve_gross: list[float] = []
+        self._curve: list[tuple[int, float, float, float]] = []  # (ts_ns, equity, cash, gross)
         self._next_order = 1
         # Orders placed on the final step (or while stopping) never reach the engine.
         self._routing = True
@@ -92,22 +99,23 @@ class StrategyRunner:
                 visit every step, in order, exactly once.
         """
         k = self._next_step
-        if k >= len(self.timeline) or self.timeline[k] != ts_ns:
-            expected = from_ns(self.timeline[k]) if k < len(self.timeline) else "no further step"
+        if k >= self._steps or self.timeline[k] != ts_ns:
+            expected = from_ns(self.timeline[k]) if k < self._steps else "no further step"
             raise EngineRunError(
                 f"engine stepped to {from_ns(ts_ns)}, but the next step of the timeline is "
                 f"{expected}"
             )
-        self._next_step = k + 1
+        self._next_step = k = k + 1
+        seen = self._seen
         bars: dict[str, Bar] = {}
-        for iid, series in self._series.items():
-            i = self._seen[iid]
-            if i < len(series.ts_ns) and series.ts_ns[i] == ts_ns:
-                bars[iid] = series[i]
-                self._seen[iid] = i + 1
+        for iid, stamps, o, h, lo, c, v in self._bar_columns:
+            i = seen[iid]
+            if i < len(stamps) and stamps[i] == ts_ns:
+                bars[iid] = _new_tuple(Bar, (stamps[i], o[i], h[i], lo[i], c[i], v[i]))
+                seen[iid] = i + 1
         self.now_ns = ts_ns
         self._mark()
-        self._routing = self._next_step < len(self.timeline)
+        self._routing = k < self._steps
         self.strategy.on_bar(self.context, bars)
 
     def accepted(self, order_id: str, ts_ns: int) -> None:
@@ -198,12 +206,8 @@ class StrategyRunner:
 
     def result(self, engine: EngineInfo) -> BacktestResult:
         """Assemble the result; trades and metrics come from the one shared path."""
-        curve = EquityCurve(
-            ts_ns=tuple(self._curve_ts),
-            equity=tuple(self._curve_equity),
-            cash=tuple(self._curve_cash),
-            gross_exposure=tuple(self._curve_gross),
-        )
+        ts_ns, equity, cash, gross = zip(*self._curve, strict=True) if self._curve else _NO_POINTS
+        curve = EquityCurve(ts_ns=ts_ns, equity=equity, cash=cash, gross_exposure=gross)
         orders = tuple(self._orders.values())
         fills = tuple(self._fills)
         trades, open_lots = match_fifo(fills)
@@ -248,7 +252,7 @@ class StrategyRunner:
 
     def last_close(self, instrument_id: str) -> float | None:
         i = self._seen[instrument_id]
-        return self._series[instrument_id].close[i - 1] if i else None
+        return self._closes[instrument_id][i - 1] if i else None
 
     def open_orders(self) -> Mapping[str, OrderUpdate]:
         return self._open
@@ -317,20 +321,20 @@ class StrategyRunner:
 
     def _market_value(self) -> tuple[float, float]:
         net = gross = 0.0
+        seen = self._seen
         for iid, qty in self.positions.items():
-            price = self.last_close(iid)
-            if price is None:
+            i = seen[iid]
+            if not i:
                 raise EngineRunError(f"position in {iid} before its first bar")
-            net += qty * price
-            gross += abs(qty * price)
+            value = qty * self._closes[iid][i - 1]
+            net += value
+            gross += abs(value)
         return net, gross
 
     def _mark(self) -> None:
-        net, gross = self._market_value()
-        self._curve_ts.append(self.now_ns)
-        self._curve_equity.append(self.cash + net)
-        self._curve_cash.append(self.cash)
-        self._curve_gross.append(gross)
+        cash = self.cash
+        net, gross = self._market_value() if self.positions else (0.0, 0.0)
+        self._curve.append((self.now_ns, cash + net, cash, gross))
 
     def _position_records(
         self, open_lots: Mapping[str, tuple[float, float]]
@@ -383,10 +387,14 @@ class RunContext:
     def history(
         self, instrument_id: str, field: PriceField = "close", length: int | None = None
     ) -> Sequence[float]:
-        end = self._runner.seen(instrument_id)
-        column: tuple[float, ...] = getattr(self._runner.data.bars(instrument_id), field)
-        start = 0 if length is None else max(0, end - length)
-        return column[start:end]
+        # Called by most strategies on every bar: read the runner's tables directly.
+        runner = self._runner
+        end = runner._seen[instrument_id]
+        column: tuple[float, ...] = getattr(runner._series[instrument_id], field)
+        if length is None:
+            return column[:end]
+        start = end - length
+        return column[start if start > 0 else 0 : end]
 
     def bar_count(self, instrument_id: str) -> int:
         return self._runner.seen(instrument_id)
