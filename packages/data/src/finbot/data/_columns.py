@@ -61,6 +61,25 @@ def first_invalid_instant(stamps: pd.Series) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
+def require_instants(
+    parsed: pd.Series,
+    raw: pd.Series,
+    *,
+    column: str,
+    expected: str,
+    source: str,
+    rows: Sequence[int],
+) -> None:
+    """Raise on the first cell of ``raw`` that did not parse (NaT in ``parsed``), naming its row."""
+    bad = first_invalid_instant(parsed)
+    if bad is None:
+        return
+    cell = raw.iloc[bad]
+    missing = not cell.strip() if isinstance(cell, str) else bool(pd.isna(cell))
+    problem = f"value is missing; expected {expected}" if missing else f"'{cell}' is not {expected}"
+    raise DataValidationError(problem, source=source, row=rows[bad], field=column)
+
+
 def to_utc_ns(
     stamps: pd.Series,
     *,

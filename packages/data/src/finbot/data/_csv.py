@@ -16,7 +16,14 @@ import pandas as pd
 
 from finbot.contracts import BarSeries, DataValidationError
 
-from ._columns import BAR_FIELDS, PRICE_FIELDS, build_series, parse_numbers, to_utc_ns
+from ._columns import (
+    BAR_FIELDS,
+    PRICE_FIELDS,
+    build_series,
+    parse_numbers,
+    require_instants,
+    to_utc_ns,
+)
 
 _ALIASES = {
     "date": "date",
@@ -137,7 +144,9 @@ def _timestamps(
     date_col = columns["date"]
     dates = frame[date_col].str.strip()
     parsed = pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce")
-    _raise_on_nat(parsed, dates, date_col, "a date (YYYY-MM-DD)", source, rows)
+    require_instants(
+        parsed, dates, column=date_col, expected="a date (YYYY-MM-DD)", source=source, rows=rows
+    )
     if "time" not in columns:
         # A daily bar is stamped 00:00 UTC of its session date, whatever the exchange's zone.
         ns = parsed.dt.as_unit("ns").astype("int64").to_numpy()
@@ -145,21 +154,9 @@ def _timestamps(
     time_col = columns["time"]
     times = frame[time_col].str.strip()
     stamps = pd.to_datetime(dates + " " + times, format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    _raise_on_nat(stamps, times, time_col, "a time (HH:MM:SS)", source, rows)
+    require_instants(
+        stamps, times, column=time_col, expected="a time (HH:MM:SS)", source=source, rows=rows
+    )
     raw = dates + " " + times
     ns = to_utc_ns(stamps, timezone=timezone, column=time_col, source=source, rows=rows, raw=raw)
     return ns, f"{date_col}/{time_col}"
-
-
-def _raise_on_nat(
-    parsed: pd.Series, raw: pd.Series, column: str, expected: str, source: str, rows: list[int]
-) -> None:
-    bad = np.flatnonzero(parsed.isna().to_numpy())
-    if bad.size:
-        i = int(bad[0])
-        text = raw.iloc[i]
-        missing = not isinstance(text, str) or not text
-        problem = (
-            f"value is missing; expected {expected}" if missing else f"'{text}' is not {expected}"
-        )
-        raise DataValidationError(problem, source=source, row=rows[i], field=column)

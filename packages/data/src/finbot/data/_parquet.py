@@ -14,7 +14,14 @@ import pyarrow.parquet as pq
 
 from finbot.contracts import BarSeries, ConfigError, DataValidationError
 
-from ._columns import BAR_FIELDS, build_series, instrument_id_for, parse_numbers, to_utc_ns
+from ._columns import (
+    BAR_FIELDS,
+    build_series,
+    instrument_id_for,
+    parse_numbers,
+    require_instants,
+    to_utc_ns,
+)
 
 _INSTRUMENT_COLUMNS = ("instrument", "instrument_id")
 
@@ -124,13 +131,7 @@ def _instants(
         stamps = raw
     else:
         stamps = pd.to_datetime(raw, errors="coerce", format="ISO8601")
-    bad = np.flatnonzero(stamps.isna().to_numpy())
-    if bad.size:
-        i = int(bad[0])
-        cell = raw.iloc[i]
-        missing = cell is None or cell is pd.NaT
-        problem = "value is missing" if missing else f"'{cell}' is not a date"
-        raise DataValidationError(problem, source=source, row=rows[i], field=column)
+    require_instants(stamps, raw, column=column, expected="a date", source=source, rows=rows)
     if key == "date":
         # Dates are sessions: 00:00 UTC of the date, whatever zone the exchange keeps.
         naive = stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
