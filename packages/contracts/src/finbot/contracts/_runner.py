@@ -80,6 +80,7 @@ class StrategyRunner:
         self._orders: dict[str, OrderUpdate] = {}
         self._open: dict[str, OrderUpdate] = {}
         self._fills: list[Fill] = []
+        self._fees: dict[tuple[float, float], float] = {}  # commission by (quantity, price)
         self._curve: list[tuple[int, float, float, float]] = []  # (ts_ns, equity, cash, gross)
         self._next_order = 1
         # Orders placed on the final step (or while stopping) never reach the engine.
@@ -161,7 +162,7 @@ class StrategyRunner:
                 f"which is for {request.quantity}"
             )
         costs = self.config.cost_model
-        commission = costs.commission(quantity, price)
+        commission = self.commission(quantity, price)
         slippage = 0.0
         if costs.slippage_bps and request.order_type in (OrderType.MARKET, OrderType.STOP):
             reference = price / (1.0 + request.side.sign * costs.slippage_bps / 10_000.0)
@@ -193,6 +194,18 @@ class StrategyRunner:
         self.strategy.on_fill(self.context, fill)
         self.strategy.on_order_update(self.context, update)
         return fill
+
+    def commission(self, quantity: float, price: float) -> float:
+        """``config.cost_model.commission(quantity, price)``, computed once per run for each pair.
+
+        Adapters that must know a fill's commission before reporting it (to check cash, or to
+        charge it inside the engine) call this, so the exact decimal arithmetic runs once.
+        """
+        key = (quantity, price)
+        fee = self._fees.get(key)
+        if fee is None:
+            fee = self._fees[key] = self.config.cost_model.commission(quantity, price)
+        return fee
 
     def stop(self) -> None:
         """Call once after the last step: orders still working are canceled, then ``on_stop``.

@@ -103,6 +103,7 @@ class _Session:
         self.config = config
         self.data = data
         self.runner: StrategyRunner
+        self.commission: Callable[[float, float], float]
         self.driver: _Driver
         self.step = 0  # index of the timeline step whose data is arriving
         self.timeline: tuple[int, ...] = ()
@@ -121,10 +122,12 @@ class _Session:
         self.failure: str | None = None
         self.fill_count = 0
         self.this_close = config.fill_policy is FillPolicy.THIS_CLOSE
-        self._commission = config.cost_model.commission
 
     def prepare(self, runner: StrategyRunner) -> None:
         self.runner = runner
+        # The runner's memo: a fill's commission is computed once for the cash check, the
+        # Nautilus fee model and the runner's books.
+        self.commission = runner.commission
         self.timeline = runner.timeline
         slot = {ts: k for k, ts in enumerate(self.timeline)}
         self.counts = [0] * len(self.timeline)
@@ -269,7 +272,7 @@ class _Session:
         """
         runner = self.runner
         ts = self.timeline[k]
-        commission = self._commission
+        commission = self.commission
         events = self._events
         cash = runner.cash
         held = dict(runner.positions)
@@ -544,7 +547,7 @@ class NautilusEngine:
                 starting_balances=[
                     Money.from_str(f"{config.starting_cash:.{cur.precision}f} {cur.code}")
                 ],
-                fee_model=CostModelFee(config.cost_model, session.contract_price),
+                fee_model=CostModelFee(session.commission, session.contract_price),
                 bar_execution=True,
             )
             interval = bar_interval(session.timeline)

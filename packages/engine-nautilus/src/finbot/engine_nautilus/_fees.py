@@ -1,4 +1,4 @@
-"""A Nautilus fee model that charges exactly ``CostModel.commission`` of the contract's fill."""
+"""A Nautilus fee model that charges exactly the run's commission of the contract's fill."""
 
 from __future__ import annotations
 
@@ -8,20 +8,24 @@ from typing import Any
 from nautilus_trader.backtest.models import FeeModel
 from nautilus_trader.model.objects import Money
 
-from finbot.contracts import CostModel
-
 
 class CostModelFee(FeeModel):  # type: ignore[misc]
-    """Commission per fill from the run's ``CostModel``, in the instrument's quote currency.
+    """Commission per fill from the run's cost model, in the instrument's quote currency.
 
-    ``contract_price`` maps the Nautilus order being filled to the contract price the adapter
-    expects it to fill at: Nautilus's ``Price`` is that price rounded to the instrument's
-    precision, and the commission must be computed on the same number the runner books.
+    ``commission`` is the runner's ``StrategyRunner.commission`` (the run's ``CostModel``), so
+    Nautilus charges the number the runner books. ``contract_price`` maps the Nautilus order
+    being filled to the contract price the adapter expects it to fill at: Nautilus's ``Price``
+    is that price rounded to the instrument's precision, and the commission must be computed on
+    the same number the runner books.
     """
 
-    def __init__(self, cost_model: CostModel, contract_price: Callable[[Any, float], float]):
+    def __init__(
+        self,
+        commission: Callable[[float, float], float],
+        contract_price: Callable[[Any, float], float],
+    ):
         super().__init__()
-        self._commission = cost_model.commission
+        self._commission = commission
         self._contract_price = contract_price
 
     def get_commission(self, order: Any, fill_qty: Any, fill_px: Any, instrument: Any) -> Money:
