@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from finbot.contracts import BacktestResult, ResultSchemaError, canonical_json, migrate_payload
 
-from ._result_tables import TABLES, payload_from_tables, result_header, result_tables
+from ._result_tables import TABLES, payload_from_tables, result_header, tables_from_payload
 
 RESULT_JSON = "result.json"
 HEADER_KEY = b"finbot.result.header"
@@ -33,8 +33,9 @@ def write_result(result: BacktestResult, out_dir: str | Path) -> dict[str, Path]
     out.mkdir(parents=True, exist_ok=True)
     written = {RESULT_JSON: out / RESULT_JSON}
     written[RESULT_JSON].write_text(result.to_json(), encoding="utf-8")
-    header = canonical_json(result_header(result)).encode()
-    for name, table in result_tables(result).items():
+    payload = result.model_dump(mode="json")  # once, for the header and every table
+    header = canonical_json(result_header(payload)).encode()
+    for name, table in tables_from_payload(payload).items():
         metadata = {**(table.schema.metadata or {}), HEADER_KEY: header, TABLE_KEY: name.encode()}
         path = out / f"{name}.parquet"
         pq.write_table(table.replace_schema_metadata(metadata), path)

@@ -51,7 +51,11 @@ _BACK = {new: old for old, new in _RENAMED.items()}
 
 def result_tables(result: BacktestResult) -> dict[str, pa.Table]:
     """One Arrow table per collection of the result (no header fields)."""
-    payload = result.model_dump(mode="json")
+    return tables_from_payload(result.model_dump(mode="json"))
+
+
+def tables_from_payload(payload: Mapping[str, Any]) -> dict[str, pa.Table]:
+    """``result_tables`` of a result already dumped as ``model_dump(mode="json")``."""
     curve = payload["equity_curve"]
     rows: dict[str, list[dict[str, Any]]] = {
         "orders": [_flatten_order(o) for o in payload["orders"]],
@@ -67,9 +71,8 @@ def result_tables(result: BacktestResult) -> dict[str, pa.Table]:
     return tables
 
 
-def result_header(result: BacktestResult) -> dict[str, Any]:
-    """The result's scalar parts (config, engine, metrics, ...) as JSON-ready data."""
-    payload = result.model_dump(mode="json")
+def result_header(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The scalar parts (config, engine, metrics, ...) of a result's ``model_dump(mode="json")``."""
     return {key: payload[key] for key in HEADER_FIELDS}
 
 
