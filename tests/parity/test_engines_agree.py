@@ -179,6 +179,11 @@ EDGE_CASES = {
         {0: [buy(10, limit_price=94.0, time_in_force=TimeInForce.DAY)]}, ONE, 100_000.0
     ),
     "missing session, market": ({1: [buy(10, "BBB"), buy(10)]}, GAPPY, 100_000.0),
+    # Backtrader tries a limit placed the step before an instrument's missing session against
+    # that instrument's previous bar (ADR 0003 quirk) and fills it there; so does the adapter
+    "limit before a missing session": (
+        {1: [buy(10, "BBB", limit_price=105.0)]}, GAPPY, 100_000.0
+    ),
     "sell funds a buy": ({0: [buy(9)], 1: [sell(9), buy(9, "BBB")]}, TWO, 1_000.0),
     "several buys compete for cash": ({0: [buy(5), buy(5, "BBB")]}, TWO, 1_000.0),
 }
@@ -202,10 +207,6 @@ def test_edge_cases_agree(case, policy):
 
 
 KNOWN_DIFFERENCES = {
-    # Backtrader tries a limit placed the step before an instrument's missing session against
-    # that instrument's previous bar (ADR 0003 quirk) and fills it there; Nautilus has no data for
-    # the instrument on that step, so the adapter fills it on the instrument's next bar.
-    "limit before a missing session": ({1: [buy(10, "BBB", limit_price=105.0)]}, GAPPY),
     # A Nautilus cash account cannot go short; Backtrader's stock-like broker can.
     "short sale": ({0: [sell(5)]}, ONE),
 }

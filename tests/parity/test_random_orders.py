@@ -3,12 +3,12 @@
 Each seed picks a dataset (synthetic daily, synthetic 5-minute, or a window of the golden dataset
 with its missing session and back-adjusted prices) and drives ``RandomOrders`` (tests/support) on
 both engines under both fill policies (the cost model, free or broker-like, alternates between
-seeds); ``compare_results(..., EXACT)`` must find no breach. The cases where the engines still
-differ are strict xfails, each with a minimal reproducer at the bottom of this file.
+seeds); ``compare_results(..., EXACT)`` must find no breach. Cases where the engines differ
+are listed as strict xfails (``KNOWN_DISAGREEMENTS``), each with a minimal reproducer at the
+bottom of this file; the reproducers of the findings already fixed stay as regression tests.
 ``test_random_flow_exercises_every_order_kind`` proves the flow is not empty.
 
-``FINBOT_PARITY_SEEDS`` runs other seeds: ``200`` (seeds 0-199), ``100-299`` or ``7,12,40``; the
-bugs pinned below then show up in about one case in ten, with their reproducer's message.
+``FINBOT_PARITY_SEEDS`` runs other seeds: ``200`` (seeds 0-199), ``100-299`` or ``7,12,40``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from finbot.contracts import (
     BarSeries,
     CostModel,
     DatasetRef,
-    EngineRunError,
     FillPolicy,
     Instrument,
     MarketData,
@@ -151,46 +150,11 @@ def case_costs(seed: int) -> str:
 
 CASES = [Case(s, p, case_costs(s)) for s in SEEDS for p in FillPolicy]
 
-CLOSE_AT_LOW = (
-    "this_close market order after a same-side intra-bar fill (buy limit / sell stop) on a bar "
-    "whose close equals its low: Nautilus skips the close tick, so its book still stands at the "
-    "earlier fill's price and fills the market order there; the run raises EngineRunError (the "
-    "adapter's price check, or Nautilus's forced stop when that price overdraws the cash) "
-    "(reproducer: test_close_at_low_after_intrabar_fill)"
-)
-TWO_LIMITS = (
-    "two resting limit-priced orders on the same side and instrument both fill inside one bar: "
-    "Nautilus moves its book to the first fill's price, so the second, less aggressive one cannot "
-    "fill; the adapter raises EngineRunError (reproducer: test_two_limits_fill_in_one_bar)"
-)
-STOP_LIMIT_OVER_GAP = (
-    "a stop-limit that triggers, unfilled, on the last bar before its instrument misses a "
-    "session: Backtrader evaluates it again on that same bar during the missing step (the ADR "
-    "0003 quirk) and fills it there, at the bar's open; Nautilus fills it on the next real bar "
-    "(reproducer: test_stop_limit_triggered_before_missing_session)"
-)
-# (seed, policy, costs) -> why the engines differ; each has a minimal reproducer at the bottom.
-# Bars are (open, high, low, close) of the instrument on the step where the engines part ways.
-KNOWN_DISAGREEMENTS: dict[tuple[int, FillPolicy, str], str] = {
-    # FOXTROT 2022-02-04 (72.58, 72.58, 70.98, 70.98): O-000119 buy limit 72.33 fills at 72.33,
-    # then O-000120 market buy placed that step; Nautilus fills it at 72.33, not 70.98
-    (2, FillPolicy.THIS_CLOSE, "free"): CLOSE_AT_LOW,
-    # ECHO 2022-07-22 (95.65, 95.65, 92.74, 92.74): O-000115 sell stop 94.55 fills at 94.55, then
-    # O-000117 market sell placed that step; Nautilus fills it at 94.55, not 92.74
-    (5, FillPolicy.THIS_CLOSE, "broker"): CLOSE_AT_LOW,
-    # ECHO 2022-10-06 (113.72, 114.93, 111.35, 111.35): O-000139 buy limit 112.75, then O-000142
-    # market buy; Nautilus fills it at 112.75, not 111.35
-    (26, FillPolicy.THIS_CLOSE, "free"): CLOSE_AT_LOW,
-    # CHARLIE 2022-02-17 (50.0577.., 50.0577.., 49.4755.., 49.7814..): O-000058 (stop-limit, limit
-    # 49.51, triggered earlier) and O-000062 (buy limit 49.65) both fill at their limits;
-    # Nautilus fills only O-000062
-    (32, FillPolicy.NEXT_OPEN, "free"): TWO_LIMITS,
-    (32, FillPolicy.THIS_CLOSE, "free"): TWO_LIMITS,
-    # SYN01 1925-06-30 (58.4916.., 58.4916.., 57.2253.., 57.6726..): O-000098 buy limit 57.24 and
-    # O-000099 buy stop-limit (stop 58.05, limit 58.19) both fill; Nautilus fills only O-000099
-    (36, FillPolicy.NEXT_OPEN, "free"): TWO_LIMITS,
-    (36, FillPolicy.THIS_CLOSE, "free"): TWO_LIMITS,
-}
+# (seed, policy, costs) -> why the engines differ, each with a minimal reproducer at the bottom.
+# Empty: the three findings of the first runs (a close equal to the bar's low after an intra-bar
+# fill, two limits filling in one bar, a stop-limit triggered before a missing session) are fixed
+# and their reproducers below now pass.
+KNOWN_DISAGREEMENTS: dict[tuple[int, FillPolicy, str], str] = {}
 
 
 def _param(case: Case) -> object:
@@ -336,13 +300,13 @@ def _run_both(
 
 # Step 2's bar closes at its low, 99.0; the market order placed on step 2 must fill there.
 CLOSE_AT_LOW_CASES: dict[str, Mapping[int, list[Action]]] = {
-    # the sell stop at 100 fills inside bar 2; Nautilus then fills the market sell at 100.0
+    # the sell stop at 100 fills inside bar 2; Nautilus's book then stayed at 100.0 (was a bug)
     "sell stop, then market sell": {
         0: [lambda ctx: ctx.buy("AAA", 20)],
         1: [lambda ctx: ctx.sell("AAA", 10, stop_price=100.0)],
         2: [lambda ctx: ctx.sell("AAA", 10)],
     },
-    # the buy limit at 100 fills inside bar 2; Nautilus then fills the market buy at 100.0
+    # the buy limit at 100 fills inside bar 2; the market buy must still fill at 99.0
     "buy limit, then market buy": {
         1: [lambda ctx: ctx.buy("AAA", 10, limit_price=100.0)],
         2: [lambda ctx: ctx.buy("AAA", 10)],
@@ -356,7 +320,6 @@ CLOSE_AT_LOW_CASES: dict[str, Mapping[int, list[Action]]] = {
 }
 
 
-@pytest.mark.xfail(strict=True, raises=EngineRunError, reason=CLOSE_AT_LOW)
 @pytest.mark.parametrize("case", list(CLOSE_AT_LOW_CASES))
 def test_close_at_low_after_intrabar_fill(case: str) -> None:
     script = CLOSE_AT_LOW_CASES[case]
@@ -367,14 +330,14 @@ def test_close_at_low_after_intrabar_fill(case: str) -> None:
 
 # Bar 2 (101.5, 102.5, 99.0, 100.0) reaches both limits of each pair; ADR 0003 fills both.
 TWO_LIMIT_CASES: dict[str, Mapping[int, list[Action]]] = {
-    # Nautilus fills the 100.5 limit, then its ask stands at 100.5, above the 99.5 limit
+    # a Nautilus limit fill at 100.5 moved its ask there, above the 99.5 limit (was a bug)
     "two buy limits": {
         1: [
             lambda ctx: ctx.buy("AAA", 10, limit_price=99.5),
             lambda ctx: ctx.buy("AAA", 10, limit_price=100.5),
         ]
     },
-    # the same on the high: the 102.0 sell fills, its bid stands at 102.0, below the 102.4 limit
+    # the same on the high: a 102.0 sell limit fill moved the bid below the 102.4 limit
     "two sell limits": {
         0: [lambda ctx: ctx.buy("AAA", 20)],
         1: [
@@ -385,7 +348,6 @@ TWO_LIMIT_CASES: dict[str, Mapping[int, list[Action]]] = {
 }
 
 
-@pytest.mark.xfail(strict=True, raises=EngineRunError, reason=TWO_LIMITS)
 @pytest.mark.parametrize("policy", list(FillPolicy))
 @pytest.mark.parametrize("case", list(TWO_LIMIT_CASES))
 def test_two_limits_fill_in_one_bar(case: str, policy: FillPolicy) -> None:
@@ -394,14 +356,13 @@ def test_two_limits_fill_in_one_bar(case: str, policy: FillPolicy) -> None:
     assert compare_results(bt, nt, EXACT).breaches == ()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=STOP_LIMIT_OVER_GAP)
 @pytest.mark.parametrize("policy", list(FillPolicy))
 def test_stop_limit_triggered_before_missing_session(policy: FillPolicy) -> None:
     # BBB has no bar on step 3. The sell stop-limit (stop 99.5, limit 100.5), placed on step 1,
     # triggers on bar 2 (low 99.0) but cannot fill there (Backtrader's trigger-bar rule, the
     # close 99.0 is below the limit). Placed two steps before the gap, so ADR 0007's known
     # difference 1 (placed the step before) does not cover it. Backtrader: fill at 101.5, bar 2's
-    # open, labelled bar 2. Nautilus: fill at 100.5 on bar 4.
+    # open, labelled bar 2 (the adapter used to fill it at 100.5 on bar 4).
     rows = ((100.0, 102.0, 99.0, 101.0), (101.0, 103.0, 100.0, 102.0), (101.5, 101.5, 99.0, 99.0))
     last = (98.0, 101.0, 97.5, 100.0)
     aaa = [*rows, (98.0, 99.0, 95.0, 97.0), last]
@@ -429,9 +390,7 @@ def test_stop_limit_triggered_before_missing_session(policy: FillPolicy) -> None
         fill_policy=policy,
     )
     bt = BacktraderEngine().run(config, Scripted(script), data)
-    if (bt.fills[-1].price, bt.fills[-1].ts_ns) != (101.5, DAYS[2]):
-        # not an AssertionError, so the xfail below cannot swallow a change in Backtrader
-        pytest.fail(f"Backtrader no longer fills as this reproducer says: {bt.fills[-1]}")
+    assert (bt.fills[-1].price, bt.fills[-1].ts_ns) == (101.5, DAYS[2]), bt.fills[-1]
     nt_config = config.model_copy(update={"engine": "nautilus"})
     nt = NautilusEngine().run(nt_config, Scripted(script), data)
     assert compare_results(bt, nt, EXACT).breaches == ()

@@ -54,6 +54,7 @@ from ._translate import (
     currency,
     equity,
     feed,
+    missing_steps,
     price_precision,
     quantity,
     time_shift,
@@ -107,7 +108,9 @@ class _Session:
         self.driver: _Driver
         self.step = 0  # index of the timeline step whose data is arriving
         self.timeline: tuple[int, ...] = ()
-        self.counts: list[int] = []
+        self.counts: list[int] = []  # bars per step
+        self.tick_counts: list[int] = []  # open ticks per step, with those of missing sessions
+        self.missing: dict[str, list[int]] = {}
         self.nt_ids: dict[str, InstrumentId] = {}
         self.precision: dict[str, int] = {}
         self._ticks = 0
@@ -117,7 +120,9 @@ class _Session:
         self._working: dict[str, _Order] = {}
         self._events: list[Callable[[], object]] = []
         self._expected: list[_Expected] = []
-        self._at_open: list[tuple[_Order, _Expected | None, float]] = []
+        # (order, its fill or None for a probe, the market it is sent into, whether it must fill
+        # at once against that market rather than rest for the bar)
+        self._at_open: list[tuple[_Order, _Expected | None, float, bool]] = []
         self._native: dict[Any, _Native] = {}
         self.failure: str | None = None
         self.fill_count = 0
@@ -136,6 +141,11 @@ class _Session:
             self._index[iid] = {ts: i for i, ts in enumerate(stamps)}
             for ts in stamps:
                 self.counts[slot[ts]] += 1
+        self.tick_counts = list(self.counts)
+        for iid in self.data.instrument_ids:
+            self.missing[iid] = missing_steps(self.timeline, self.data.bars(iid).ts_ns)
+            for ts in self.missing[iid]:
+                self.tick_counts[slot[ts]] += 1
 
     # --- OrderRouter ----------------------------------------------------------------------------
     def submit(self, order_id: str, request: OrderRequest) -> None:
@@ -177,7 +187,7 @@ class _Session:
     # --- driven by the Nautilus strategy ------------------------------------------------------
     def on_open_tick(self) -> None:
         self._ticks += 1
-        if self._at_open and self._ticks == self.counts[self.step]:
+        if self._at_open and self._ticks == self.tick_counts[self.step]:
             self._submit_at_open()
 
     def on_bar(self) -> None:
@@ -306,24 +316,30 @@ class _Session:
                 events.append(partial(runner.expired, order_id, ts))
                 continue
             i = self._bar_at(iid, k)
-            bar = self.data.bars(iid)[i] if i is not None else None
+            missing = i is None
             at_close = market and self.this_close
+            if missing and not at_close:
+                if market:
+                    continue  # a market order waits for the instrument's next bar (ADR 0003)
+                # No bar for the instrument on this step: Backtrader evaluates limit and stop
+                # orders against its previous bar (ADR 0003 quirk); Nautilus then fills them at
+                # once against the tick that holds the instrument's market at that bar's close.
+                i = self._index[iid][self._current_ts(iid, k)]
+            bar = self.data.bars(iid)[i] if i is not None else None
             price: float | None
             if at_close:
                 price = o.created_close
                 label = o.created_ts
-            elif bar is None:
-                # No bar for the instrument on this step: Backtrader retries limit and stop
-                # orders on its previous bar, which already failed to fill them (ADR 0007).
-                continue
             else:
+                assert bar is not None
                 fill = bar_fill(r, bar, o.triggered)
                 o.triggered = fill.triggered
                 price = fill.price
                 label = bar.ts_ns
             if price is None:
                 assert bar is not None
-                self._at_open.append((o, None, bar.open))
+                if not missing:  # a probe needs the bar's prices to prove it does not fill
+                    self._at_open.append((o, None, bar.open, False))
                 continue
             qty = r.quantity
             fee = commission(qty, price)
@@ -354,9 +370,12 @@ class _Session:
             events.append(partial(runner.filled, order_id, qty, price, label))
             if at_close:
                 self._send(o, expected, None)
+            elif missing:
+                assert bar is not None
+                self._at_open.append((o, expected, bar.close, True))
             else:
                 assert bar is not None
-                self._at_open.append((o, expected, bar.open))
+                self._at_open.append((o, expected, bar.open, False))
 
     def _current_ts(self, iid: str, k: int) -> int:
         stamps = self.data.bars(iid).ts_ns
@@ -364,10 +383,16 @@ class _Session:
 
     def _submit_at_open(self) -> None:
         staged, self._at_open = self._at_open, []
-        for o, expected, open_price in staged:
-            self._send(o, expected, open_price)
+        for o, expected, market_price, at_once in staged:
+            self._send(o, expected, market_price, at_once)
 
-    def _send(self, o: _Order, expected: _Expected | None, open_price: float | None) -> None:
+    def _send(
+        self,
+        o: _Order,
+        expected: _Expected | None,
+        open_price: float | None,
+        at_once: bool = False,
+    ) -> None:
         """Submit the Nautilus order that executes ``expected`` (or probes a non-fill).
 
         A fill at the open (or at this close) is a market order; a fill inside the bar is a
@@ -399,10 +424,29 @@ class _Session:
                 nt_order = factory.stop_market(
                     nt_id, side, qty, Price(r.stop_price, precision), reduce_only=reduce_only
                 )
-        elif open_price is None or expected.price == open_price:
-            nt_order = factory.market(nt_id, side, qty, reduce_only=reduce_only)
-        elif (expected.price < open_price) == buy:
+        elif open_price is None:
+            # At this close: a limit at the close is marketable whatever Nautilus's book says. A
+            # fill inside the bar can leave the book at its price (above the close) when Nautilus
+            # skips a close equal to the low, where a market order would fill.
             nt_order = factory.limit(
+                nt_id, side, qty, Price(expected.price, precision), reduce_only=reduce_only
+            )
+        elif expected.price == open_price:
+            nt_order = factory.market(nt_id, side, qty, reduce_only=reduce_only)
+        elif at_once:
+            # Filled now against a market standing at ``open_price``: a limit on the far side of
+            # it is marketable and fills at its limit; on the near side a stop is already
+            # triggered (the venue does not reject it) and fills at its trigger.
+            px = Price(expected.price, precision)
+            if (expected.price > open_price) == buy:
+                nt_order = factory.limit(nt_id, side, qty, px, reduce_only=reduce_only)
+            else:
+                nt_order = factory.stop_market(nt_id, side, qty, px, reduce_only=reduce_only)
+        elif (expected.price < open_price) == buy:
+            # A limit fill moves Nautilus's book to its price, so a second, less aggressive limit
+            # of the same side could no longer fill on this bar; a touched order fills at its
+            # trigger and leaves the book where the bar put it.
+            nt_order = factory.market_if_touched(
                 nt_id, side, qty, Price(expected.price, precision), reduce_only=reduce_only
             )
         else:
@@ -549,6 +593,9 @@ class NautilusEngine:
                 ],
                 fee_model=CostModelFee(session.commission, session.contract_price),
                 bar_execution=True,
+                # A stop already through the market fills at its trigger (the adapter only sends
+                # one to fill an order against an instrument's previous bar, ADR 0007).
+                reject_stop_orders=False,
             )
             interval = bar_interval(session.timeline)
             shift = time_shift(session.timeline)
@@ -563,7 +610,17 @@ class NautilusEngine:
                 kinds.append(kind)
                 session.nt_ids[iid] = instrument.id
                 session.precision[iid] = precision
-                rows.extend(feed(series, instrument.id, kind, precision, interval, shift))
+                rows.extend(
+                    feed(
+                        series,
+                        instrument.id,
+                        kind,
+                        precision,
+                        interval,
+                        shift,
+                        session.missing[iid],
+                    )
+                )
             engine.add_data(rows)
             driver = _Driver(session, kinds)
             session.driver = driver

@@ -8,6 +8,7 @@ fill at the open tick (next open) or at the bar's close (this close), never on u
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 from itertools import pairwise
@@ -143,6 +144,15 @@ def time_shift(timeline: Sequence[int]) -> int:
     return -((first - _EARLIEST) // NANOS_PER_DAY) * NANOS_PER_DAY
 
 
+def missing_steps(timeline: Sequence[int], stamps: Sequence[int]) -> list[int]:
+    """The steps after the series' first bar on which it has no bar (it misses a session)."""
+    if not stamps:
+        return []
+    have = set(stamps)
+    first = stamps[0]
+    return [ts for ts in timeline if ts > first and ts not in have]
+
+
 def feed(
     series: BarSeries,
     instrument_id: InstrumentId,
@@ -150,11 +160,31 @@ def feed(
     precision: int,
     interval: int,
     shift: int = 0,
+    missing: Sequence[int] = (),
 ) -> list[NtBar | TradeTick]:
-    """The series as Nautilus data: an open trade tick, then the bar stamped at its close."""
+    """The series as Nautilus data: an open trade tick, then the bar stamped at its close.
+
+    On each ``missing`` step the instrument gets one trade tick at its previous close, stamped at
+    the step's open, so its market stands exactly there (a fill inside the previous bar can leave
+    Nautilus's book elsewhere) when the adapter fills an order against that bar (ADR 0003 quirk).
+    """
     out: list[NtBar | TradeTick] = []
     size = Quantity(LIQUIDITY, 0)
     close_offset = interval - 1
+    stamps = series.ts_ns
+    for j, ts in enumerate(missing):
+        before = series.close[bisect_right(stamps, ts) - 1]
+        out.append(
+            TradeTick(
+                instrument_id,
+                Price(before, precision),
+                size,
+                AggressorSide.NO_AGGRESSOR,
+                TradeId(f"missing-{j}"),
+                ts + shift,
+                ts + shift,
+            )
+        )
     for i, (opened, o, h, lo, c) in enumerate(
         zip(series.ts_ns, series.open, series.high, series.low, series.close, strict=True)
     ):
