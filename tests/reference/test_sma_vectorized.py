@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from engine_availability import require_engine
 from sample_data import require_sample
 
-from finbot.cli import load_data, make_config, make_engine, run_backtest
-from finbot.contracts import BacktestResult, ConfigError, MarketData, from_ns
+from finbot.cli import load_data, make_config, run_backtest
+from finbot.contracts import BacktestResult, MarketData, from_ns
 
 CASH = 100_000.0
 FAST, SLOW, FRACTION = 10, 30, 0.95  # SmaCrossover's defaults
@@ -98,10 +99,7 @@ DATASETS = {"golden": None, "orcl": "orcl-1995-2014.txt"}
 def test_engine_agrees_with_the_vectorized_reference(
     engine: str, policy: str, dataset: str
 ) -> None:
-    try:
-        make_engine(engine)
-    except ConfigError as exc:
-        pytest.skip(f"{engine} not available: {exc}")
+    require_engine(engine)
     files: tuple[Path, ...] = ()
     if DATASETS[dataset]:
         files = (require_sample(DATASETS[dataset]),)
