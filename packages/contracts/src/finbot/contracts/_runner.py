@@ -31,7 +31,6 @@ from ._time import from_ns
 from ._trades import match_fifo
 
 END_OF_DATA = "end of data"
-_NO_POINTS: tuple[tuple[()], ...] = ((), (), (), ())
 # Builds a Bar without its Python-level NamedTuple __new__: the same tuple, twice as fast.
 _new_tuple = tuple.__new__
 # Quantities closer than this count as equal (fills summing to an order, flat positions).
@@ -81,7 +80,10 @@ class StrategyRunner:
         self._open: dict[str, OrderUpdate] = {}
         self._fills: list[Fill] = []
         self._fees: dict[tuple[float, float], float] = {}  # commission by (quantity, price)
-        self._curve: list[tuple[int, float, float, float]] = []  # (ts_ns, equity, cash, gross)
+        self._curve_ts: list[int] = []
+        self._curve_equity: list[float] = []
+        self._curve_cash: list[float] = []
+        self._curve_gross: list[float] = []
         self._next_order = 1
         # Orders placed on the final step (or while stopping) never reach the engine.
         self._routing = True
@@ -219,8 +221,12 @@ class StrategyRunner:
 
     def result(self, engine: EngineInfo) -> BacktestResult:
         """Assemble the result; trades and metrics come from the one shared path."""
-        ts_ns, equity, cash, gross = zip(*self._curve, strict=True) if self._curve else _NO_POINTS
-        curve = EquityCurve(ts_ns=ts_ns, equity=equity, cash=cash, gross_exposure=gross)
+        curve = EquityCurve(
+            ts_ns=tuple(self._curve_ts),
+            equity=tuple(self._curve_equity),
+            cash=tuple(self._curve_cash),
+            gross_exposure=tuple(self._curve_gross),
+        )
         orders = tuple(self._orders.values())
         fills = tuple(self._fills)
         trades, open_lots = match_fifo(fills)
@@ -345,9 +351,13 @@ class StrategyRunner:
         return net, gross
 
     def _mark(self) -> None:
+        # Four flat lists, not a list of points: no tuple per step for the GC to track.
         cash = self.cash
         net, gross = self._market_value() if self.positions else (0.0, 0.0)
-        self._curve.append((self.now_ns, cash + net, cash, gross))
+        self._curve_ts.append(self.now_ns)
+        self._curve_equity.append(cash + net)
+        self._curve_cash.append(cash)
+        self._curve_gross.append(gross)
 
     def _position_records(
         self, open_lots: Mapping[str, tuple[float, float]]
