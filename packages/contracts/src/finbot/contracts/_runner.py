@@ -62,9 +62,7 @@ class StrategyRunner:
         self.context = RunContext(self)
         self._series = {iid: data.bars(iid) for iid in data.instrument_ids}
         self._seen = dict.fromkeys(self._series, 0)
-        self.timeline: tuple[int, ...] = tuple(
-            sorted({ts for series in self._series.values() for ts in series.ts_ns})
-        )
+        self.timeline = _union_of_stamps([s.ts_ns for s in self._series.values()])
         # The columns a step reads, looked up once instead of on every step.
         self._bar_columns = tuple(
             (iid, s.ts_ns, s.open, s.high, s.low, s.close, s.volume)
@@ -381,6 +379,13 @@ class StrategyRunner:
                 )
             )
         return tuple(records)
+
+
+def _union_of_stamps(stamps: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """Every instant at which some series has a bar, in order."""
+    if len(stamps) == 1:
+        return stamps[0]  # a BarSeries' stamps already strictly increase
+    return tuple(sorted(set().union(*stamps)))
 
 
 class RunContext:

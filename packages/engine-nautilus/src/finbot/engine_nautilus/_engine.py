@@ -10,10 +10,12 @@ every fill and the adapter checks each one against that expectation (docs/adr/00
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
+from itertools import chain
 from typing import Any
 
 import nautilus_trader
@@ -133,19 +135,17 @@ class _Session:
         # The runner's memo: a fill's commission is computed once for the cash check, the
         # Nautilus fee model and the runner's books.
         self.commission = runner.commission
-        self.timeline = runner.timeline
-        slot = {ts: k for k, ts in enumerate(self.timeline)}
-        self.counts = [0] * len(self.timeline)
-        for iid in self.data.instrument_ids:
-            stamps = self.data.bars(iid).ts_ns
-            self._index[iid] = {ts: i for i, ts in enumerate(stamps)}
-            for ts in stamps:
-                self.counts[slot[ts]] += 1
-        self.tick_counts = list(self.counts)
-        for iid in self.data.instrument_ids:
-            self.missing[iid] = missing_steps(self.timeline, self.data.bars(iid).ts_ns)
-            for ts in self.missing[iid]:
-                self.tick_counts[slot[ts]] += 1
+        timeline = self.timeline = runner.timeline
+        # dict(zip()), Counter and map() do the per-bar work of this setup in C.
+        stamps = {iid: self.data.bars(iid).ts_ns for iid in self.data.instrument_ids}
+        for iid, ts_ns in stamps.items():
+            self._index[iid] = dict(zip(ts_ns, range(len(ts_ns)), strict=True))
+            # A series with a bar on every step misses none (its stamps are part of the timeline).
+            self.missing[iid] = missing_steps(timeline, ts_ns) if len(ts_ns) < len(timeline) else []
+        self.counts = _per_step(timeline, list(stamps.values()))
+        self.tick_counts = self.counts
+        if any(self.missing.values()):
+            self.tick_counts = _per_step(timeline, [*stamps.values(), *self.missing.values()])
 
     # --- OrderRouter ----------------------------------------------------------------------------
     def submit(self, order_id: str, request: OrderRequest) -> None:
@@ -456,6 +456,14 @@ class _Session:
         tolerance = 0.5 * 10.0**-precision + 1e-9 * abs(expected.price if expected else 0.0)
         self._native[nt_order.client_order_id] = _Native(nt_order, nt_id, expected, tolerance)
         driver.submit_order(nt_order)
+
+
+def _per_step(timeline: tuple[int, ...], stamps: list[Sequence[int]]) -> list[int]:
+    """How many of the instants in ``stamps`` fall on each step of the timeline."""
+    if len(stamps) == 1 and len(stamps[0]) == len(timeline):
+        return [1] * len(timeline)  # one series with a bar on every step
+    on = Counter(chain.from_iterable(stamps))
+    return list(map(on.__getitem__, timeline))
 
 
 class _Driver(NtStrategy):  # type: ignore[misc]
