@@ -186,9 +186,11 @@ class _Session:
 
     # --- driven by the Nautilus strategy ------------------------------------------------------
     def on_open_tick(self) -> None:
-        self._ticks += 1
-        if self._at_open and self._ticks == self.tick_counts[self.step]:
-            self._submit_at_open()
+        # Orders are staged before a step's first tick, so a step with none needs no counting.
+        if self._at_open:
+            self._ticks += 1
+            if self._ticks == self.tick_counts[self.step]:
+                self._submit_at_open()
 
     def on_bar(self) -> None:
         self._bars += 1
@@ -245,7 +247,8 @@ class _Session:
             self._settle(ts)
         if self.failure is not None:
             raise EngineRunError(self.failure)
-        self.flush()
+        if self._events:
+            self.flush()
         self.runner.step(ts)
         self.step = k = k + 1
         self._ticks = self._bars = 0
