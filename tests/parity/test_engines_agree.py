@@ -7,30 +7,23 @@ known to differ are listed at the bottom as strict xfails with the measured reas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Callable
 
 import pytest
 from sample_data import SAMPLES_DIR, SAMPLES_PRESENT, SKIP_REASON
+from scripted_runs import DAYS, Action, Scripted, hand_made_market, run_on_both_engines
 
 from finbot.contracts import (
-    Bar,
-    BarSeries,
     CostModel,
     DatasetRef,
     FillPolicy,
-    Instrument,
     MarketData,
     RunConfig,
     Strategy,
-    StrategyContext,
     StrategySpec,
     TimeInForce,
-    to_ns,
 )
 from finbot.data import load_dataset, load_files
-from finbot.engine_backtrader import BacktraderEngine
-from finbot.engine_nautilus import NautilusEngine
 from finbot.parity import EXACT, compare_results
 from finbot.strategies import GOLDEN_STRATEGIES
 
@@ -43,9 +36,7 @@ COSTS = {
 def assert_engines_agree(
     make_strategy: Callable[[], Strategy], data: MarketData, config: RunConfig
 ) -> None:
-    bt = BacktraderEngine().run(config, make_strategy(), data)
-    nt_config = config.model_copy(update={"engine": "nautilus"})
-    nt = NautilusEngine().run(nt_config, make_strategy(), data)
+    bt, nt = run_on_both_engines(make_strategy, data, config)
     report = compare_results(bt, nt, EXACT)
     assert report.breaches == (), report.breaches
     # EXACT already compares these; restated so a failure names the first differing fill
@@ -97,42 +88,13 @@ FIVE = (
     (98.0, 99.0, 95.0, 97.0),
     (97.0, 100.0, 96.0, 99.0),
 )
-DAYS = [to_ns(date(2024, 1, 2)) + i * 86_400 * 10**9 for i in range(5)]
 
 
-def _market(**columns: tuple[tuple[tuple[float, ...], ...], list[int]]) -> MarketData:
-    return MarketData(
-        [Instrument(id=iid) for iid in columns],
-        [
-            BarSeries.from_bars(
-                iid, [Bar(ts, *row, 1_000.0) for ts, row in zip(stamps, rows, strict=True)]
-            )
-            for iid, (rows, stamps) in columns.items()
-        ],
-        name="hand-made",
-    )
-
-
-ONE = _market(AAA=(FIVE, DAYS))
-TWO = _market(AAA=(FIVE, DAYS), BBB=(FIVE, DAYS))
-GAPPY = _market(AAA=(FIVE, DAYS), BBB=((FIVE[0], FIVE[1], FIVE[3], FIVE[4]), DAYS[:2] + DAYS[3:]))
-
-Action = Callable[[StrategyContext], object]
-
-
-class Scripted(Strategy):
-    strategy_id = "scripted"
-
-    def __init__(self, script: Mapping[int, list[Action]]) -> None:
-        super().__init__()
-        self.script = script
-        self._step = -1
-
-    def on_bar(self, ctx: StrategyContext, bars: Mapping[str, Bar]) -> None:
-        self._step += 1
-        for action in self.script.get(self._step, []):
-            action(ctx)
-
+ONE = hand_made_market(AAA=(FIVE, DAYS))
+TWO = hand_made_market(AAA=(FIVE, DAYS), BBB=(FIVE, DAYS))
+GAPPY = hand_made_market(
+    AAA=(FIVE, DAYS), BBB=((FIVE[0], FIVE[1], FIVE[3], FIVE[4]), DAYS[:2] + DAYS[3:])
+)
 
 def buy(qty: float, iid: str = "AAA", **kw: object) -> Action:
     return lambda ctx: ctx.buy(iid, qty, **kw)  # type: ignore[arg-type]
@@ -216,7 +178,6 @@ KNOWN_DIFFERENCES = {
 @pytest.mark.parametrize("case", list(KNOWN_DIFFERENCES))
 def test_known_differences_still_differ(case, policy):
     script, data = KNOWN_DIFFERENCES[case]
-    bt = BacktraderEngine().run(_edge_config(policy, 100_000.0), Scripted(script), data)
-    nt = NautilusEngine().run(_edge_config(policy, 100_000.0), Scripted(script), data)
+    bt, nt = run_on_both_engines(lambda: Scripted(script), data, _edge_config(policy, 100_000.0))
     # when one of these starts agreeing, move it up to EDGE_CASES and out of ADR 0007's list
     assert compare_results(bt, nt, EXACT).breaches

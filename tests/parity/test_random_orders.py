@@ -16,32 +16,26 @@ from __future__ import annotations
 import os
 import random
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 
 import pytest
 from random_orders import RandomOrders
+from scripted_runs import DAYS, Action, Scripted, hand_made_market, run_on_both_engines
 
 from finbot.contracts import (
     END_OF_DATA,
     BacktestResult,
-    Bar,
-    BarSeries,
     CostModel,
     DatasetRef,
     FillPolicy,
-    Instrument,
     MarketData,
     OrderStatus,
     OrderType,
     RunConfig,
-    Strategy,
-    StrategyContext,
     StrategySpec,
     from_ns,
-    to_ns,
 )
 from finbot.data import load_dataset, synthetic_daily, synthetic_intraday
 from finbot.engine_backtrader import BacktraderEngine
@@ -252,26 +246,8 @@ def test_random_flow_exercises_every_order_kind() -> None:
 
 
 # --- minimal reproducers of what the random flow found ----------------------------------------
-DAYS = [to_ns(date(2024, 1, 2)) + i * 86_400 * 10**9 for i in range(5)]
 BEFORE = ((100.0, 102.0, 99.0, 101.0), (101.0, 103.0, 100.0, 102.0))
 AFTER = ((99.0, 100.0, 98.0, 99.5), (99.5, 100.0, 99.0, 99.8))
-
-Action = Callable[[StrategyContext], object]
-
-
-class Scripted(Strategy):
-    strategy_id = "scripted"
-
-    def __init__(self, script: Mapping[int, list[Action]]) -> None:
-        super().__init__()
-        self.script = script
-        self._step = -1
-
-    def on_bar(self, ctx: StrategyContext, bars: Mapping[str, Bar]) -> None:
-        self._step += 1
-        for action in self.script.get(self._step, []):
-            action(ctx)
-
 
 def _run_both(
     step_2: tuple[float, float, float, float],
@@ -279,23 +255,12 @@ def _run_both(
     policy: FillPolicy,
 ) -> tuple[BacktestResult, BacktestResult]:
     rows = (*BEFORE, step_2, *AFTER)
-    data = MarketData(
-        [Instrument(id="AAA")],
-        [
-            BarSeries.from_bars(
-                "AAA", [Bar(t, *r, 1_000.0) for t, r in zip(DAYS, rows, strict=True)]
-            )
-        ],
-        name="hand-made",
-    )
     config = RunConfig(
         strategy=StrategySpec(id="scripted"),
         dataset=DatasetRef(name="hand-made"),
         fill_policy=policy,
     )
-    bt = BacktraderEngine().run(config, Scripted(script), data)
-    nt_config = config.model_copy(update={"engine": "nautilus"})
-    return bt, NautilusEngine().run(nt_config, Scripted(script), data)
+    return run_on_both_engines(lambda: Scripted(script), hand_made_market(AAA=(rows, DAYS)), config)
 
 
 # Step 2's bar closes at its low, 99.0; the market order placed on step 2 must fill there.
@@ -367,19 +332,7 @@ def test_stop_limit_triggered_before_missing_session(policy: FillPolicy) -> None
     last = (98.0, 101.0, 97.5, 100.0)
     aaa = [*rows, (98.0, 99.0, 95.0, 97.0), last]
     bbb = [*rows, last]
-    data = MarketData(
-        [Instrument(id="AAA"), Instrument(id="BBB")],
-        [
-            BarSeries.from_bars(
-                "AAA", [Bar(t, *r, 1_000.0) for t, r in zip(DAYS, aaa, strict=True)]
-            ),
-            BarSeries.from_bars(
-                "BBB",
-                [Bar(t, *r, 1_000.0) for t, r in zip(DAYS[:3] + DAYS[4:], bbb, strict=True)],
-            ),
-        ],
-        name="hand-made",
-    )
+    data = hand_made_market(AAA=(aaa, DAYS), BBB=(bbb, DAYS[:3] + DAYS[4:]))
     script: Mapping[int, list[Action]] = {
         0: [lambda ctx: ctx.buy("BBB", 10)],
         1: [lambda ctx: ctx.sell("BBB", 10, stop_price=99.5, limit_price=100.5)],
@@ -389,8 +342,6 @@ def test_stop_limit_triggered_before_missing_session(policy: FillPolicy) -> None
         dataset=DatasetRef(name="hand-made"),
         fill_policy=policy,
     )
-    bt = BacktraderEngine().run(config, Scripted(script), data)
+    bt, nt = run_on_both_engines(lambda: Scripted(script), data, config)
     assert (bt.fills[-1].price, bt.fills[-1].ts_ns) == (101.5, DAYS[2]), bt.fills[-1]
-    nt_config = config.model_copy(update={"engine": "nautilus"})
-    nt = NautilusEngine().run(nt_config, Scripted(script), data)
     assert compare_results(bt, nt, EXACT).breaches == ()

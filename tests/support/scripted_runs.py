@@ -1,0 +1,66 @@
+"""Hand-made cross-engine cases: a scripted strategy, tiny markets and one run on both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+
+from finbot.contracts import (
+    BacktestResult,
+    Bar,
+    BarSeries,
+    Instrument,
+    MarketData,
+    RunConfig,
+    Strategy,
+    StrategyContext,
+    to_ns,
+)
+
+DAYS = [to_ns(date(2024, 1, 2)) + i * 86_400 * 10**9 for i in range(5)]
+
+Action = Callable[[StrategyContext], object]
+
+
+class Scripted(Strategy):
+    """Runs the actions scripted for each step (0-based), in order."""
+
+    strategy_id = "scripted"
+
+    def __init__(self, script: Mapping[int, list[Action]]) -> None:
+        super().__init__()
+        self.script = script
+        self._step = -1
+
+    def on_bar(self, ctx: StrategyContext, bars: Mapping[str, Bar]) -> None:
+        self._step += 1
+        for action in self.script.get(self._step, []):
+            action(ctx)
+
+
+def hand_made_market(**columns: tuple[tuple[tuple[float, ...], ...], list[int]]) -> MarketData:
+    """``AAA=(rows of (open, high, low, close), timestamps)``: volume 1,000 on every bar."""
+    return MarketData(
+        [Instrument(id=iid) for iid in columns],
+        [
+            BarSeries.from_bars(
+                iid, [Bar(ts, *row, 1_000.0) for ts, row in zip(stamps, rows, strict=True)]
+            )
+            for iid, (rows, stamps) in columns.items()
+        ],
+        name="hand-made",
+    )
+
+
+def run_on_both_engines(
+    make_strategy: Callable[[], Strategy], data: MarketData, config: RunConfig
+) -> tuple[BacktestResult, BacktestResult]:
+    """The same config on Backtrader (baseline) and NautilusTrader, each with a fresh strategy."""
+    from finbot.engine_backtrader import BacktraderEngine
+    from finbot.engine_nautilus import NautilusEngine
+
+    results = []
+    for engine in (BacktraderEngine(), NautilusEngine()):
+        config = config.model_copy(update={"engine": engine.name})
+        results.append(engine.run(config, make_strategy(), data))
+    return results[0], results[1]
