@@ -11,17 +11,12 @@ import traceback
 
 from pydantic import ValidationError
 
-from finbot.contracts import EngineRunError, Strategy
+from finbot.contracts import EngineRunError, Strategy, describe_validation_problem
 
 
 def validation_problems(exc: ValidationError) -> str:
     """One ``field: message`` per problem, joined by ``; `` (no pydantic URLs)."""
-    problems = []
-    for err in exc.errors():
-        field = ".".join(str(part) for part in err["loc"])
-        message = str(err["msg"]).removeprefix("Value error, ")
-        problems.append(f"{field}: {message}" if field else message)
-    return "; ".join(problems)
+    return "; ".join(describe_validation_problem(err) for err in exc.errors())
 
 
 def run_failure(

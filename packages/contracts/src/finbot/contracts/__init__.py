@@ -15,6 +15,7 @@ from ._errors import (
     FinbotError,
     ResultSchemaError,
     StrategyLoadError,
+    describe_validation_problem,
 )
 from ._market import (
     AssetClass,
@@ -120,6 +121,7 @@ __all__ = [
     "FinbotError",
     "ResultSchemaError",
     "StrategyLoadError",
+    "describe_validation_problem",
     # time
     "from_ns",
     "session_date",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class FinbotError(Exception):
     """Base of every error finbot raises on purpose; the CLI prints these without a traceback."""
@@ -52,3 +55,16 @@ class EngineRunError(FinbotError, RuntimeError):
 
 class ResultSchemaError(FinbotError, ValueError):
     """A stored result cannot be read as any known version of the result schema."""
+
+
+def describe_validation_problem(err: Mapping[str, Any], *, quote_field: bool = False) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) as users read it.
+
+    ``field: message``, or the message alone for model-level checks, which name no field.
+    """
+    # pydantic prefixes messages raised by validators with "Value error, "; users need only the rest
+    message = str(err["msg"]).removeprefix("Value error, ")
+    location = ".".join(str(part) for part in err["loc"])
+    if not location:
+        return message
+    return f"'{location}': {message}" if quote_field else f"{location}: {message}"

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ._account import AccountState
-from ._errors import ConfigError
+from ._errors import ConfigError, describe_validation_problem
 from ._market import Bar
 from ._orders import Fill, OrderRequest, OrderUpdate, TimeInForce
 
@@ -173,10 +173,8 @@ class Strategy:
         """Called once after the last bar."""
 
 
+
 def _describe(err: Mapping[str, Any]) -> str:
-    """One validation error as users read it; model-level checks have no field to name."""
-    message = "unknown parameter" if err["type"] == "extra_forbidden" else str(err["msg"])
-    # pydantic prefixes messages raised by validators with "Value error, "; users need only the rest
-    message = message.removeprefix("Value error, ")
-    location = ".".join(str(p) for p in err["loc"])
-    return f"'{location}': {message}" if location else message
+    if err["type"] == "extra_forbidden":
+        err = {**err, "msg": "unknown parameter"}
+    return describe_validation_problem(err, quote_field=True)
