@@ -33,6 +33,8 @@ def _legal_imports(package: str, roots: list[str]) -> list[str]:
         return ["pydantic"]
     if package == "finbot.cli":
         return [r for r in roots if r != package] + ["typer"]
+    if package == "finbot.app":
+        return [r for r in roots if r not in (package, "finbot.cli")]
     imports = ["finbot.contracts"]
     if package in ENGINE_LIBRARIES:
         imports.append(ENGINE_LIBRARIES[package])
@@ -104,6 +106,7 @@ VIOLATIONS = [
     ("finbot.engine_backtrader", "nautilus_trader", "Only the Nautilus adapter"),
     ("finbot.data", "finbot.engine_backtrader", "independent of each other"),
     ("finbot.registry", "finbot.cli", "Layers"),
+    ("finbot.app", "finbot.cli", "Layers"),
 ]
 
 

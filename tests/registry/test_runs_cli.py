@@ -13,7 +13,8 @@ pytest.importorskip("finbot.engine_backtrader", reason="needs the Backtrader ada
 
 from typer.testing import CliRunner
 
-from finbot.cli import _wiring, app
+from finbot.app import _wiring
+from finbot.cli import app
 from finbot.engine_backtrader import BacktraderEngine
 from finbot.registry import Registry
 

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from finbot_cli_fakes import FakeEngine, FakeWiring
+from finbot_fakes import FakeEngine, FakeWiring
 from typer.testing import CliRunner
 
-from finbot.cli import EXIT_RUN_FAILED, EXIT_USAGE, _wiring, app
+from finbot.app import _wiring
+from finbot.cli import EXIT_RUN_FAILED, EXIT_USAGE, app
 from finbot.contracts import BacktestResult, EngineRunError, MarketData, RunConfig, Strategy
 
 runner = CliRunner()

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from finbot_cli_fakes import FakeWiring
+from finbot_fakes import FakeWiring
 from typer.testing import CliRunner
 
-from finbot.cli import EXIT_USAGE, _wiring, app, make_config, run_parity
+from finbot.app import _wiring
+from finbot.cli import EXIT_USAGE, app, make_config, run_parity
 from finbot.contracts import (
     BacktestResult,
     ConfigError,
@@ -191,7 +192,7 @@ def test_record_stores_one_registry_run_per_engine(engines: FakeWiring) -> None:
 def test_runs_are_recorded_by_default_with_their_duration(
     engines: FakeWiring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from finbot.cli import _parity
+    from finbot.app import _parity
     from finbot.registry import Registry
 
     clock = iter([100.0, 102.5, 200.0, 203.0])  # fake: 2.5 s, twin: 3.0 s

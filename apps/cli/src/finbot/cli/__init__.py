@@ -1,26 +1,32 @@
-"""finbot-cli: the ``finbot`` command and the Python API notebooks use to run backtests.
+"""finbot-cli: the ``finbot`` command, a thin entry point over the use cases in ``finbot.app``.
 
-This package is the composition root: the one place that picks concrete engines, data sources
-and strategies (see ``_wiring``). Engines and pandas are imported only when a run needs them.
+Each command parses its options, calls one ``finbot.app`` use case and renders the outcome. The
+Python API is re-exported here for notebooks written against ``finbot.cli``; new code imports
+``finbot.app``. Engines and pandas are imported only when a run needs them.
 """
 
-from ._api import (
+from finbot.app import (
+    DEFAULT_ENGINE,
+    DEFAULT_STRATEGY,
+    ParityRun,
     describe_validation_error,
+    engine_names,
     load_data,
+    load_strategy,
     make_config,
+    make_engine,
     result_frames,
     run_backtest,
+    run_parity,
     write_result,
 )
+
 from ._app import app, main
 from ._errors import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 from ._params import parse_params, parse_value
-from ._parity import ParityRun, run_parity
-from ._strategy_loader import load_strategy
-from ._wiring import DEFAULT_ENGINE, DEFAULT_STRATEGY, engine_names, make_engine
 
 __all__ = [
-    # Python API
+    # Python API (from finbot.app)
     "load_data",
     "load_strategy",
     "make_config",
@@ -29,7 +35,7 @@ __all__ = [
     "run_parity",
     "ParityRun",
     "write_result",
-    # wiring
+    # wiring (from finbot.app)
     "DEFAULT_ENGINE",
     "DEFAULT_STRATEGY",
     "engine_names",

@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from finbot import app as services
 from finbot.contracts import FillPolicy
 
-from . import _api, _wiring
 from ._errors import errors_to_exit_codes
 from ._options import (
     CashOption,
@@ -36,7 +36,6 @@ from ._options import (
     stdout_guard,
 )
 from ._parity_command import parity
-from ._recording import run_recorder
 from ._render import print_summary, summary_payload
 from ._runs_commands import runs_app
 
@@ -80,7 +79,8 @@ def backtest(
     engine: Annotated[
         str | None,
         typer.Option(
-            help=f"Engine: {', '.join(_wiring.engine_names())} (default {_wiring.DEFAULT_ENGINE})."
+            help=f"Engine: {', '.join(services.engine_names())} "
+            f"(default {services.DEFAULT_ENGINE})."
         ),
     ] = None,
     output: OutputOption = None,
@@ -113,14 +113,14 @@ def backtest(
         # run_backtest's steps, kept apart so the recorder gets the data the engine saw; input
         # errors come before the registry opens, a registry that cannot record before the run.
         with quiet:
-            _api.check_engine(config.engine)
-            prepared = _api.prepare_run(config)
-        with run_recorder(registry, record) as recorder:
+            services.check_engine(config.engine)
+            prepared = services.prepare_run(config)
+        with services.run_recorder(registry, record) as recorder:
             with quiet, recorder.failures(config, started=started):
-                result = _api.run_prepared(prepared, verbose=verbose)
+                result = services.run_prepared(prepared, verbose=verbose)
             elapsed = time.perf_counter() - began
             run_id = recorder.finished(result, prepared, started=started)
-        files = [str(p) for p in _api.write_result(result, output).values()] if output else None
+        files = [str(p) for p in services.write_result(result, output).values()] if output else None
         if as_json:
             typer.echo(json.dumps(summary_payload(result, output_files=files), indent=2))
         else:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
+from finbot.app import describe_validation_error
 from finbot.contracts import (
     ConfigError,
     DataValidationError,
@@ -24,8 +25,6 @@ from finbot.contracts import (
     FinbotError,
     StrategyLoadError,
 )
-
-from ._api import describe_validation_error
 
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1

@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
+from finbot.app import make_config
 from finbot.contracts import ConfigError, FillPolicy, RunConfig
 
-from . import _api
 from ._params import parse_params
 
 StrategyOption = Annotated[
@@ -107,7 +107,7 @@ def config_from_options(
     Raises:
         ConfigError: A ``--param`` is malformed or a value is invalid; the message names it.
     """
-    return _api.make_config(
+    return make_config(
         strategy=strategy,
         params=parse_params(param or ()),
         data=tuple(data or ()),

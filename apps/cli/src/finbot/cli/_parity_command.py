@@ -1,6 +1,7 @@
 """``finbot parity``: run one config on several engines and report whether they agree.
 
-The Python API is ``_parity``, the presentation ``_parity_render``; this module is the command.
+The use case is ``finbot.app.compare_engines``, the presentation ``_parity_render``; this module
+is the command.
 """
 
 from __future__ import annotations
@@ -16,9 +17,22 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from finbot.app import (
+    REPORT_FILE,
+    TOLERANCES,
+    PreparedRun,
+    RunRecorder,
+    compare_engines,
+    default_engines,
+    load_data,
+    parity_payload,
+    parse_engines,
+    prepare_run,
+    run_recorder,
+    write_results,
+)
 from finbot.contracts import BacktestResult, ConfigError, FillPolicy
 
-from . import _api
 from ._errors import EXIT_PARITY_BREACHED, errors_to_exit_codes
 from ._options import (
     CashOption,
@@ -38,17 +52,7 @@ from ._options import (
     config_from_options,
     stdout_guard,
 )
-from ._parity import (
-    REPORT_FILE,
-    TOLERANCES,
-    compare_engines,
-    default_engines,
-    parity_payload,
-    parse_engines,
-    write_results,
-)
 from ._parity_render import print_parity
-from ._recording import RunRecorder, run_recorder
 
 
 class ParityFillPolicy(StrEnum):
@@ -133,9 +137,9 @@ def parity(
         err = Console(stderr=True)
         quiet = stdout_guard(as_json)
         with quiet:
-            market = _api.load_data(base.dataset)
+            market = load_data(base.dataset)
             prepared_runs = [
-                _api.prepare_run(base.model_copy(update={"fill_policy": policy}), data=market)
+                prepare_run(base.model_copy(update={"fill_policy": policy}), data=market)
                 for policy in fill_policy.policies()
             ]
         # Opened once, before the first run: a registry that cannot record fails before any run.
@@ -176,7 +180,7 @@ def parity(
 
 
 def _after_each_run(
-    prepared: _api.PreparedRun, recorder: RunRecorder, verbose: bool, err: Console
+    prepared: PreparedRun, recorder: RunRecorder, verbose: bool, err: Console
 ) -> Callable[[str, BacktestResult, float], None]:
     """The ``on_result`` callback: records each engine run (``--record``) and times it."""
 

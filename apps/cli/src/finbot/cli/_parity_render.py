@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from finbot.app import ParityRun
 from finbot.contracts import BacktestResult
 from finbot.parity import EXACT, Divergence, ParityReport
 
-from ._parity import ParityRun
 from ._render import header_table, run_rows
 
 

@@ -1,7 +1,7 @@
 """``finbot runs ...``: list, show, compare, export, rerun and verify recorded runs.
 
-The registry library knows nothing of the CLI; this module wires it to the engines and strategies
-the composition root chooses (the hook that records runs is ``_recording``).
+The registry library knows nothing of the CLI; the rerun use case (``finbot.app.rerun_recorded``)
+wires it to the engines and strategies the composition root chooses.
 """
 
 from __future__ import annotations
@@ -16,13 +16,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from finbot.contracts import Strategy, StrategySpec
+from finbot.app import open_registry, rerun_recorded
 
-from . import _wiring
 from ._errors import EXIT_RERUN_DIFFERS, EXIT_RUN_FAILED, errors_to_exit_codes
 from ._options import RegistryOption
-from ._recording import open_registry
-from ._strategy_loader import load_strategy
 
 if TYPE_CHECKING:
     # Imported lazily at run time: the registry pulls in SQLAlchemy, which `finbot --help` and
@@ -49,11 +46,6 @@ TagFilter = Annotated[str | None, typer.Option(help="Only runs with this tag.")]
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def _strategy_instance(spec: StrategySpec) -> Strategy:
-    cls = load_strategy(spec.id, golden=_wiring.golden_strategies())
-    return cls(cls.make_params(spec.params))
-
-
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -204,11 +196,7 @@ def rerun(
     Exit 3 (with a report of what differs) when the new result's hash differs from the recorded.
     """
     with errors_to_exit_codes(verbose), open_registry(registry) as reg:
-        report = reg.rerun(
-            run_id,
-            lambda name: _wiring.make_engine(name, verbose=verbose),
-            _strategy_instance,
-        )
+        report = rerun_recorded(reg, run_id, verbose=verbose)
         typer.echo(report.summary())
         if not report.identical:
             raise typer.Exit(EXIT_RERUN_DIFFERS)

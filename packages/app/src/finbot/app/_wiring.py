@@ -1,7 +1,7 @@
 """The composition root: the one place that chooses concrete engines, data and strategies.
 
 Every adapter package is imported inside a factory, never at module import, so ``finbot --help``
-and ``import finbot.cli`` stay fast and work even when an optional engine is not installed.
+and ``import finbot.app`` stay fast and work even when an optional engine is not installed.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ ENGINES: dict[str, tuple[EngineFactory, str]] = {
 
 
 def engine_names() -> tuple[str, ...]:
-    """The engine ids the CLI knows how to build."""
+    """The engine ids the composition root knows how to build."""
     return tuple(ENGINES)
 
 

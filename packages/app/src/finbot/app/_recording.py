@@ -1,4 +1,4 @@
-"""The hook that records ``finbot backtest`` and ``finbot parity`` runs in the registry.
+"""The hook that records runs (``finbot backtest``, ``parity``, batches) in the registry.
 
 The registry is opened before the first run it records, so one that cannot record fails before the
 run rather than after it, and once per command however many runs it records. It is imported only
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from finbot.contracts import BacktestResult, EngineRunError, RunConfig
 
-from ._api import PreparedRun
+from ._backtest import PreparedRun
 
 if TYPE_CHECKING:
     from finbot.registry import Registry

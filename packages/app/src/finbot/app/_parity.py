@@ -15,7 +15,7 @@ from typing import Any
 from finbot.contracts import BacktestResult, ConfigError, MarketData, RunConfig
 from finbot.parity import EXACT, ParityReport, ParityTolerance, compare_results
 
-from . import _api, _wiring
+from . import _backtest, _wiring
 
 REPORT_SCHEMA_VERSION = 1
 REPORT_FILE = "parity.json"
@@ -93,7 +93,7 @@ def run_parity(
     """
     names = _checked_engines(engines)
     return compare_engines(
-        _api.prepare_run(config, data=data),
+        _backtest.prepare_run(config, data=data),
         names,
         tolerance=tolerance,
         verbose=verbose,
@@ -102,7 +102,7 @@ def run_parity(
 
 
 def compare_engines(
-    prepared: _api.PreparedRun,
+    prepared: _backtest.PreparedRun,
     engines: Sequence[str],
     *,
     tolerance: ParityTolerance = EXACT,
@@ -118,7 +118,7 @@ def compare_engines(
     results = []
     for name in names:
         began = time.perf_counter()
-        result = _api.run_prepared(prepared.on_engine(name), verbose=verbose)
+        result = _backtest.run_prepared(prepared.on_engine(name), verbose=verbose)
         if on_result is not None:
             on_result(name, result, time.perf_counter() - began)
         results.append(result)
@@ -189,6 +189,6 @@ def write_results(runs: Sequence[ParityRun], out_dir: Path) -> list[str]:
     for run in runs:
         policy = run.results[0].config.fill_policy.value
         for sub, result in zip(_unique_dirs(run.engines), run.results, strict=True):
-            written = _api.write_result(result, out_dir / policy / sub)
+            written = _backtest.write_result(result, out_dir / policy / sub)
             files.extend(str(p) for p in written.values())
     return files

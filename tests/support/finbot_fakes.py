@@ -1,7 +1,8 @@
-"""Hand-written fakes of the ports the CLI wires: an engine, market data and a strategy.
+"""Hand-written fakes of the ports the composition root wires: an engine, market data, a strategy.
 
 The fake engine is a minimal but real adapter: it drives ``finbot.contracts.StrategyRunner`` and
-fills market orders at the next bar's open, so the CLI is tested without Backtrader installed.
+fills market orders at the next bar's open, so ``finbot.app`` and the CLI are tested without
+Backtrader installed.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
 
 from finbot.contracts import (
     BacktestResult,
@@ -115,3 +119,40 @@ class FakeWiring:
     engine: FakeEngine
     data: MarketData
     loaded: list[DatasetRef]
+
+
+def install_fake_wiring(monkeypatch: pytest.MonkeyPatch) -> FakeWiring:
+    """Point the composition root (``finbot.app._wiring``) at the fakes.
+
+    Engine 'fake' (the default), dataset 'fake' (the default, loaded from ``make_market_data``) and
+    the golden strategy ``buy_and_hold`` (the default); ``monkeypatch`` undoes it after the test.
+    """
+    from finbot.app import _wiring
+
+    engine = FakeEngine()
+    data = make_market_data()
+    loaded: list[DatasetRef] = []
+
+    def load(ref: DatasetRef) -> MarketData:
+        loaded.append(ref)
+        return data
+
+    monkeypatch.setitem(_wiring.ENGINES, "fake", (lambda verbose: engine, "fake-dist"))
+    monkeypatch.setattr(_wiring, "DEFAULT_ENGINE", "fake")
+    monkeypatch.setattr(_wiring, "DEFAULT_STRATEGY", "buy_and_hold")
+    monkeypatch.setattr(_wiring, "golden_strategies", lambda: {"buy_and_hold": BuyAndHold})
+    monkeypatch.setattr(_wiring, "default_dataset", lambda: "fake")
+    monkeypatch.setattr(_wiring, "load_market_data", load)
+    return FakeWiring(engine=engine, data=data, loaded=loaded)
+
+
+@pytest.fixture
+def fake_wiring(monkeypatch: pytest.MonkeyPatch) -> FakeWiring:
+    """Engine 'fake', dataset 'fake' and strategy BuyAndHold, all the defaults."""
+    return install_fake_wiring(monkeypatch)
+
+
+@pytest.fixture
+def isolated_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs recorded by default go to a throwaway registry, never the checkout's ./.finbot."""
+    monkeypatch.setenv("FINBOT_REGISTRY", str(tmp_path / "registry"))

@@ -1,7 +1,7 @@
-"""The Python API behind ``finbot backtest``: build a run config, prepare it, run it.
+"""The backtest use cases: build a run config, prepare it, run it, write or frame the result.
 
-Notebooks call these directly; the CLI is a thin layer over them. Engines and pandas are imported
-only when a run or a conversion needs them.
+The CLI, batch workers and notebooks call these. Engines and pandas are imported only when a run or
+a conversion needs them.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from finbot_cli_fakes import BuyAndHold, FakeEngine, FakeWiring, make_market_data
+from finbot_fakes import BuyAndHold, FakeEngine, FakeWiring, make_market_data
 
-from finbot.cli import _wiring, load_strategy, make_config, make_engine, run_backtest
+from finbot.app import _wiring, load_strategy, make_config, make_engine, run_backtest
 from finbot.contracts import ConfigError, DatasetRef, FillPolicy, session_date
 
 
@@ -136,7 +136,7 @@ def test_user_strategy_from_the_golden_fake_resolves(fake_wiring: FakeWiring) ->
 
 
 def test_prepare_run_resolves_the_config_and_cuts_the_window_once(fake_wiring: FakeWiring) -> None:
-    from finbot.cli._api import prepare_run, run_prepared
+    from finbot.app import prepare_run, run_prepared
 
     prepared = prepare_run(make_config(start=date(2020, 1, 5), end=date(2020, 1, 20)))
     assert prepared.strategy_cls is BuyAndHold

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from finbot.cli import load_strategy
+from finbot.app import load_strategy
 from finbot.contracts import Strategy, StrategyLoadError, StrategyParams
 
 USER_STRATEGY = """

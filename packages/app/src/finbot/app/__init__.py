@@ -1,0 +1,79 @@
+"""finbot-app: the use cases every entry point calls (CLI, batch workers, notebooks).
+
+Prepare a run, run it, compare engines, rerun a recorded run, record runs; and the composition root
+(``_wiring``), the one place that picks concrete engines, data sources and strategies. Engines,
+pandas and the registry are imported only when a use case needs them.
+"""
+
+from ._backtest import (
+    PreparedRun,
+    check_engine,
+    describe_validation_error,
+    load_data,
+    make_config,
+    prepare_run,
+    result_frames,
+    run_backtest,
+    run_prepared,
+    write_result,
+)
+from ._parity import (
+    REPORT_FILE,
+    TOLERANCES,
+    ParityRun,
+    compare_engines,
+    default_engines,
+    parity_payload,
+    parse_engines,
+    run_parity,
+    write_results,
+)
+from ._recording import RunRecorder, open_registry, run_recorder
+from ._rerun import rerun_recorded, strategy_instance
+from ._strategy_loader import load_strategy
+from ._wiring import (
+    DEFAULT_ENGINE,
+    DEFAULT_STRATEGY,
+    check_engine_name,
+    engine_names,
+    make_engine,
+)
+
+__all__ = [
+    # backtest
+    "PreparedRun",
+    "check_engine",
+    "load_data",
+    "make_config",
+    "prepare_run",
+    "result_frames",
+    "run_backtest",
+    "run_prepared",
+    "write_result",
+    # parity
+    "REPORT_FILE",
+    "TOLERANCES",
+    "ParityRun",
+    "compare_engines",
+    "default_engines",
+    "parity_payload",
+    "parse_engines",
+    "run_parity",
+    "write_results",
+    # registry
+    "RunRecorder",
+    "open_registry",
+    "rerun_recorded",
+    "run_recorder",
+    # strategies
+    "load_strategy",
+    "strategy_instance",
+    # composition root
+    "DEFAULT_ENGINE",
+    "DEFAULT_STRATEGY",
+    "check_engine_name",
+    "engine_names",
+    "make_engine",
+    # helpers
+    "describe_validation_error",
+]
