@@ -1,4 +1,9 @@
-"""Skip a test, saying why, when an engine adapter cannot be built in this environment."""
+"""Skip a test, saying why, when an engine is not installed in this environment.
+
+Only an absent engine skips (``finbot.cli.make_engine`` raises ``ConfigError`` for that alone); an
+adapter that is installed but fails to import raises ``EngineRunError``, which fails the test.
+In CI the skip gate (tests/support/skip_gate.py) fails the skip too.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ from finbot.contracts import ConfigError
 
 
 def require_engine(name: str) -> None:
-    """Build the engine once through the CLI's wiring; skip the calling test if that fails."""
+    """Build the engine once through the CLI's wiring; skip the calling test if it is absent."""
     try:
         make_engine(name)
     except ConfigError as exc:
-        pytest.skip(f"finbot-engine-{name} not built yet ({exc})")
+        pytest.skip(f"finbot-engine-{name} is not installed ({exc})")

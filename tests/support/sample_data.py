@@ -1,5 +1,6 @@
 """Where tests find the real sample data: ``../shared/data`` beside the checkout, or the folder
-named by ``$FINBOT_SHARED_DATA``. A user's plain clone has neither; tests then skip and say so.
+named by ``$FINBOT_SHARED_DATA``. A user's plain clone has neither; tests then skip and say so,
+and in CI (``FINBOT_STRICT_SKIPS=1``, tests/support/skip_gate.py) that skip fails the run.
 """
 
 from __future__ import annotations

@@ -125,6 +125,7 @@ def test_engine_whose_package_is_missing_says_how_to_install(
         raise ModuleNotFoundError("No module named 'finbot.engine_x'", name="finbot.engine_x")
 
     monkeypatch.setitem(_wiring.ENGINES, "absent", (factory, "finbot-engine-absent"))
+    monkeypatch.setitem(_wiring.ENGINE_PACKAGES, "absent", frozenset({"finbot.engine_x"}))
     with pytest.raises(
         ConfigError, match=r"engine 'absent' is not installed.*pip install finbot-engine-absent"
     ):

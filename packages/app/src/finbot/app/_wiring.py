@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from finbot.contracts import BacktestEngine, ConfigError, DatasetRef, MarketData, Strategy
+from finbot.contracts import (
+    BacktestEngine,
+    ConfigError,
+    DatasetRef,
+    EngineRunError,
+    MarketData,
+    Strategy,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,17 +39,27 @@ def _backtrader(verbose: bool) -> BacktestEngine:
 
 
 def _nautilus(verbose: bool) -> BacktestEngine:
-    # finbot-engine-nautilus is optional: when it is absent this import fails and make_engine
-    # turns the ImportError into an install hint.
+    # finbot-engine-nautilus is optional: when it (or nautilus_trader) is absent this import fails
+    # and make_engine turns the ModuleNotFoundError into an install hint.
     from finbot.engine_nautilus import NautilusEngine
 
     return NautilusEngine(verbose=verbose)
 
 
-# Engine id -> (factory, distribution that provides it). Add an engine here and nowhere else.
+# Engine id -> (factory, distribution that provides it). Add an engine here and nowhere else
+# (plus, for an optional engine, its packages in ENGINE_PACKAGES).
 ENGINES: dict[str, tuple[EngineFactory, str]] = {
     "backtrader": (_backtrader, "finbot-engine-backtrader"),
     "nautilus": (_nautilus, "finbot-engine-nautilus"),
+}
+
+# Engine id -> the modules whose absence means "this engine is not installed": the adapter package
+# and the engine SDK's top-level package. Any other ImportError (a broken import inside our adapter
+# or inside the engine, a missing dependency of either) is a fault that must fail loudly: read as
+# "not installed", it once turned golden and parity tests into silent skips (issue 7).
+ENGINE_PACKAGES: dict[str, frozenset[str]] = {
+    "backtrader": frozenset({"finbot.engine_backtrader", "backtrader"}),
+    "nautilus": frozenset({"finbot.engine_nautilus", "nautilus_trader"}),
 }
 
 
@@ -67,17 +84,34 @@ def make_engine(name: str, *, verbose: bool = False) -> BacktestEngine:
     """Build the engine adapter registered under ``name``.
 
     Raises:
-        ConfigError: The name is unknown, or its adapter (or engine SDK) is not installed.
+        ConfigError: The name is unknown, or its adapter package or engine SDK is not installed.
+        EngineRunError: The adapter is installed but failed to import (a bug or a broken install).
     """
     check_engine_name(name)
     factory, dist = ENGINES[name]
     try:
         return factory(verbose)
     except ImportError as exc:
-        raise ConfigError(
-            f"engine '{name}' is not installed ({exc}); install it with "
-            f"`uv sync --all-packages` in the finbot checkout or `pip install {dist}`"
+        if is_engine_absent(name, exc):
+            raise ConfigError(
+                f"engine '{name}' is not installed ({exc}); install it with "
+                f"`uv sync --all-packages` in the finbot checkout or `pip install {dist}`"
+            ) from exc
+        raise EngineRunError(
+            f"engine '{name}' is installed but failed to import: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def is_engine_absent(name: str, exc: ImportError) -> bool:
+    """Whether ``exc`` means engine ``name`` is not installed, rather than that it is broken.
+
+    Only a ``ModuleNotFoundError`` for the adapter package or the engine's top-level package
+    counts; ``from backtrader import Missing`` (a plain ``ImportError``) or a missing submodule
+    or dependency does not.
+    """
+    return isinstance(exc, ModuleNotFoundError) and exc.name in ENGINE_PACKAGES.get(
+        name, frozenset()
+    )
 
 
 def golden_strategies() -> Mapping[str, type[Strategy]]:

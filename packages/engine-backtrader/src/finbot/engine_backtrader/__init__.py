@@ -6,11 +6,17 @@ its (result-neutral) settings. Backtrader is this package's dependency and no on
 
 try:
     import backtrader as _backtrader  # noqa: F401
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    # Only the engine itself being absent gets the install hint; anything else that fails inside
+    # it (a missing dependency, a broken submodule) propagates as it is, so no one reads a broken
+    # install as "not installed". The name lets callers tell the two apart (finbot.cli wiring).
+    if exc.name != "backtrader":
+        raise
+    raise ModuleNotFoundError(
         "finbot.engine_backtrader needs backtrader, which is not installed. Install the adapter "
         "with its engine: `uv add finbot-engine-backtrader` (or `pip install "
-        "finbot-engine-backtrader`)."
+        "finbot-engine-backtrader`).",
+        name="backtrader",
     ) from exc
 
 from ._config import BacktraderSettings

@@ -6,11 +6,17 @@
 
 try:
     import nautilus_trader as _nautilus_trader  # noqa: F401
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    # Only the engine itself being absent gets the install hint; anything else that fails inside
+    # it (a missing dependency, a broken submodule) propagates as it is, so no one reads a broken
+    # install as "not installed". The name lets callers tell the two apart (finbot.cli wiring).
+    if exc.name != "nautilus_trader":
+        raise
+    raise ModuleNotFoundError(
         "finbot.engine_nautilus needs nautilus_trader, which is not installed. Install the "
         "adapter with its engine: `uv add finbot-engine-nautilus` (or `pip install "
-        "finbot-engine-nautilus`)."
+        "finbot-engine-nautilus`).",
+        name="nautilus_trader",
     ) from exc
 
 from ._config import NautilusSettings
