@@ -6,9 +6,9 @@ import pytest
 from nautilus_cases import FIVE, Scripted, config, daily, market
 from nautilus_trader.model.objects import Money
 
-from finbot.contracts import EngineRunError
-from finbot.engine_nautilus import NautilusEngine, _engine, _fees
-from finbot.engine_nautilus._matching import BarFill
+from finbot.contracts import EngineRunError, _sim_broker
+from finbot.contracts.engine import BarFill
+from finbot.engine_nautilus import NautilusEngine, _fees
 
 ONE = market(AAA=(FIVE, daily(5)))
 
@@ -26,7 +26,9 @@ def test_a_strategy_error_propagates_unchanged():
 
 def test_a_fill_nautilus_does_not_execute_fails_the_run(monkeypatch):
     # Pretend the rules fill a buy limit at 90 on bar 2 (low 100): Nautilus cannot, and says so.
-    monkeypatch.setattr(_engine, "bar_fill", lambda request, bar, triggered: BarFill(90.0, False))
+    monkeypatch.setattr(
+        _sim_broker, "bar_fill", lambda request, bar, triggered: BarFill(90.0, False)
+    )
     script = {1: [lambda ctx: ctx.buy("AAA", 10, limit_price=90.0)]}
     with pytest.raises(EngineRunError, match="nautilus filled 0"):
         NautilusEngine().run(config(), Scripted(script), ONE)

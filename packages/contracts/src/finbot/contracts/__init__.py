@@ -6,6 +6,7 @@ Depends on pydantic only.
 """
 
 from ._account import AccountState
+from ._broker_events import BrokerEvent, BrokerEventKind
 from ._config import DatasetRef, RunConfig, StrategySpec, canonical_json
 from ._costs import CommissionRounding, CostModel, FillPolicy
 from ._errors import (
@@ -76,6 +77,8 @@ __all__ = [
     "OrderType",
     "OrderUpdate",
     "TimeInForce",
+    "BrokerEvent",
+    "BrokerEventKind",
     # account state
     "AccountState",
     # costs, config

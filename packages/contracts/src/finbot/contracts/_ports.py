@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Protocol
 
+from ._account import AccountState
+from ._broker_events import BrokerEvent
 from ._config import DatasetRef, RunConfig
-from ._market import MarketData
-from ._orders import OrderRequest, OrderUpdate
-from ._result import BacktestResult, PositionRecord
+from ._market import Bar, MarketData
+from ._orders import OrderRequest
+from ._result import BacktestResult
 from ._strategy import Strategy
 
 
@@ -34,26 +36,41 @@ class DataSource(Protocol):
 
 
 class Broker(Protocol):
-    """Where live or paper orders go. Paper trading implements it first."""
+    """Where a run's orders go and what comes back: a simulated, paper or (later) live broker.
 
-    def submit(self, order_id: str, request: OrderRequest) -> None:
-        """Send a new order."""
+    ``SimulatedBroker`` is the implementation for backtests and paper trading. The run assigns
+    order ids; the broker reports what happened to each order as :class:`BrokerEvent`s.
+    """
+
+    def submit(self, order_id: str, request: OrderRequest) -> str | None:
+        """Take a new order; returns why it is refused on the spot, or None when it is taken."""
         ...
 
-    def cancel(self, order_id: str) -> None:
-        """Ask to cancel a working order."""
+    def modify(
+        self,
+        order_id: str,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> OrderRequest | str:
+        """Change a working order's quantity or prices; the new request, or why not."""
         ...
 
-    def orders(self) -> Sequence[OrderUpdate]:
-        """Latest known state of every order."""
+    def cancel(self, order_id: str) -> bool:
+        """Ask to cancel a working order; whether it was working."""
         ...
 
-    def positions(self) -> Sequence[PositionRecord]:
-        """Current positions."""
+    def poll(self, ts_ns: int, bars: Mapping[str, Bar]) -> list[BrokerEvent]:
+        """The order and fill events up to step ``ts_ns`` (whose bars are ``bars``), in order."""
         ...
 
-    def cash(self) -> float:
-        """Current cash."""
+    def working_orders(self) -> Mapping[str, OrderRequest]:
+        """Accepted orders still working, by id."""
+        ...
+
+    def account(self) -> AccountState:
+        """Cash, equity, exposures and positions now."""
         ...
 
 

@@ -107,6 +107,7 @@ class StrategyRunner:
                 f"{expected}"
             )
         self._next_step = k = k + 1
+        # The loop of peek(), inlined: this runs once per step of every run.
         seen = self._seen
         bars: dict[str, Bar] = {}
         for iid, stamps, o, h, lo, c, v in self._bar_columns:
@@ -118,6 +119,16 @@ class StrategyRunner:
         self._mark()
         self._routing = k < self._steps
         self.strategy.on_bar(self.context, bars)
+
+    def peek(self, ts_ns: int) -> dict[str, Bar]:
+        """The bars stamped ``ts_ns`` that the next step hands out, without taking the step."""
+        seen = self._seen
+        bars: dict[str, Bar] = {}
+        for iid, stamps, o, h, lo, c, v in self._bar_columns:
+            i = seen[iid]
+            if i < len(stamps) and stamps[i] == ts_ns:
+                bars[iid] = _new_tuple(Bar, (stamps[i], o[i], h[i], lo[i], c[i], v[i]))
+        return bars
 
     def accepted(self, order_id: str, ts_ns: int) -> None:
         """The engine accepted an order."""

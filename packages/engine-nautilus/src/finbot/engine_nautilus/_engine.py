@@ -9,11 +9,9 @@ every fill and the adapter checks each one against that expectation (docs/adr/00
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain
 from typing import Any
@@ -42,13 +40,12 @@ from finbot.contracts import (
     RunConfig,
     Strategy,
     StrategyRunner,
-    TimeInForce,
     from_ns,
 )
+from finbot.contracts.engine import BrokerEvent, BrokerEventKind, SimulatedBroker, deliver
 
 from ._config import NautilusSettings
 from ._fees import CostModelFee
-from ._matching import bar_fill, created_price
 from ._translate import (
     VENUE,
     bar_interval,
@@ -62,27 +59,15 @@ from ._translate import (
     time_shift,
 )
 
-INSUFFICIENT_CASH = "insufficient cash"
 _EPS = 1e-9
 
 
 @dataclass(slots=True)
-class _Order:
-    """A contract order the adapter works (Backtrader's order, as far as the contract needs)."""
+class _Expected:
+    """A fill the simulated broker decided and a Nautilus order must now execute."""
 
     order_id: str
     request: OrderRequest
-    created_close: float  # close of the instrument's bar when placed: the price cash is checked at
-    created_ts: int  # that bar's ts_ns: the label of a this-close fill
-    valid_ts: int | None  # DAY orders: the instrument's next bar, the last one they may fill on
-    triggered: bool = False
-
-
-@dataclass(slots=True)
-class _Expected:
-    """A fill the contract's rules decided and a Nautilus order must now execute."""
-
-    order: _Order
     quantity: float
     price: float
     ts_ns: int
@@ -118,13 +103,12 @@ class _Session:
         self._ticks = 0
         self._bars = 0
         self._index: dict[str, dict[int, int]] = {}
-        self._new: list[_Order] = []
-        self._working: dict[str, _Order] = {}
-        self._events: list[Callable[[], object]] = []
+        self.broker: SimulatedBroker
+        self._events: list[BrokerEvent] = []
         self._expected: list[_Expected] = []
         # (order, its fill or None for a probe, the market it is sent into, whether it must fill
         # at once against that market rather than rest for the bar)
-        self._at_open: list[tuple[_Order, _Expected | None, float, bool]] = []
+        self._at_open: list[tuple[OrderRequest, _Expected | None, float, bool]] = []
         self._native: dict[Any, _Native] = {}
         self.failure: str | None = None
         self.fill_count = 0
@@ -135,6 +119,14 @@ class _Session:
         # The runner's memo: a fill's commission is computed once for the cash check, the
         # Nautilus fee model and the runner's books.
         self.commission = runner.commission
+        self.broker = SimulatedBroker(
+            runner.context,
+            fill_policy=self.config.fill_policy,
+            cost_model=self.config.cost_model,
+            commission=runner.commission,
+            short_sales="short sales are not supported on the Nautilus adapter's cash account",
+            report_unfilled=True,
+        )
         timeline = self.timeline = runner.timeline
         # dict(zip()), Counter and map() do the per-bar work of this setup in C.
         stamps = {iid: self.data.bars(iid).ts_ns for iid in self.data.instrument_ids}
@@ -150,39 +142,20 @@ class _Session:
     # --- OrderRouter ----------------------------------------------------------------------------
     def submit(self, order_id: str, request: OrderRequest) -> None:
         runner = self.runner
-        iid = request.instrument_id
-        if iid not in self.nt_ids or runner.seen(iid) == 0:
+        why = self.broker.refusal(request)
+        if why is None and quantity(request.quantity) is None:
             why = (
-                f"instrument {iid!r} has no bars in this run"
-                if iid not in self.nt_ids
-                else "orders cannot be placed before the instrument's first bar"
-            )
-            runner.rejected(order_id, runner.now_ns, why)
-            return
-        if quantity(request.quantity) is None:
-            runner.rejected(
-                order_id,
-                runner.now_ns,
                 f"quantity {request.quantity} is not a whole number; the Nautilus adapter trades "
-                "whole units only",
+                "whole units only"
             )
-            return
-        series = self.data.bars(iid)
-        seen = runner.seen(iid)
-        valid = None
-        if request.time_in_force is TimeInForce.DAY:
-            valid = series.ts_ns[min(seen, len(series) - 1)]
-        self._new.append(
-            _Order(order_id, request, series.close[seen - 1], series.ts_ns[seen - 1], valid)
-        )
+        if why is None:
+            why = self.broker.submit(order_id, request)
+        if why is not None:
+            runner.rejected(order_id, runner.now_ns, why)
 
     def cancel(self, order_id: str) -> None:
-        # Like Backtrader's broker, only an accepted order can be canceled: one placed on this
-        # same step is not accepted until the next step begins, and the request is ignored.
-        if self._working.pop(order_id, None) is not None:
-            runner = self.runner
-            now = runner.now_ns
-            self._events.append(partial(runner.canceled, order_id, now))
+        # The broker reports the cancel (at this step) with the next step's events.
+        self.broker.cancel(order_id)
 
     # --- driven by the Nautilus strategy ------------------------------------------------------
     def on_open_tick(self) -> None:
@@ -205,7 +178,7 @@ class _Session:
             return
         if abs(px - expected.price) > native.tolerance:
             self._fail(
-                f"nautilus filled {expected.order.order_id} at {px!r}; the contract's fill "
+                f"nautilus filled {expected.order_id} at {px!r}; the contract's fill "
                 f"price is {expected.price!r}"
             )
         expected.filled += qty
@@ -224,11 +197,12 @@ class _Session:
     def flush(self) -> None:
         """Deliver the events waiting for the next step (or for the end of the run)."""
         events = self._events
+        if self.broker.busy:
+            events.extend(self.broker.drain())
         if not events:  # most steps: nothing happened to any order
             return
         self._events = []
-        for event in events:
-            event()
+        deliver(events, self.runner)
 
     # --- internals ----------------------------------------------------------------------------
     def _fail(self, message: str) -> None:
@@ -237,7 +211,7 @@ class _Session:
 
     def _describe(self, native: _Native) -> str:
         if native.expected is not None:
-            return f"contract order {native.expected.order.order_id}"
+            return f"contract order {native.expected.order_id}"
         return f"instrument {native.instrument}"
 
     def _end_step(self) -> None:
@@ -253,7 +227,7 @@ class _Session:
         self.step = k = k + 1
         self._ticks = self._bars = 0
         # Most steps have no order to accept, fill or expire: skip the planner outright.
-        if (self._new or self._working) and k < len(self.timeline):
+        if self.broker.busy and k < len(self.timeline):
             self._plan(k)
 
     def _settle(self, ts: int) -> None:
@@ -266,7 +240,7 @@ class _Session:
         for expected in self._expected:
             if abs(expected.filled - expected.quantity) > _EPS:
                 self._fail(
-                    f"nautilus filled {expected.filled} of {expected.order.order_id} by "
+                    f"nautilus filled {expected.filled} of {expected.order_id} by "
                     f"{from_ns(ts).isoformat()}; the contract fills {expected.quantity} at "
                     f"{expected.price!r}"
                 )
@@ -276,122 +250,50 @@ class _Session:
         return self._index[iid].get(self.timeline[k])
 
     def _plan(self, k: int) -> None:
-        """Decide what Backtrader's broker does at step ``k``, in its order, and stage it.
+        """Have the simulated broker work step ``k`` and stage the Nautilus orders it implies.
 
-        Acceptance first (cash checked at each new order's created price, cumulatively), then
-        every working order in placement order: expiry, fill on the step's bar, cash at the
-        fill price. Fills are staged as Nautilus orders; the events reach the runner before step
-        ``k``.
+        Every fill the broker decides is staged as a Nautilus order that must execute it (at the
+        step's open tick, or at once at this close); an order judged on a bar without a fill is
+        staged as a probe that must not fill. The events reach the runner before step ``k``.
         """
-        runner = self.runner
-        ts = self.timeline[k]
-        commission = self.commission
-        events = self._events
-        cash = runner.cash
-        held = dict(runner.positions)
-        for o in self._new:
-            r = o.request
-            checked = created_price(r, o.created_close)
-            fee = commission(r.quantity, checked)
-            if r.side is OrderSide.BUY:
-                cash -= r.quantity * checked
-            else:
-                cash += r.quantity * checked
-            cash -= fee
-            held[r.instrument_id] = held.get(r.instrument_id, 0.0) + r.quantity * r.side.sign
-            order_id = o.order_id
-            if cash >= 0.0:
-                self._working[order_id] = o
-                events.append(partial(runner.accepted, order_id, ts))
-            else:
-                events.append(partial(runner.rejected, order_id, ts, INSUFFICIENT_CASH))
-        self._new = []
-
-        cash = runner.cash
-        held = dict(runner.positions)
-        for o in list(self._working.values()):
-            r = o.request
-            iid = r.instrument_id
-            order_id = o.order_id
-            market = r.order_type is OrderType.MARKET
-            if not market and o.valid_ts is not None and self._current_ts(iid, k) > o.valid_ts:
-                del self._working[order_id]
-                events.append(partial(runner.expired, order_id, ts))
+        timeline_ts = self.timeline[k]
+        bars = {}
+        for iid, index in self._index.items():
+            i = index.get(timeline_ts)
+            if i is not None:
+                bars[iid] = self.data.bars(iid)[i]
+        for event in self.broker.poll(timeline_ts, bars):
+            kind = event.kind
+            if kind is BrokerEventKind.UNFILLED:
+                assert event.request is not None and event.bar is not None
+                self._at_open.append((event.request, None, event.bar.open, False))
                 continue
-            i = self._bar_at(iid, k)
-            missing = i is None
-            at_close = market and self.this_close
-            if missing and not at_close:
-                if market:
-                    continue  # a market order waits for the instrument's next bar (ADR 0003)
-                # No bar for the instrument on this step: Backtrader evaluates limit and stop
-                # orders against its previous bar (ADR 0003 quirk); Nautilus then fills them at
-                # once against the tick that holds the instrument's market at that bar's close.
-                i = self._index[iid][self._current_ts(iid, k)]
-            bar = self.data.bars(iid)[i] if i is not None else None
-            price: float | None
-            if at_close:
-                price = o.created_close
-                label = o.created_ts
-            else:
-                assert bar is not None
-                fill = bar_fill(r, bar, o.triggered)
-                o.triggered = fill.triggered
-                price = fill.price
-                label = bar.ts_ns
-            if price is None:
-                assert bar is not None
-                if not missing:  # a probe needs the bar's prices to prove it does not fill
-                    self._at_open.append((o, None, bar.open, False))
+            self._events.append(event)
+            if kind is not BrokerEventKind.FILLED:
                 continue
-            qty = r.quantity
-            fee = commission(qty, price)
-            position = held.get(iid, 0.0)
-            if r.side is OrderSide.BUY:
-                after = cash - qty * price - fee
-                if after < 0.0:
-                    del self._working[order_id]
-                    events.append(partial(runner.rejected, order_id, ts, INSUFFICIENT_CASH))
-                    continue
-                cash = after
-                held[iid] = position + qty
-            else:
-                if qty > position + _EPS:
-                    del self._working[order_id]
-                    why = (
-                        f"selling {qty} of {iid} while holding {position}: short sales are not "
-                        "supported on the Nautilus adapter's cash account"
-                    )
-                    events.append(partial(runner.rejected, order_id, ts, why))
-                    continue
-                cash += qty * price - fee
-                held[iid] = position - qty
-            del self._working[order_id]
-            expected = _Expected(o, qty, price, label)
+            request, bar = event.request, event.bar
+            assert request is not None
+            expected = _Expected(event.order_id, request, event.quantity, event.price, event.ts_ns)
             self._expected.append(expected)
             self.fill_count += 1
-            events.append(partial(runner.filled, order_id, qty, price, label))
-            if at_close:
-                self._send(o, expected, None)
-            elif missing:
-                assert bar is not None
-                self._at_open.append((o, expected, bar.close, True))
+            if bar is None:  # this close
+                self._send(request, expected, None)
+            elif event.previous_bar:
+                # No bar for the instrument on this step: the broker judged the order on its
+                # previous bar (ADR 0003 quirk); Nautilus fills it at once against the tick that
+                # holds the instrument's market at that bar's close.
+                self._at_open.append((request, expected, bar.close, True))
             else:
-                assert bar is not None
-                self._at_open.append((o, expected, bar.open, False))
-
-    def _current_ts(self, iid: str, k: int) -> int:
-        stamps = self.data.bars(iid).ts_ns
-        return stamps[bisect_right(stamps, self.timeline[k]) - 1]
+                self._at_open.append((request, expected, bar.open, False))
 
     def _submit_at_open(self) -> None:
         staged, self._at_open = self._at_open, []
-        for o, expected, market_price, at_once in staged:
-            self._send(o, expected, market_price, at_once)
+        for request, expected, market_price, at_once in staged:
+            self._send(request, expected, market_price, at_once)
 
     def _send(
         self,
-        o: _Order,
+        r: OrderRequest,
         expected: _Expected | None,
         open_price: float | None,
         at_once: bool = False,
@@ -402,7 +304,6 @@ class _Session:
         resting order at the fill price, limit on the favourable side of the open and stop on
         the other; a non-fill is the order's own limit or stop, which must not fill.
         """
-        r = o.request
         iid = r.instrument_id
         nt_id = self.nt_ids[iid]
         precision = self.precision[iid]

@@ -1,15 +1,14 @@
-"""The contract's fill rules on one bar (Backtrader's broker semantics), engine-free.
+"""ADR 0003's fill rules on one bar (Backtrader's broker semantics): the one copy of them.
 
-The adapter decides with these rules which Nautilus order reproduces a contract order on a bar,
-and what price Nautilus must then report: Nautilus's own bar matching fills gapped limits and
-stops at their limit/trigger price instead of the open, so the rules cannot be left to it.
+``SimulatedBroker`` applies them to its working orders; prices here are before slippage.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from finbot.contracts import Bar, OrderRequest, OrderSide, OrderType
+from ._market import Bar
+from ._orders import OrderRequest, OrderSide, OrderType
 
 
 class BarFill(NamedTuple):

@@ -1,0 +1,370 @@
+"""``SimulatedBroker``: working orders executed on bars by ADR 0003's rules, engine-free.
+
+The one home of the execution model: acceptance with Backtrader's cash check, expiry, fills by
+``_fill_rules``, slippage and commission from the ``CostModel``, the cash (or margin) check at the
+fill. The ``sim`` engine, the Nautilus replica path, the paper broker and the test fakes all drive
+it; nothing else decides when and at what price an order fills.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ._account import AccountState
+from ._broker_events import BrokerEvent, BrokerEventKind
+from ._costs import CostModel, FillPolicy
+from ._fill_rules import bar_fill, created_price
+from ._market import Bar
+from ._orders import OrderRequest, OrderSide, OrderType, TimeInForce
+
+INSUFFICIENT_CASH = "insufficient cash"
+_EPS = 1e-9
+
+
+class BrokerView(Protocol):
+    """What the broker reads of the run: the books and the bars seen *before* the step it works.
+
+    ``finbot.contracts.RunContext`` (a strategy's ``ctx``) is one.
+    """
+
+    @property
+    def time_ns(self) -> int:
+        """The latest step the strategy saw (UTC nanoseconds)."""
+        ...
+
+    @property
+    def instrument_ids(self) -> Sequence[str]:
+        """Instruments the run trades."""
+        ...
+
+    @property
+    def cash(self) -> float:
+        """Cash on the books."""
+        ...
+
+    def position(self, instrument_id: str) -> float:
+        """Signed quantity held."""
+        ...
+
+    def bar(self, instrument_id: str) -> Bar | None:
+        """The instrument's latest bar seen, or None before its first."""
+        ...
+
+    def bar_count(self, instrument_id: str) -> int:
+        """How many of the instrument's bars have been seen."""
+        ...
+
+    def account(self) -> AccountState:
+        """Cash, equity, exposures and positions as one snapshot."""
+        ...
+
+
+MarginCheck = Callable[[float], bool]
+"""Whether a trade may leave cash at the given amount (the cash account's rule: ``>= 0``)."""
+
+FillCap = Callable[[Bar, float], float]
+"""The most of ``remaining`` units that may fill on a bar (e.g. a share of its volume)."""
+
+
+def cash_account(cash_after: float) -> bool:
+    """The cash account's rule: no trade may leave cash below zero."""
+    return cash_after >= 0.0
+
+
+@dataclass(slots=True)
+class _Working:
+    order_id: str
+    request: OrderRequest
+    created_close: float  # close of the instrument's bar when placed: the price cash is checked at
+    created_ts: int  # that bar's ts_ns: the label of a this-close fill
+    created_count: int  # the instrument's bars seen when placed (DAY expiry counts from here)
+    remaining: float
+    triggered: bool = False
+
+
+class SimulatedBroker:
+    """Executes orders on bar data the way Backtrader's broker does (docs/adr/0003).
+
+    Drive it per step ``k``, *before* the strategy sees step ``k``: ``poll(ts_k, bars_k)`` accepts
+    the orders placed since the last step (cash checked at each one's created price, cumulatively),
+    then works every order in placement order: DAY expiry, the fill on the step's bar (or at the
+    creation close under ``this_close``), the cash or margin check at the fill price. It returns the
+    events in that order; hand them to the run with :func:`deliver`. Orders and cancels arrive
+    through :meth:`submit` and :meth:`cancel` while the strategy runs.
+
+    Args:
+        view: the run's books and the bars seen so far (a ``RunContext``).
+        fill_policy: when market orders fill.
+        cost_model: slippage of market and stop fills; commission via ``commission``.
+        commission: fee of a fill (defaults to ``cost_model.commission``; adapters pass the
+            runner's memo so the decimal arithmetic runs once per (quantity, price)).
+        margin: whether a trade may leave cash at an amount (default :func:`cash_account`).
+        fill_cap: limits how much fills per bar (default: everything; ``this_close`` market fills
+            are never capped); the rest keeps working on later bars.
+        short_sales: None allows short sales; else the reason a sell beyond the position is
+            rejected with (e.g. an adapter whose venue is a cash account).
+        report_unfilled: also emit ``UNFILLED`` events for orders judged on a bar without a fill.
+    """
+
+    def __init__(
+        self,
+        view: BrokerView,
+        *,
+        fill_policy: FillPolicy,
+        cost_model: CostModel,
+        commission: Callable[[float, float], float] | None = None,
+        margin: MarginCheck = cash_account,
+        fill_cap: FillCap | None = None,
+        short_sales: str | None = None,
+        report_unfilled: bool = False,
+    ) -> None:
+        self.view = view
+        self.this_close = fill_policy is FillPolicy.THIS_CLOSE
+        self.cost_model = cost_model
+        self.commission = commission or cost_model.commission
+        self.margin = margin
+        self.fill_cap = fill_cap
+        self.short_sales = short_sales
+        self.report_unfilled = report_unfilled
+        self._instruments = frozenset(view.instrument_ids)
+        self._slip = cost_model.slippage_bps != 0.0
+        self._new: list[_Working] = []
+        self._working: dict[str, _Working] = {}
+        self._pending: list[BrokerEvent] = []
+
+    # --- order entry (while the strategy runs) ---------------------------------------------
+    def refusal(self, request: OrderRequest) -> str | None:
+        """Why an order is refused on the spot, or None (unknown instrument, no bar seen yet)."""
+        iid = request.instrument_id
+        if iid not in self._instruments:
+            return f"instrument {iid!r} has no bars in this run"
+        if self.view.bar_count(iid) == 0:
+            return "orders cannot be placed before the instrument's first bar"
+        return None
+
+    def submit(self, order_id: str, request: OrderRequest) -> str | None:
+        """Take a new order, to be accepted or rejected on the next :meth:`poll`.
+
+        Returns:
+            Why it is refused on the spot (the caller reports the rejection now), or None.
+        """
+        why = self.refusal(request)
+        if why is not None:
+            return why
+        view = self.view
+        iid = request.instrument_id
+        last = view.bar(iid)
+        assert last is not None  # refusal() saw a bar
+        self._new.append(
+            _Working(
+                order_id, request, last.close, last.ts_ns, view.bar_count(iid), request.quantity
+            )
+        )
+        return None
+
+    def modify(
+        self,
+        order_id: str,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> OrderRequest | str:
+        """Change the quantity or prices of an order not yet filled in part.
+
+        The change applies from the next poll; instrument, side, type and time in force stay.
+
+        Returns:
+            The order's new request, or why the change is refused.
+        """
+        o = self._working.get(order_id) or next(
+            (w for w in self._new if w.order_id == order_id), None
+        )
+        if o is None:
+            return f"order {order_id} is not working"
+        r = o.request
+        if o.remaining != r.quantity:
+            return f"order {order_id} is partly filled; cancel it and place a new one"
+        changes = {
+            k: v
+            for k, v in (
+                ("quantity", quantity),
+                ("limit_price", limit_price),
+                ("stop_price", stop_price),
+            )
+            if v is not None
+        }
+        try:
+            new = OrderRequest.model_validate({**r.model_dump(), **changes})
+        except ValueError as exc:
+            return f"order {order_id} cannot be changed so: {exc}"
+        o.request = new
+        o.remaining = new.quantity
+        return new
+
+    def cancel(self, order_id: str) -> bool:
+        """Cancel an accepted working order; reported (at the asking step) by the next poll.
+
+        Like Backtrader's broker, an order placed since the last poll is not accepted yet and
+        the request is ignored.
+
+        Returns:
+            Whether the order was working and is now canceled.
+        """
+        if self._working.pop(order_id, None) is None:
+            return False
+        self._pending.append(BrokerEvent(BrokerEventKind.CANCELED, order_id, self.view.time_ns))
+        return True
+
+    @property
+    def busy(self) -> bool:
+        """True when a poll has anything to do (orders to accept or work, events to report)."""
+        return bool(self._new or self._working or self._pending)
+
+    def working_orders(self) -> Mapping[str, OrderRequest]:
+        """Accepted orders still working, by id, in placement order."""
+        return {oid: w.request for oid, w in self._working.items()}
+
+    def account(self) -> AccountState:
+        """The books the broker checks against."""
+        return self.view.account()
+
+    # --- per step ---------------------------------------------------------------------------
+    def drain(self) -> list[BrokerEvent]:
+        """Events waiting without working a step (cancels asked for at the end of the data)."""
+        events, self._pending = self._pending, []
+        return events
+
+    def poll(self, ts_ns: int, bars: Mapping[str, Bar]) -> list[BrokerEvent]:
+        """Work step ``ts_ns`` whose bars are ``bars``; the events, in the order they happened."""
+        events = self.drain()
+        if self._new:
+            self._accept(ts_ns, events)
+        if self._working:
+            self._work(ts_ns, bars, events)
+        return events
+
+    def _accept(self, ts_ns: int, events: list[BrokerEvent]) -> None:
+        # Backtrader's check_submitted: each new order is priced at its created price and cash
+        # is carried from one to the next, a rejected one's cost included.
+        commission = self.commission
+        margin = self.margin
+        cash = self.view.cash
+        for o in self._new:
+            r = o.request
+            checked = created_price(r, o.created_close)
+            fee = commission(r.quantity, checked)
+            if r.side is OrderSide.BUY:
+                cash -= r.quantity * checked
+            else:
+                cash += r.quantity * checked
+            cash -= fee
+            if margin(cash):
+                self._working[o.order_id] = o
+                events.append(BrokerEvent(BrokerEventKind.ACCEPTED, o.order_id, ts_ns))
+            else:
+                events.append(
+                    BrokerEvent(BrokerEventKind.REJECTED, o.order_id, ts_ns, INSUFFICIENT_CASH)
+                )
+        self._new = []
+
+    def _work(self, ts_ns: int, bars: Mapping[str, Bar], events: list[BrokerEvent]) -> None:
+        view = self.view
+        cash = view.cash
+        held: dict[str, float] = {}
+        this_close = self.this_close
+        working = self._working
+        for o in list(working.values()):
+            r = o.request
+            iid = r.instrument_id
+            market = r.order_type is OrderType.MARKET
+            bar = bars.get(iid)
+            missing = bar is None
+            if (
+                not market
+                and r.time_in_force is TimeInForce.DAY
+                and view.bar_count(iid) + (not missing) - o.created_count >= 2
+            ):
+                # Good for the instrument's first bar after placement: gone once a later one came.
+                del working[o.order_id]
+                events.append(BrokerEvent(BrokerEventKind.EXPIRED, o.order_id, ts_ns))
+                continue
+            at_close = market and this_close
+            if missing and not at_close:
+                if market:
+                    continue  # a market order waits for the instrument's next bar (ADR 0003)
+                bar = view.bar(iid)  # Backtrader's quirk: limits and stops see the previous bar
+            price = self._price(o, bar, at_close)
+            if price is None:
+                if self.report_unfilled and not missing:
+                    events.append(
+                        BrokerEvent(BrokerEventKind.UNFILLED, o.order_id, ts_ns, request=r, bar=bar)
+                    )
+                continue
+            qty = o.remaining
+            if self.fill_cap is not None and bar is not None and not at_close:
+                qty = min(qty, self.fill_cap(bar, qty))
+                if qty <= _EPS:
+                    continue
+            position = held[iid] if iid in held else view.position(iid)
+            after, why = self._check(r, qty, price, position, cash)
+            if why is not None:
+                del working[o.order_id]
+                events.append(BrokerEvent(BrokerEventKind.REJECTED, o.order_id, ts_ns, why))
+                continue
+            cash = after
+            held[iid] = position + qty if r.side is OrderSide.BUY else position - qty
+            o.remaining -= qty
+            if o.remaining <= _EPS:
+                del working[o.order_id]
+            events.append(
+                BrokerEvent(
+                    BrokerEventKind.FILLED,
+                    o.order_id,
+                    o.created_ts if at_close else bar.ts_ns,  # type: ignore[union-attr]
+                    quantity=qty,
+                    price=price,
+                    request=r,
+                    bar=None if at_close else bar,
+                    previous_bar=missing and not at_close,
+                )
+            )
+
+    def _price(self, o: _Working, bar: Bar | None, at_close: bool) -> float | None:
+        """The fill price on ``bar`` (slippage applied), or None when the order does not fill."""
+        r = o.request
+        if at_close:
+            price: float | None = o.created_close
+        else:
+            assert bar is not None
+            fill = bar_fill(r, bar, o.triggered)
+            o.triggered = fill.triggered
+            price = fill.price
+        if price is not None and self._slip and r.order_type in _SLIPPED:
+            price = self.cost_model.slipped_price(r.side, price)
+        return price
+
+    def _check(
+        self, r: OrderRequest, qty: float, price: float, position: float, cash: float
+    ) -> tuple[float, str | None]:
+        """Cash after the fill, and why it is rejected (None: it may fill)."""
+        fee = self.commission(qty, price)
+        if r.side is OrderSide.BUY:
+            after = cash - qty * price - fee
+            # Backtrader checks cash on what a fill opens, not on covering a short.
+            if position + qty > _EPS and not self.margin(after):
+                return after, INSUFFICIENT_CASH
+            return after, None
+        if self.short_sales is not None and qty > position + _EPS:
+            return cash, (
+                f"selling {qty} of {r.instrument_id} while holding {position}: {self.short_sales}"
+            )
+        after = cash + qty * price - fee
+        if position - qty < -_EPS and not self.margin(after):
+            return after, INSUFFICIENT_CASH
+        return after, None
+
+
+_SLIPPED = frozenset({OrderType.MARKET, OrderType.STOP})

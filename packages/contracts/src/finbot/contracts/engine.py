@@ -1,0 +1,46 @@
+"""finbot.contracts for engine adapters and brokers: the run driver and the one simulated broker.
+
+Strategy authors need none of this (``finbot.contracts`` is theirs). An adapter drives a
+``StrategyRunner``; the ``SimulatedBroker`` decides fills by ADR 0003's rules for the ``sim``
+engine, the Nautilus replica path, paper trading and test fakes.
+"""
+
+from ._broker_events import BrokerEvent, BrokerEventKind, OrderEventSink, deliver
+from ._fill_rules import BarFill, bar_fill, created_price, limit_fill, stop_fill
+from ._runner import END_OF_DATA, OrderRouter, RunContext, StrategyRunner
+from ._sim_broker import (
+    INSUFFICIENT_CASH,
+    BrokerView,
+    FillCap,
+    MarginCheck,
+    SimulatedBroker,
+    cash_account,
+)
+from ._simulate import simulate
+
+__all__ = [
+    # driving a run
+    "END_OF_DATA",
+    "OrderRouter",
+    "RunContext",
+    "StrategyRunner",
+    # the simulated broker
+    "INSUFFICIENT_CASH",
+    "BrokerView",
+    "FillCap",
+    "MarginCheck",
+    "SimulatedBroker",
+    "cash_account",
+    "simulate",
+    # its events
+    "BrokerEvent",
+    "BrokerEventKind",
+    "OrderEventSink",
+    "deliver",
+    # ADR 0003's fill rules on one bar
+    "BarFill",
+    "bar_fill",
+    "created_price",
+    "limit_fill",
+    "stop_fill",
+]
