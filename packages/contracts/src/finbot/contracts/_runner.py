@@ -107,14 +107,10 @@ class StrategyRunner:
                 f"{expected}"
             )
         self._next_step = k = k + 1
-        # The loop of peek(), inlined: this runs once per step of every run.
+        bars = self.peek(ts_ns)
         seen = self._seen
-        bars: dict[str, Bar] = {}
-        for iid, stamps, o, h, lo, c, v in self._bar_columns:
-            i = seen[iid]
-            if i < len(stamps) and stamps[i] == ts_ns:
-                bars[iid] = _new_tuple(Bar, (stamps[i], o[i], h[i], lo[i], c[i], v[i]))
-                seen[iid] = i + 1
+        for iid in bars:
+            seen[iid] += 1
         self.now_ns = ts_ns
         self._mark()
         self._routing = k < self._steps
