@@ -1,14 +1,13 @@
 """Hand-written fakes of the ports the composition root wires: an engine, market data, a strategy.
 
-The fake engine is a minimal but real adapter: it drives ``finbot.contracts.StrategyRunner`` and
-fills market orders at the next bar's open, so ``finbot.app`` and the CLI are tested without
-Backtrader installed.
+The fake engine is the domain's simulated broker (ADR 0010) behind the engine port, so
+``finbot.app`` and the CLI are tested without Backtrader installed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,15 +21,13 @@ from finbot.contracts import (
     EngineInfo,
     Instrument,
     MarketData,
-    OrderRequest,
-    OrderType,
     RunConfig,
     Strategy,
     StrategyContext,
     StrategyParams,
-    StrategyRunner,
     to_ns,
 )
+from finbot.contracts.engine import simulate
 
 
 class BuyAndHold(Strategy):
@@ -50,21 +47,8 @@ class BuyAndHold(Strategy):
             ctx.order_target_percent(iid, params.fraction)
 
 
-@dataclass
-class _Router:
-    pending: list[tuple[str, OrderRequest]] = field(default_factory=list)
-
-    def submit(self, order_id: str, request: OrderRequest) -> None:
-        if request.order_type is not OrderType.MARKET:
-            raise NotImplementedError("the fake engine fills market orders only")
-        self.pending.append((order_id, request))
-
-    def cancel(self, order_id: str) -> None:
-        self.pending = [(oid, r) for oid, r in self.pending if oid != order_id]
-
-
 class FakeEngine:
-    """Fills market orders at the next bar's open; enough to exercise the CLI's wiring."""
+    """The simulated broker alone (``finbot.contracts.engine.simulate``), recording its calls."""
 
     name = "fake"
 
@@ -73,24 +57,11 @@ class FakeEngine:
 
     def run(self, config: RunConfig, strategy: Strategy, data: MarketData) -> BacktestResult:
         self.calls.append((config, strategy, data))
-        router = _Router()
-        runner = StrategyRunner(strategy, config, data, router)
-        runner.start()
-        for ts in runner.timeline:
-            still: list[tuple[str, OrderRequest]] = []
-            for order_id, request in router.pending:
-                series = data.bars(request.instrument_id)
-                if ts in series.ts_ns:
-                    price = series.open[series.ts_ns.index(ts)]
-                    runner.accepted(order_id, ts)
-                    runner.filled(order_id, request.quantity, price, ts)
-                else:
-                    still.append((order_id, request))
-            router.pending = still
-            runner.step(ts)
-        runner.stop()
-        return runner.result(
-            EngineInfo(name="fake", version="0", adapter="conftest", adapter_version="0")
+        return simulate(
+            strategy,
+            config,
+            data,
+            EngineInfo(name="fake", version="0", adapter="conftest", adapter_version="0"),
         )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,24 +15,26 @@ from finbot.app import _wiring
 from finbot.cli import EXIT_USAGE, app, make_config, run_parity
 from finbot.contracts import (
     BacktestResult,
+    Bar,
+    BrokerEvent,
+    BrokerEventKind,
     ConfigError,
     EngineInfo,
     MarketData,
-    OrderRequest,
     RunConfig,
     Strategy,
-    StrategyRunner,
 )
+from finbot.contracts.engine import Simulation
 from finbot.parity import EXACT
 
 runner = CliRunner()
 
 
 class ScaledPriceEngine:
-    """A fake engine whose broker fills market orders at the next open times ``scale``.
+    """A fake engine: the simulated broker, with every fill price reported times ``scale``.
 
-    With ``scale=1`` it agrees with the conftest ``FakeEngine`` exactly; any other scale is a
-    broker that disagrees on price, so every downstream figure (cash, equity, metrics) moves too.
+    With ``scale=1`` it agrees with the ``FakeEngine`` (the same broker) exactly; any other scale
+    is a broker that disagrees on price, so every downstream figure (cash, equity, metrics) moves.
     """
 
     def __init__(self, name: str, scale: float) -> None:
@@ -38,28 +42,17 @@ class ScaledPriceEngine:
         self.scale = scale
 
     def run(self, config: RunConfig, strategy: Strategy, data: MarketData) -> BacktestResult:
-        pending: list[tuple[str, OrderRequest]] = []
+        simulation = Simulation(strategy, config, data)
+        poll, scale = simulation.broker.poll, self.scale
 
-        class Router:
-            def submit(self, order_id: str, request: OrderRequest) -> None:
-                pending.append((order_id, request))
+        def scaled(ts_ns: int, bars: Mapping[str, Bar]) -> list[BrokerEvent]:
+            return [
+                replace(e, price=e.price * scale) if e.kind is BrokerEventKind.FILLED else e
+                for e in poll(ts_ns, bars)
+            ]
 
-            def cancel(self, order_id: str) -> None:
-                pending[:] = [p for p in pending if p[0] != order_id]
-
-        run = StrategyRunner(strategy, config, data, Router())
-        run.start()
-        for ts in run.timeline:
-            for order_id, request in list(pending):
-                series = data.bars(request.instrument_id)
-                if ts in series.ts_ns:
-                    price = series.open[series.ts_ns.index(ts)] * self.scale
-                    run.accepted(order_id, ts)
-                    run.filled(order_id, request.quantity, price, ts)
-                    pending.remove((order_id, request))
-            run.step(ts)
-        run.stop()
-        return run.result(
+        simulation.broker.poll = scaled  # type: ignore[method-assign]
+        return simulation.run(
             EngineInfo(name=self.name, version="0", adapter="test", adapter_version="0")
         )
 

@@ -1,163 +1,64 @@
-"""A hand-written reference engine for contract tests: it implements ``OrderRouter`` and drives
-``StrategyRunner`` over bars with simple, explicit fill rules (no engine library involved).
+"""The contract tests' engine: the domain's simulated broker (ADR 0010), recording what it was sent.
 
-Fill rules, checked against each instrument's bar at a step (before that step's ``on_bar``):
-- market: ``next_open`` fills at the first bar after submission, at its open; ``this_close`` fills
-  at the close of the submission step's bar (reported after ``on_bar``), or at the next open when
-  the instrument had no bar on that step. Slippage per the cost model.
-- limit buy: open if open <= limit, else limit if low <= limit (sells mirror it). No slippage.
-- stop buy: open if open >= stop, else stop if high >= stop (sells mirror it); slipped. A
-  stop-limit becomes a limit order once its stop trades and may fill on the same bar.
-- ``max_fill_per_bar`` caps each fill (the rest waits for later bars); DAY orders expire after
-  the first bar they could have filled on. Acceptances and cancels are confirmed at the next step.
+Fills follow ADR 0003 exactly as ``SimulatedBroker`` applies them (no engine library involved);
+``max_fill_per_bar`` caps each fill so the rest works on later bars (partial fills).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from finbot.contracts import (
     BacktestResult,
     Bar,
     EngineInfo,
     Fill,
-    FillPolicy,
     MarketData,
     OrderRequest,
-    OrderSide,
-    OrderType,
     OrderUpdate,
     RunConfig,
     Strategy,
     StrategyContext,
-    StrategyRunner,
-    TimeInForce,
 )
+from finbot.contracts.engine import Simulation
 
 FAKE_ENGINE = EngineInfo(name="fake", version="1", adapter="contracts-tests", adapter_version="1")
 
 
-@dataclass
-class _Working:
-    order_id: str
-    request: OrderRequest
-    step: int  # the step index it was submitted on (-1: on_start)
-    triggered: bool = False
-    remaining: float = 0.0
+class _Recorded(Simulation):
+    def __init__(self, engine: FakeEngine, strategy: Strategy) -> None:
+        cap = engine.max_fill_per_bar
+        super().__init__(
+            strategy,
+            engine.config,
+            engine.data,
+            fill_cap=None if cap is None else (lambda bar, remaining: cap),
+        )
+        self.engine = engine
 
-
-@dataclass
-class FakeEngine:
-    """Routes the runner's orders and fills them by the rules in the module docstring."""
-
-    data: MarketData
-    config: RunConfig
-    max_fill_per_bar: float | None = None
-    submitted: list[str] = field(default_factory=list)
-    cancel_requests: list[str] = field(default_factory=list)
-    _working: dict[str, _Working] = field(default_factory=dict)
-    _to_accept: list[str] = field(default_factory=list)
-    _to_cancel: list[str] = field(default_factory=list)
-    _step: int = -1
-
-    # --- OrderRouter ---------------------------------------------------------------------------
     def submit(self, order_id: str, request: OrderRequest) -> None:
-        self.submitted.append(order_id)
-        self._working[order_id] = _Working(order_id, request, self._step, False, request.quantity)
-        self._to_accept.append(order_id)
+        self.engine.submitted.append(order_id)
+        super().submit(order_id, request)
 
     def cancel(self, order_id: str) -> None:
-        self.cancel_requests.append(order_id)
-        self._to_cancel.append(order_id)
+        self.engine.cancel_requests.append(order_id)
+        super().cancel(order_id)
 
-    # --- driving ---------------------------------------------------------------------------------
+
+class FakeEngine:
+    """Runs a strategy on the simulated broker; lists the order ids routed and cancels asked."""
+
+    def __init__(
+        self, data: MarketData, config: RunConfig, max_fill_per_bar: float | None = None
+    ) -> None:
+        self.data = data
+        self.config = config
+        self.max_fill_per_bar = max_fill_per_bar
+        self.submitted: list[str] = []
+        self.cancel_requests: list[str] = []
+
     def run(self, strategy: Strategy) -> BacktestResult:
-        runner = StrategyRunner(strategy, self.config, self.data, self)
-        runner.start()
-        series = {iid: self.data.bars(iid) for iid in self.data.instrument_ids}
-        index = {iid: dict(zip(s.ts_ns, range(len(s)), strict=True)) for iid, s in series.items()}
-        for step, ts in enumerate(runner.timeline):
-            self._step = step
-            bars = {iid: series[iid][index[iid][ts]] for iid in series if ts in index[iid]}
-            self._accept(runner, ts)
-            for order_id in self._to_cancel:
-                if self._working.pop(order_id, None) is not None:
-                    runner.canceled(order_id, ts)
-            self._to_cancel.clear()
-            for working in list(self._working.values()):
-                bar = bars.get(working.request.instrument_id)
-                if bar is not None:
-                    self._try_fill(runner, working, bar, at_close=False)
-            runner.step(ts)
-            if self.config.fill_policy is FillPolicy.THIS_CLOSE:
-                self._accept(runner, ts)
-                for working in list(self._working.values()):
-                    bar = bars.get(working.request.instrument_id)
-                    if (
-                        bar is not None
-                        and working.step == step
-                        and working.request.order_type is OrderType.MARKET
-                    ):
-                        self._try_fill(runner, working, bar, at_close=True)
-        runner.stop()
-        return runner.result(FAKE_ENGINE)
-
-    def _accept(self, runner: StrategyRunner, ts_ns: int) -> None:
-        for order_id in self._to_accept:
-            runner.accepted(order_id, ts_ns)
-        self._to_accept.clear()
-
-    def _try_fill(self, runner: StrategyRunner, w: _Working, bar: Bar, *, at_close: bool) -> None:
-        request = w.request
-        price = self._price(w, bar, at_close=at_close)
-        if price is not None:
-            quantity = w.remaining
-            if self.max_fill_per_bar is not None:
-                quantity = min(quantity, self.max_fill_per_bar)
-            w.remaining -= quantity
-            if w.remaining <= 1e-12:
-                del self._working[w.order_id]
-            runner.filled(w.order_id, quantity, price, bar.ts_ns)
-        if w.order_id in self._working and request.time_in_force is TimeInForce.DAY:
-            del self._working[w.order_id]
-            runner.expired(w.order_id, bar.ts_ns)
-
-    def _price(self, w: _Working, bar: Bar, *, at_close: bool) -> float | None:
-        request = w.request
-        costs = self.config.cost_model
-        side = request.side
-        buy = side is OrderSide.BUY
-        kind = request.order_type
-        if kind is OrderType.MARKET:
-            if at_close:
-                return costs.slipped_price(side, bar.close)
-            if self.config.fill_policy is FillPolicy.THIS_CLOSE and w.step == self._step:
-                return None  # fills at this step's close, after on_bar
-            return costs.slipped_price(side, bar.open)
-        if kind in (OrderType.STOP, OrderType.STOP_LIMIT) and not w.triggered:
-            stop = request.stop_price
-            assert stop is not None
-            if (buy and bar.open >= stop) or (not buy and bar.open <= stop):
-                trigger = bar.open
-            elif (buy and bar.high >= stop) or (not buy and bar.low <= stop):
-                trigger = stop
-            else:
-                return None
-            if kind is OrderType.STOP:
-                return costs.slipped_price(side, trigger)
-            w.triggered = True
-            return _limit_fill(buy, request.limit_price, bar, start=trigger)
-        return _limit_fill(buy, request.limit_price, bar, start=bar.open)
-
-
-def _limit_fill(buy: bool, limit: float | None, bar: Bar, *, start: float) -> float | None:
-    assert limit is not None
-    if (buy and start <= limit) or (not buy and start >= limit):
-        return start
-    if (buy and bar.low <= limit) or (not buy and bar.high >= limit):
-        return limit
-    return None
+        return _Recorded(self, strategy).run(FAKE_ENGINE)
 
 
 Action = Callable[[StrategyContext], object]
@@ -219,6 +120,7 @@ def sample_run() -> BacktestResult:
         BarSeries,
         CostModel,
         DatasetRef,
+        FillPolicy,
         Instrument,
         StrategySpec,
         to_ns,

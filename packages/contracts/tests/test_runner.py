@@ -208,10 +208,10 @@ def test_limit_and_stop_orders_by_bar_ohlc() -> None:
 
 
 def test_day_order_expires_after_its_first_bar() -> None:
-    # limit 8 never trades (lowest low is 9): expired on d1
+    # limit 8 never trades (lowest low is 9): good for d1 only, expired when d2 comes (ADR 0003)
     result, strategy, _ = run({0: [buy(1, limit_price=8.0, time_in_force=TimeInForce.DAY)]})
     (order,) = result.orders
-    assert (order.status, order.ts_ns) == (OrderStatus.EXPIRED, TS[1])
+    assert (order.status, order.ts_ns) == (OrderStatus.EXPIRED, TS[2])
     assert ("update", "O-000001", "expired") in strategy.events
 
 
@@ -251,11 +251,11 @@ def test_cancel_is_routed_and_confirmed() -> None:
     def cancel_first(ctx: StrategyContext) -> None:
         ctx.cancel_order("O-000001")
 
-    # limit 8 never trades; cancel on d2 is confirmed by the engine on d3
+    # limit 8 never trades; the cancel asked on d2 carries d2 and reaches the strategy before d3
     result, strategy, engine = run({0: [buy(1, limit_price=8.0)], 2: [cancel_first]})
     assert engine.cancel_requests == ["O-000001"]
     (order,) = result.orders
-    assert (order.status, order.ts_ns, order.reason) == (OrderStatus.CANCELED, TS[3], None)
+    assert (order.status, order.ts_ns, order.reason) == (OrderStatus.CANCELED, TS[2], None)
     assert result.fills == ()
     assert strategy.seen[3]["open_orders"] == []
 
@@ -296,11 +296,16 @@ def test_orders_placed_in_on_stop_are_canceled_not_routed() -> None:
     assert strategy.events[-2:] == [("stop",), ("update", "O-000001", "canceled")]
 
 
-def test_orders_from_on_start_fill_at_the_first_open() -> None:
+def test_orders_from_on_start_are_rejected_before_any_bar() -> None:
+    # As on both engines: no instrument has a price yet.
     result, _, _ = run({-1: [buy(10)]})
-    assert [(f.price, f.ts_ns) for f in result.fills] == [(10.0, TS[0])]
-    # marked at the d0 close 10: 900 + 100
-    assert result.equity_curve.equity[0] == 1000.0
+    (order,) = result.orders
+    assert (order.status, order.ts_ns, order.reason) == (
+        OrderStatus.REJECTED,
+        TS[0],
+        "orders cannot be placed before the instrument's first bar",
+    )
+    assert result.fills == ()
 
 
 # --- FIFO trades and the position's average price -----------------------------------------------

@@ -1,4 +1,4 @@
-"""``simulate``: a whole backtest on the ``SimulatedBroker`` alone, no engine library involved."""
+"""``Simulation``: a whole backtest on the ``SimulatedBroker`` alone, no engine library involved."""
 
 from __future__ import annotations
 
@@ -13,23 +13,65 @@ from ._sim_broker import FillCap, MarginCheck, SimulatedBroker, cash_account
 from ._strategy import Strategy
 
 
-class _Router:
-    """The runner's ``OrderRouter``: orders go to the broker; a refusal is reported at once."""
+class Simulation:
+    """One run: a ``StrategyRunner`` whose orders the ``SimulatedBroker`` executes.
 
-    __slots__ = ("broker", "runner")
+    It is the runner's ``OrderRouter``: orders go to the broker, and a refusal on the spot is
+    reported at once. ``margin``, ``fill_cap`` and ``short_sales`` are the broker's.
 
-    def __init__(self) -> None:
-        self.runner: StrategyRunner
-        self.broker: SimulatedBroker
+    Raises:
+        DataValidationError: the data has no bars.
+    """
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        config: RunConfig,
+        data: MarketData,
+        *,
+        margin: MarginCheck = cash_account,
+        fill_cap: FillCap | None = None,
+        short_sales: str | None = None,
+    ) -> None:
+        self.runner = runner = StrategyRunner(strategy, config, data, self)
+        if not runner.timeline:
+            raise DataValidationError("the data has no bars to run on", source=data.name)
+        self.broker = SimulatedBroker(
+            runner.context,
+            fill_policy=config.fill_policy,
+            cost_model=config.cost_model,
+            commission=runner.commission,
+            margin=margin,
+            fill_cap=fill_cap,
+            short_sales=short_sales,
+        )
 
     def submit(self, order_id: str, request: OrderRequest) -> None:
+        """Route a new order to the broker."""
         why = self.broker.submit(order_id, request)
         if why is not None:
             runner = self.runner
             runner.rejected(order_id, runner.now_ns, why)
 
     def cancel(self, order_id: str) -> None:
+        """Ask the broker to cancel a working order."""
         self.broker.cancel(order_id)
+
+    def run(self, engine: EngineInfo) -> BacktestResult:
+        """Every step: the broker works the orders placed before it, then the strategy sees it."""
+        runner, broker = self.runner, self.broker
+        runner.start()
+        step = runner.step
+        for ts in runner.timeline:
+            # Most steps have no order working: the broker is not asked at all.
+            if broker.busy:
+                events = broker.poll(ts, runner.peek(ts))
+                if events:
+                    deliver(events, runner)
+            step(ts)
+        deliver(broker.drain(), runner)
+        runner.stop()
+        return runner.result(engine)
 
 
 def simulate(
@@ -44,37 +86,10 @@ def simulate(
 ) -> BacktestResult:
     """Run ``strategy`` over ``data`` with the simulated broker filling every order.
 
-    Each step the broker first works the orders placed before it (ADR 0003), the runner books
-    the events, then the strategy sees the step. ``margin``, ``fill_cap`` and ``short_sales``
-    are the broker's (see ``SimulatedBroker``).
-
     Raises:
         DataValidationError: the data has no bars.
     """
-    router = _Router()
-    runner = StrategyRunner(strategy, config, data, router)
-    if not runner.timeline:
-        raise DataValidationError("the data has no bars to run on", source=data.name)
-    broker = SimulatedBroker(
-        runner.context,
-        fill_policy=config.fill_policy,
-        cost_model=config.cost_model,
-        commission=runner.commission,
-        margin=margin,
-        fill_cap=fill_cap,
-        short_sales=short_sales,
+    simulation = Simulation(
+        strategy, config, data, margin=margin, fill_cap=fill_cap, short_sales=short_sales
     )
-    router.runner = runner
-    router.broker = broker
-    runner.start()
-    step = runner.step
-    for ts in runner.timeline:
-        # Most steps have no order working: the broker is not asked at all.
-        if broker.busy:
-            events = broker.poll(ts, runner.peek(ts))
-            if events:
-                deliver(events, runner)
-        step(ts)
-    deliver(broker.drain(), runner)
-    runner.stop()
-    return runner.result(engine)
+    return simulation.run(engine)

@@ -16,7 +16,7 @@ from ._sim_broker import (
     SimulatedBroker,
     cash_account,
 )
-from ._simulate import simulate
+from ._simulate import Simulation, simulate
 
 __all__ = [
     # driving a run
@@ -31,6 +31,7 @@ __all__ = [
     "MarginCheck",
     "SimulatedBroker",
     "cash_account",
+    "Simulation",
     "simulate",
     # its events
     "BrokerEvent",
