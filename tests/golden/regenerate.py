@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from golden_masters import ENGINES, cases, dump, engine_missing, load
+from golden_masters import ENGINES, cases, dump, engine_missing, file_hash, master_drift
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,12 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     changed = 0
     for case in selected:
         result = case.run()
+        # Byte for byte, like the test: a model read would hide a stored-format change.
         if not case.path.exists():
             status = "created"
-        elif load(case).content_hash() == result.content_hash():
+        elif master_drift(case, result) is None:
             status = "unchanged"
         else:
-            status = f"CHANGED {load(case).content_hash()[:12]} -> {result.content_hash()[:12]}"
+            status = f"CHANGED {file_hash(case)[:12]} -> {result.content_hash()[:12]}"
         if status != "unchanged":
             changed += 1
             if not args.check:

@@ -6,6 +6,7 @@ version 1 was current and is never regenerated: it is the proof that v1 files st
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from pathlib import Path
@@ -19,6 +20,7 @@ from finbot.contracts import (
     END_OF_DATA,
     SCHEMA_VERSION,
     BacktestResult,
+    Metrics,
     OrderStatus,
     ResultSchemaError,
     migrate_payload,
@@ -115,11 +117,48 @@ def test_v1_file_accounts_add_up() -> None:
     )
 
 
+def v1_drift(result: BacktestResult) -> list[str]:
+    """Where ``result``'s stored form differs from the frozen v1 file, compared as raw text.
+
+    Never through the current model: reading the file with it would fill in any field added since
+    v1 from its default, so both sides would agree however the stored form changed (issue 7).
+    """
+    produced = json.dumps(json.loads(result.to_json()), indent=1, sort_keys=True) + "\n"
+    frozen = V1_FILE.read_text()
+    if produced == frozen:
+        return []
+    diff = difflib.unified_diff(
+        frozen.splitlines(), produced.splitlines(), "result_v1.json", "current", lineterm="", n=1
+    )
+    return list(diff)[:40] or ["the texts differ only in line endings"]
+
+
 def test_current_code_reproduces_the_v1_file_exactly() -> None:
     # When this fails, the stored form changed: bump SCHEMA_VERSION, add a migration from the
     # previous version and keep result_v1.json as it is (see docs/adr/0004).
     assert SCHEMA_VERSION == 1
-    assert sample_run().to_json() == BacktestResult.from_json(V1_FILE.read_text()).to_json()
+    drift = v1_drift(sample_run())
+    assert drift == [], "\n".join(drift)
+
+
+class _MetricsPlus(Metrics):
+    """Metrics with one more defaulted field: the stored-format change ADR 0004 says bumps v1."""
+
+    new_figure: float | None = None
+
+
+class _ResultPlus(BacktestResult):
+    metrics: _MetricsPlus
+
+
+def test_a_defaulted_field_added_to_metrics_fails_the_v1_comparison() -> None:
+    current = sample_run()
+    patched = _ResultPlus.model_validate(current.model_dump())
+    # Read through the patched model, the v1 file agrees with it: the old, blind comparison.
+    assert patched.to_json() == _ResultPlus.from_json(V1_FILE.read_text()).to_json()
+    drift = v1_drift(patched)
+    assert '+  "new_figure": null,' in drift, drift
+    assert v1_drift(current) == []
 
 
 @pytest.mark.parametrize(

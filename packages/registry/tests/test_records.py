@@ -174,6 +174,9 @@ def test_run_ids_sort_by_time() -> None:
 
 
 def test_default_location_honours_env(tmp_path, monkeypatch, fake_run) -> None:
+    # The docs tell users to set FINBOT_REGISTRY, so the test controls it instead of assuming it
+    # unset: first absent (the ./.finbot default), then set.
+    monkeypatch.delenv("FINBOT_REGISTRY", raising=False)
     monkeypatch.chdir(tmp_path)
     with Registry.open() as reg:
         assert (tmp_path / ".finbot" / "registry.sqlite").is_file()
