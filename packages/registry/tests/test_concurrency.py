@@ -2,7 +2,7 @@
 
 import multiprocessing
 
-from finbot.registry import Registry
+from finbot.registry import SCHEMA_VERSION, Registry
 
 WRITERS = 4
 RUNS_EACH = 12
@@ -71,4 +71,4 @@ def test_concurrent_first_open_migrates_once(registry_location) -> None:
         p.join(timeout=60)
     assert results == [None] * openers
     with Registry.open(location, artifacts_dir=artifacts) as reg:
-        assert reg.schema_version == 1
+        assert reg.schema_version == SCHEMA_VERSION

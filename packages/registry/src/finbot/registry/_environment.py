@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import platform
 import re
+import socket
 import subprocess
 import sys
 from importlib import metadata
@@ -24,6 +26,10 @@ class Environment(BaseModel):
     packages: dict[str, str]
     git_commit: str | None = None
     git_dirty: bool | None = None
+    # Where the recording process ran (None in records made before schema v2): lets the registry
+    # tell a run whose process died from one still running.
+    host: str | None = None
+    pid: int | None = None
 
 
 def _normalize(name: str) -> str:
@@ -80,4 +86,6 @@ def capture_environment(cwd: Path | None = None) -> Environment:
         packages=installed_packages(),
         git_commit=commit,
         git_dirty=dirty,
+        host=socket.gethostname(),
+        pid=os.getpid(),
     )

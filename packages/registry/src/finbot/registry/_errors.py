@@ -13,6 +13,10 @@ class RunNotFoundError(RegistryError, LookupError):
     """No run (or no unique run, for a prefix) matches the id asked for."""
 
 
+class RegistryNotFoundError(RegistryError, LookupError):
+    """No registry at the location given, and the caller asked not to create one."""
+
+
 class RunStateError(RegistryError):
     """A change the append-only rules forbid, e.g. finishing a run that already finished."""
 
@@ -25,3 +29,12 @@ class RegistryIntegrityError(RegistryError):
         self.what = what
         prefix = f"run {run_id}: " if run_id else ""
         super().__init__(f"{prefix}integrity check failed: {message}")
+
+    @classmethod
+    def from_message(cls, message: str, *, run_id: str | None = None) -> RegistryIntegrityError:
+        """An error whose message is already complete (as ``Registry.scan`` reports it)."""
+        error = cls.__new__(cls)
+        Exception.__init__(error, message)
+        error.run_id = run_id
+        error.what = None
+        return error

@@ -2,7 +2,8 @@
 
 A record has two parts written once each: the start (config, strategy, environment, tags) and the
 outcome (status, timings, engine, snapshot, result and artifact hashes). Each part is sealed by a
-sha256 over its canonical JSON; the outcome hash chains in the start hash.
+sha256 over its canonical JSON; the outcome hash chains in the start hash. Fields added in schema
+v2 are sealed only when set, so records made before them keep their seals.
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ from ._identity import StrategyIdentity
 
 
 class RunStatus(StrEnum):
-    """Where a run is in its one-way life: running, then finished or failed, once."""
+    """Where a run is in its one-way life: running, then finished, failed or abandoned, once.
+
+    Abandoned: the registry found it still running after its process died or its time ran out.
+    """
 
     RUNNING = "running"
     FINISHED = "finished"
     FAILED = "failed"
+    ABANDONED = "abandoned"
 
 
 START_FIELDS = (
@@ -52,6 +57,9 @@ OUTCOME_FIELDS = (
     "metrics",
     "error",
 )
+# Sealed only when not None (schema v2).
+START_FIELDS_V2 = ("timeout_seconds",)
+OUTCOME_FIELDS_V2 = ("dataset_snapshot_id",)
 
 
 def seal(payload: Mapping[str, Any]) -> str:
@@ -59,14 +67,22 @@ def seal(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(dict(payload)).encode()).hexdigest()
 
 
+def _sealed(
+    fields: Mapping[str, Any], names: tuple[str, ...], later: tuple[str, ...]
+) -> dict[str, Any]:
+    payload = {name: fields[name] for name in names}
+    payload.update({name: fields[name] for name in later if fields.get(name) is not None})
+    return payload
+
+
 def start_hash(fields: Mapping[str, Any]) -> str:
     """Seal of the start part (``fields`` hold plain JSON values)."""
-    return seal({name: fields[name] for name in START_FIELDS})
+    return seal(_sealed(fields, START_FIELDS, START_FIELDS_V2))
 
 
 def outcome_hash(start: str, fields: Mapping[str, Any]) -> str:
     """Seal of the outcome part, chained to the start part's seal."""
-    return seal({"start_hash": start, **{name: fields[name] for name in OUTCOME_FIELDS}})
+    return seal({"start_hash": start, **_sealed(fields, OUTCOME_FIELDS, OUTCOME_FIELDS_V2)})
 
 
 def utc_iso(moment: datetime) -> str:
@@ -91,7 +107,9 @@ class RunRecord(BaseModel):
     seed: int
     environment: Environment
     tags: tuple[str, ...] = ()
+    timeout_seconds: float | None = None
     data_snapshot_id: str | None = None
+    dataset_snapshot_id: str | None = None
     snapshot_artifact: str | None = None
     engine: EngineInfo | None = None
     result_hash: str | None = None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select
+from sqlalchemy import Connection, Engine, Row, and_, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -21,28 +22,34 @@ from finbot.contracts import (
     canonical_json,
 )
 
+from . import _chain
 from ._artifacts import ArtifactStore, sha256_hex
 from ._database import (
-    is_database_url,
-    postgres_engine,
+    Location,
+    is_writable,
     read_transaction,
-    shown_location,
-    sqlite_engine,
+    resolve_location,
+    scrub,
     write_transaction,
 )
 from ._environment import Environment, capture_environment
-from ._errors import RegistryError, RegistryIntegrityError, RunNotFoundError, RunStateError
+from ._errors import (
+    RegistryError,
+    RegistryIntegrityError,
+    RunNotFoundError,
+    RunStateError,
+)
 from ._identity import strategy_identity
 from ._ids import new_run_id
+from ._liveness import DEFAULT_RUNNING_LIMIT, stale_reason
 from ._record import RunRecord, RunStatus, outcome_hash, start_hash, utc_iso
 from ._rerun import EngineFactory, RerunReport, StrategyLoader, rerun
-from ._schema import migrate, run_outcomes, runs, snapshots
-from ._snapshot_codec import decode_snapshot, encode_snapshot
+from ._schema import check_version, migrate, record_chain, run_outcomes, runs, snapshots
+from ._snapshot_codec import decode_snapshot, encode_snapshot, same_window
+from ._verify import ListedRun, VerificationReport, database_check, metrics_problem
 
 DEFAULT_LOCATION = ".finbot"
 ENV_LOCATION = "FINBOT_REGISTRY"
-ENV_ARTIFACTS = "FINBOT_REGISTRY_ARTIFACTS"
-SQLITE_FILE = "registry.sqlite"
 RESULT_ARTIFACT = "result.json"
 
 
@@ -62,19 +69,53 @@ class Registry:
     Implements ``finbot.contracts.RunRegistry``. Open one with :meth:`open`.
     """
 
-    def __init__(self, engine: Engine, artifacts: ArtifactStore, location: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        artifacts: ArtifactStore,
+        location: str,
+        *,
+        key: bytes | None = None,
+        read_only: bool = False,
+        create: bool = True,
+        running_limit: timedelta = DEFAULT_RUNNING_LIMIT,
+    ) -> None:
         self._engine = engine
         self.artifacts = artifacts
         self.location = location
+        self._key = key
+        self.running_limit = running_limit
+        if read_only or not create:
+            with read_transaction(engine) as conn:
+                version = check_version(conn, location=location, migrating=not read_only)
+        if read_only:
+            self.read_only = True
+            self.schema_version = version
+            return
         with write_transaction(engine) as conn:
             self.schema_version = migrate(conn)
+            # A PostgreSQL user may read but not write (SQLite's read-only files are found before).
+            self.read_only = not is_writable(conn)
+        if not self.read_only:
+            self.abandon_stale()
 
     # --- opening ----------------------------------------------------------------------------
     @classmethod
     def open(
-        cls, location: str | os.PathLike[str] | None = None, *, artifacts_dir: Path | None = None
+        cls,
+        location: str | os.PathLike[str] | None = None,
+        *,
+        artifacts_dir: Path | None = None,
+        key: bytes | str | None = None,
+        create: bool = True,
+        running_limit: timedelta = DEFAULT_RUNNING_LIMIT,
     ) -> Registry:
-        """Open (creating if needed) a registry.
+        """Open a registry (creating it if needed, unless ``create`` is False).
+
+        Opening a writable registry migrates its schema and marks runs ``abandoned`` that are still
+        running although their process is gone or they ran past their time (see ``_liveness``).
+        A registry the process may not write (read-only file or mount, or a PostgreSQL user
+        without INSERT) opens read-only: it can be listed, read and verified.
 
         Args:
             location: a directory (SQLite at ``<dir>/registry.sqlite``, artifacts in
@@ -82,25 +123,41 @@ class Registry:
                 Defaults to ``$FINBOT_REGISTRY``, else ``./.finbot``.
             artifacts_dir: where artifacts go; defaults to beside the SQLite file, or for
                 PostgreSQL to ``$FINBOT_REGISTRY_ARTIFACTS``, else ``./.finbot/artifacts``.
+            key: the registry key that seals the hash chain with HMAC-SHA256; defaults to
+                ``$FINBOT_REGISTRY_KEY`` (no key: plain sha256).
+            create: False to refuse (``RegistryNotFoundError``) a location holding no registry
+                instead of creating one: what reading commands want.
+            running_limit: how long a run may stay ``running`` before it is marked abandoned
+                (a run with a timeout gets its timeout plus a minute instead).
 
         Raises:
             RegistryError: The directory cannot be created, the URL names no supported database,
                 the database cannot be opened (refused, or not a SQLite file), or its schema is
-                newer than this code. A URL's password is masked in the message.
+                newer than this code (or older, on a read-only registry). A URL's password is
+                masked in the message.
         """
         where = str(location) if location is not None else os.environ.get(ENV_LOCATION, "")
         where = where or DEFAULT_LOCATION
-        engine, store = _engine_and_artifacts(where, artifacts_dir)
-        shown = shown_location(where)
+        found: Location = resolve_location(where, artifacts_dir, create=create)
+        if isinstance(key, str):
+            key = key.encode()
         try:
-            return cls(engine, ArtifactStore(store), shown)
+            return cls(
+                found.engine,
+                ArtifactStore(found.artifacts),
+                found.shown,
+                key=key if key is not None else _chain.key_from_env(),
+                read_only=found.read_only,
+                create=create,
+                running_limit=running_limit,
+            )
         except SQLAlchemyError as exc:
-            engine.dispose()
+            found.engine.dispose()
             # A server that refuses us, or a file that is no SQLite database: say which registry.
-            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-            raise RegistryError(f"cannot open registry {shown}: {reason}") from exc
+            reason = scrub(" ".join(str(getattr(exc, "orig", None) or exc).split()), where)
+            raise RegistryError(f"cannot open registry {found.shown}: {reason}") from exc
         except BaseException:
-            engine.dispose()
+            found.engine.dispose()
             raise
 
     def close(self) -> None:
@@ -127,11 +184,16 @@ class Registry:
         tags: Iterable[str] = (),
         started: datetime | None = None,
         environment: Environment | None = None,
+        timeout_seconds: float | None = None,
     ) -> str:
-        """Record that a run has started (status ``running``); returns its new run id."""
-        row = self._start_row(config, strategy, tags, started, environment)
-        with write_transaction(self._engine) as conn:
-            conn.execute(insert(runs).values(**row))
+        """Record that a run has started (status ``running``); returns its new run id.
+
+        Write it before the run, so a run that is killed or hangs stays visible; ``timeout_seconds``
+        (the run's own limit, if it has one) tells ``abandon_stale`` when to give up on it.
+        """
+        row = self._start_row(config, strategy, tags, started, environment, timeout_seconds)
+        with self._writing() as conn:
+            self._insert_start(conn, row)
         return str(row["run_id"])
 
     def finish(
@@ -142,16 +204,21 @@ class Registry:
         *,
         finished: datetime | None = None,
         artifacts: Mapping[str, bytes] | None = None,
+        dataset: MarketData | None = None,
     ) -> RunRecord:
-        """Record a running run's result, pinning ``data`` (what the engine was given)."""
+        """Record a running run's result, pinning ``data`` (what the engine was given).
+
+        With ``dataset`` (the whole dataset ``data`` was cut from with the config's start/end),
+        that dataset is pinned instead, once for every run on it, and reruns cut it again.
+        """
         start = self._start_of(run_id)
         if result.config.config_hash() != start["config_hash"]:
             raise RunStateError(
                 f"run {run_id} started with config {start['config_hash']} but the result is for "
                 f"config {result.config.config_hash()}"
             )
-        outcome = self._finished_outcome(start, result, data, finished, artifacts)
-        with write_transaction(self._engine) as conn:
+        outcome = self._finished_outcome(start, result, data, finished, artifacts, dataset)
+        with self._writing() as conn:
             self._insert_outcome(conn, start, outcome)
         return self.get(run_id)
 
@@ -166,7 +233,7 @@ class Registry:
         """Record that a running run failed, with its error message (and data if it was loaded)."""
         start = self._start_of(run_id)
         outcome = self._failed_outcome(start, error, finished, data)
-        with write_transaction(self._engine) as conn:
+        with self._writing() as conn:
             self._insert_outcome(conn, start, outcome)
         return self.get(run_id)
 
@@ -180,13 +247,17 @@ class Registry:
         finished: datetime | None = None,
         tags: Iterable[str] = (),
         artifacts: Mapping[str, bytes] | None = None,
+        dataset: MarketData | None = None,
     ) -> str:
-        """Record a finished run in one step (start and outcome in one transaction)."""
+        """Record a finished run in one step (start and outcome in one transaction).
+
+        ``dataset``: as for :meth:`finish`.
+        """
         finished = finished or _now()
         start = self._start_row(result.config, strategy, tags, started or finished, None)
-        outcome = self._finished_outcome(start, result, data, finished, artifacts)
-        with write_transaction(self._engine) as conn:
-            conn.execute(insert(runs).values(**start))
+        outcome = self._finished_outcome(start, result, data, finished, artifacts, dataset)
+        with self._writing() as conn:
+            self._insert_start(conn, start)
             self._insert_outcome(conn, start, outcome)
         return str(start["run_id"])
 
@@ -205,10 +276,39 @@ class Registry:
         finished = finished or _now()
         start = self._start_row(config, strategy, tags, started or finished, None)
         outcome = self._failed_outcome(start, error, finished, data)
-        with write_transaction(self._engine) as conn:
-            conn.execute(insert(runs).values(**start))
+        with self._writing() as conn:
+            self._insert_start(conn, start)
             self._insert_outcome(conn, start, outcome)
         return str(start["run_id"])
+
+    def abandon_stale(self, now: datetime | None = None) -> list[str]:
+        """Mark ``abandoned`` the runs still running whose process is gone or whose time is up.
+
+        Called on every writable open; returns the run ids it marked. A run whose record does not
+        verify is left for ``verify`` to report.
+        """
+        moment = now or _now()
+        with read_transaction(self._engine) as conn:
+            rows = conn.execute(_joined().where(run_outcomes.c.run_id.is_(None))).all()
+        marked: list[str] = []
+        for row in rows:
+            try:
+                record = _to_record(row)
+            except RegistryError:
+                continue
+            reason = stale_reason(record, moment, self.running_limit)
+            if reason is None:
+                continue
+            start = {"run_id": record.run_id, "started_at": record.started_at,
+                     "start_hash": record.start_hash}
+            outcome = {**self._timing(start, moment), **_empty_outcome(RunStatus.ABANDONED, reason)}
+            try:
+                with self._writing() as conn:
+                    self._insert_outcome(conn, start, outcome)
+            except RunStateError:
+                continue  # it finished meanwhile
+            marked.append(record.run_id)
+        return marked
 
     # --- reading ----------------------------------------------------------------------------
     def get(self, run_id: str) -> RunRecord:
@@ -242,6 +342,31 @@ class Registry:
         """Runs matching every filter given, oldest first, each verified.
 
         ``since``/``until`` bound the start time; a date ``until`` includes that whole UTC day.
+        Raises ``RegistryIntegrityError`` for the first record that does not verify; use
+        :meth:`scan` to get the others with the bad ones flagged.
+        """
+        listed = self.scan(
+            strategy=strategy, engine=engine, status=status, since=since, until=until, tag=tag
+        )
+        for item in listed:
+            if item.problem is not None:
+                raise RegistryIntegrityError.from_message(item.problem, run_id=item.run_id)
+        return [item.record for item in listed if item.record is not None]
+
+    def scan(
+        self,
+        *,
+        strategy: str | None = None,
+        engine: str | None = None,
+        status: RunStatus | str | None = None,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        tag: str | None = None,
+    ) -> list[ListedRun]:
+        """Like :meth:`runs`, but a record that does not verify is returned flagged, not raised.
+
+        Runs whose rows were deleted (still sealed in the hash chain) come last, flagged. Flagged
+        runs are kept whatever the filters say: their fields cannot be trusted to filter them.
         """
         query = _joined()
         if strategy is not None:
@@ -265,10 +390,26 @@ class Registry:
                 )
         with read_transaction(self._engine) as conn:
             rows = conn.execute(query.order_by(runs.c.run_id)).all()
-        records = [_to_record(row) for row in rows]
-        if tag is not None:
-            records = [r for r in records if tag in r.tags]
-        return records
+            present = set(conn.execute(select(runs.c.run_id)).scalars())
+            chained = conn.execute(
+                select(record_chain.c.run_id, record_chain.c.seq).order_by(record_chain.c.seq)
+            ).all()
+        listed: list[ListedRun] = []
+        for row in rows:
+            try:
+                record = _to_record(row)
+            except RegistryIntegrityError as exc:
+                listed.append(ListedRun(row._mapping[runs.c.run_id], None, str(exc)))
+                continue
+            if tag is None or tag in record.tags:
+                listed.append(ListedRun(record.run_id, record, None))
+        deleted: dict[str, list[int]] = {}
+        for run_id, seq in chained:
+            if run_id not in present:
+                deleted.setdefault(run_id, []).append(int(seq))
+        for run_id, seqs in deleted.items():
+            listed.append(ListedRun(run_id, None, _deleted_message(run_id, seqs)))
+        return listed
 
     def load_result(self, run_id: str) -> BacktestResult:
         """The stored result of a finished run, checked against the hash in its record."""
@@ -301,11 +442,8 @@ class Registry:
         return self._snapshot(snapshot_id, row[0], run_id=None)
 
     def run_snapshot(self, run_id: str) -> MarketData:
-        """The market data a run was given, from its own pinned snapshot."""
-        record = self.get(run_id)
-        if record.data_snapshot_id is None or record.snapshot_artifact is None:
-            raise RunStateError(f"run {record.run_id} has no pinned data snapshot")
-        return self._snapshot(record.data_snapshot_id, record.snapshot_artifact, record.run_id)
+        """The market data a run was given, from its own pinned snapshot (cut to its window)."""
+        return self._run_data(self.get(run_id))
 
     def rerun(
         self, run_id: str, engine_factory: EngineFactory, strategy_loader: StrategyLoader
@@ -315,21 +453,81 @@ class Registry:
 
     def verify(self) -> list[str]:
         """Check every record, result, artifact and snapshot; returns the problems found."""
-        problems: list[str] = []
+        return list(self.check().problems)
+
+    def check(self) -> VerificationReport:
+        """Verify everything, reporting every problem instead of stopping at the first.
+
+        The database's own integrity check, the hash chain (with the key, if any), every
+        record's seals, its artifacts and data snapshot, and its metrics against its result.
+        """
+        problems, notes = database_check(self._engine)
         with read_transaction(self._engine) as conn:
             rows = conn.execute(_joined().order_by(runs.c.run_id)).all()
+            chain = _chain.entries(conn)
+        problems.extend(_chain.chain_problems(chain, self._key))
+        present = {row._mapping[runs.c.run_id] for row in rows}
+        deleted: dict[str, list[int]] = {}
+        for entry in chain:
+            if entry.run_id not in present:
+                deleted.setdefault(entry.run_id, []).append(entry.seq)
+        problems.extend(_deleted_message(run_id, seqs) for run_id, seqs in deleted.items())
         for row in rows:
             try:
-                record = _to_record(row)
-                for name, sha in record.artifacts.items():
-                    self.artifacts.get(sha, run_id=record.run_id, label=name)
-                if record.snapshot_artifact and record.data_snapshot_id:
-                    self._snapshot(record.data_snapshot_id, record.snapshot_artifact, record.run_id)
+                self._check_record(_to_record(row))
             except RegistryError as exc:
                 problems.append(str(exc))
-        return problems
+        if chain:
+            keyed = "HMAC-SHA256 under the registry key" if chain[-1].keyed else "sha256"
+            notes.append(
+                f"hash chain: {len(chain)} entries, head {chain[-1].chain_hash} ({keyed}); keep "
+                "the head elsewhere to detect the newest entries being cut off"
+            )
+        return VerificationReport(tuple(problems), tuple(notes), len(rows))
 
     # --- internals --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        if self.read_only:
+            raise RegistryError(f"registry {self.location} is read-only; nothing can be recorded")
+        with write_transaction(self._engine) as conn:
+            yield conn
+
+    def _insert_start(self, conn: Connection, row: Mapping[str, Any]) -> None:
+        conn.execute(insert(runs).values(**row))
+        _chain.append(conn, row["run_id"], _chain.START, row["start_hash"], self._key)
+
+    def _check_record(self, record: RunRecord) -> None:
+        for name, sha in record.artifacts.items():
+            blob = self.artifacts.get(sha, run_id=record.run_id, label=name)
+            if name == RESULT_ARTIFACT:
+                problem = metrics_problem(record, blob)
+                if problem:
+                    raise RegistryIntegrityError(problem, run_id=record.run_id, what="metrics")
+        if record.snapshot_artifact and record.data_snapshot_id:
+            self._run_data(record)
+
+    def _run_data(self, record: RunRecord) -> MarketData:
+        if record.data_snapshot_id is None or record.snapshot_artifact is None:
+            raise RunStateError(f"run {record.run_id} has no pinned data snapshot")
+        if record.dataset_snapshot_id is None:
+            return self._snapshot(record.data_snapshot_id, record.snapshot_artifact, record.run_id)
+        dataset = self._snapshot(
+            record.dataset_snapshot_id, record.snapshot_artifact, record.run_id
+        )
+        config = record.config
+        window = dataset.between(config.start, config.end)
+        actual = window.snapshot_id()
+        if actual != record.data_snapshot_id:
+            raise RegistryIntegrityError(
+                f"dataset snapshot {record.dataset_snapshot_id} cut to "
+                f"{config.start}..{config.end} gives data {actual}, not the run's "
+                f"{record.data_snapshot_id}",
+                run_id=record.run_id,
+                what="data snapshot",
+            )
+        return window
+
     def _snapshot(self, snapshot_id: str, artifact: str, run_id: str | None) -> MarketData:
         blob = self.artifacts.get(artifact, run_id=run_id, label=f"data snapshot {snapshot_id}")
         data = decode_snapshot(blob, source=f"data snapshot {snapshot_id}")
@@ -349,7 +547,10 @@ class Registry:
         tags: Iterable[str],
         started: datetime | None,
         environment: Environment | None,
+        timeout_seconds: float | None = None,
     ) -> dict[str, Any]:
+        if timeout_seconds is not None and not timeout_seconds > 0:
+            raise RegistryError(f"timeout_seconds must be positive, not {timeout_seconds}")
         identity = strategy_identity(config.strategy, strategy)
         env = environment or capture_environment()
         tag_list = sorted({t.strip() for t in tags if t.strip()})
@@ -364,6 +565,7 @@ class Registry:
             "strategy_json": canonical_json(identity.model_dump(mode="json")),
             "environment_json": canonical_json(env.model_dump(mode="json")),
             "tags_json": canonical_json(tag_list),
+            "timeout_seconds": timeout_seconds,
         }
         row["start_hash"] = start_hash(_start_values(row))
         return row
@@ -383,6 +585,12 @@ class Registry:
 
     def _pin(self, data: MarketData) -> tuple[str, str]:
         snapshot_id = data.snapshot_id()
+        with read_transaction(self._engine) as conn:
+            known = conn.execute(
+                select(snapshots.c.artifact_sha256).where(snapshots.c.snapshot_id == snapshot_id)
+            ).scalar()
+        if known is not None and self.artifacts.path(known).is_file():
+            return snapshot_id, str(known)  # pinned before: once per dataset, not once per run
         artifact = self.artifacts.put(encode_snapshot(data))
         row = {
             "snapshot_id": snapshot_id,
@@ -392,7 +600,7 @@ class Registry:
             "bar_count": data.bar_count,
             "stored_at": utc_iso(_now()),
         }
-        with write_transaction(self._engine) as conn:
+        with self._writing() as conn:
             dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
             conn.execute(dialect_insert(snapshots).values(**row).on_conflict_do_nothing())
         return snapshot_id, artifact
@@ -414,19 +622,27 @@ class Registry:
         data: MarketData,
         finished: datetime | None,
         artifacts: Mapping[str, bytes] | None,
+        dataset: MarketData | None,
     ) -> dict[str, Any]:
         timing = self._timing(start, finished)
+        config = result.config
+        if dataset is not None and not same_window(dataset, data, config.start, config.end):
+            raise RegistryError(
+                f"run {start['run_id']}: the data given is not dataset {dataset.name!r} cut to "
+                f"{config.start}..{config.end}; a rerun could not rebuild it"
+            )
         blob = result.to_json().encode()
         links = {RESULT_ARTIFACT: self.artifacts.put(blob)}
         for name, content in (artifacts or {}).items():
             if not name or name == RESULT_ARTIFACT:
                 raise RegistryError(f"artifact name {name!r} is empty or reserved")
             links[name] = self.artifacts.put(content)
-        snapshot_id, snapshot_artifact = self._pin(data)
+        pinned_id, snapshot_artifact = self._pin(dataset if dataset is not None else data)
         return {
             "status": RunStatus.FINISHED.value,
             **timing,
-            "data_snapshot_id": snapshot_id,
+            "data_snapshot_id": data.snapshot_id(),
+            "dataset_snapshot_id": pinned_id if dataset is not None else None,
             "snapshot_artifact": snapshot_artifact,
             "engine_json": canonical_json(result.engine.model_dump(mode="json")),
             "result_hash": sha256_hex(blob),
@@ -445,15 +661,10 @@ class Registry:
         timing = self._timing(start, finished)
         snapshot_id, snapshot_artifact = self._pin(data) if data is not None else (None, None)
         return {
-            "status": RunStatus.FAILED.value,
             **timing,
+            **_empty_outcome(RunStatus.FAILED, _error_text(error) or "failed"),
             "data_snapshot_id": snapshot_id,
             "snapshot_artifact": snapshot_artifact,
-            "engine_json": None,
-            "result_hash": None,
-            "artifacts_json": canonical_json({}),
-            "metrics_json": None,
-            "error": _error_text(error) or "failed",
         }
 
     def _insert_outcome(
@@ -468,35 +679,30 @@ class Registry:
             raise RunStateError(
                 f"run {start['run_id']} already has an outcome; records are append-only"
             ) from None
+        _chain.append(conn, row["run_id"], _chain.OUTCOME, row["outcome_hash"], self._key)
 
 
-def _engine_and_artifacts(where: str, artifacts_dir: Path | None) -> tuple[Engine, Path]:
-    """The database engine a location names and the artifact directory that goes with it."""
-    if where.startswith("sqlite:"):
-        db_file = Path(where.split(":///", 1)[-1])
-        _make_dir(db_file.parent)
-        return sqlite_engine(db_file), Path(artifacts_dir or db_file.parent / "artifacts")
-    if is_database_url(where):
-        default_artifacts = os.environ.get(ENV_ARTIFACTS) or str(
-            Path(DEFAULT_LOCATION) / "artifacts"
-        )
-        return postgres_engine(where), Path(artifacts_dir or default_artifacts)
-    if "://" in where:
-        raise RegistryError(
-            f"registry location {shown_location(where)} is a URL of no supported database; give a "
-            "directory, sqlite:///FILE or postgresql://..."
-        )
-    root = Path(where)
-    _make_dir(root)
-    db_file = root / SQLITE_FILE
-    return sqlite_engine(db_file), Path(artifacts_dir or root / "artifacts")
+def _empty_outcome(status: RunStatus, error: str) -> dict[str, Any]:
+    """The outcome fields of a run that produced no result."""
+    return {
+        "status": status.value,
+        "data_snapshot_id": None,
+        "dataset_snapshot_id": None,
+        "snapshot_artifact": None,
+        "engine_json": None,
+        "result_hash": None,
+        "artifacts_json": canonical_json({}),
+        "metrics_json": None,
+        "error": error,
+    }
 
 
-def _make_dir(path: Path) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RegistryError(f"cannot create registry directory {path}: {exc}") from exc
+def _deleted_message(run_id: str, seqs: Sequence[int]) -> str:
+    entries = ", ".join(str(s) for s in seqs)
+    return (
+        f"run {run_id}: integrity check failed: its records are missing but hash chain entries "
+        f"{entries} sealed them: the run was deleted"
+    )
 
 
 def _as_datetime(moment: date | datetime) -> datetime:
@@ -505,9 +711,30 @@ def _as_datetime(moment: date | datetime) -> datetime:
     return datetime.combine(moment, time(0), tzinfo=UTC)
 
 
+_START_ENTRY = record_chain.alias("start_entry")
+_OUTCOME_ENTRY = record_chain.alias("outcome_entry")
+
+
 def _joined() -> Any:
-    return select(runs, run_outcomes).select_from(
+    """Each run's start and outcome rows with the hash-chain entries that sealed them."""
+    return select(
+        runs,
+        run_outcomes,
+        _START_ENTRY.c.record_hash.label("start_sealed"),
+        _OUTCOME_ENTRY.c.record_hash.label("outcome_sealed"),
+    ).select_from(
         runs.outerjoin(run_outcomes, runs.c.run_id == run_outcomes.c.run_id)
+        .outerjoin(
+            _START_ENTRY,
+            and_(_START_ENTRY.c.run_id == runs.c.run_id, _START_ENTRY.c.part == _chain.START),
+        )
+        .outerjoin(
+            _OUTCOME_ENTRY,
+            and_(
+                _OUTCOME_ENTRY.c.run_id == runs.c.run_id,
+                _OUTCOME_ENTRY.c.part == _chain.OUTCOME,
+            ),
+        )
     )
 
 
@@ -526,6 +753,7 @@ def _start_values(row: Mapping[str, Any]) -> dict[str, Any]:
         "seed": row["seed"],
         "environment": _loads(row["environment_json"]),
         "tags": _loads(row["tags_json"]),
+        "timeout_seconds": row["timeout_seconds"],
     }
 
 
@@ -541,6 +769,7 @@ def _outcome_values(row: Mapping[str, Any]) -> dict[str, Any]:
         "artifacts": _loads(row["artifacts_json"]),
         "metrics": _loads(row["metrics_json"]),
         "error": row["error"],
+        "dataset_snapshot_id": row["dataset_snapshot_id"],
     }
 
 
@@ -549,8 +778,29 @@ def _check(condition: bool, run_id: str, message: str, what: str) -> None:
         raise RegistryIntegrityError(message, run_id=run_id, what=what)
 
 
+def _check_sealed(run_id: str, part: str, stored: str, sealed: str | None) -> None:
+    _check(sealed is not None, run_id,
+           f"its {part} record is not in the hash chain: it was written behind the registry's "
+           "back", "record")
+    _check(sealed == stored, run_id,
+           f"its {part} record hash {stored} differs from the one the hash chain sealed "
+           f"({sealed}): the record was rewritten", "record")
+
+
 def _to_record(row: Row[Any]) -> RunRecord:
     """Rebuild a record from its row, re-deriving every seal and cross-check on the way."""
+    try:
+        return _checked_record(row)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # Undecodable JSON or a field of the wrong type: as much an alteration as a bad seal.
+        raise RegistryIntegrityError(
+            f"the record cannot be read ({type(exc).__name__}: {exc}); it was altered",
+            run_id=row._mapping[runs.c.run_id],
+            what="record",
+        ) from exc
+
+
+def _checked_record(row: Row[Any]) -> RunRecord:
     m = row._mapping
     # The outcome table's run_id column shadows the start's in the mapping; read both by column.
     run_id = m[runs.c.run_id]
@@ -575,9 +825,14 @@ def _to_record(row: Row[Any]) -> RunRecord:
     _check(recomputed == start["start_hash"], run_id,
            f"start record hash is {recomputed}, stored {start['start_hash']}: a field of the "
            "start record (config, strategy, environment, tags or times) was altered", "record")
+    _check_sealed(run_id, "start", start["start_hash"], m["start_sealed"])
     fields: dict[str, Any] = {**values, "start_hash": start["start_hash"]}
     status = RunStatus.RUNNING
-    if m[run_outcomes.c.run_id] is not None:
+    if m[run_outcomes.c.run_id] is None:
+        _check(m["outcome_sealed"] is None, run_id,
+               "its outcome record is missing although the hash chain sealed one: the outcome "
+               "row was deleted", "record")
+    else:
         outcome = {c.name: m[c] for c in run_outcomes.c}
         out_values = _outcome_values(outcome)
         recomputed = outcome_hash(start["start_hash"], out_values)
@@ -585,6 +840,7 @@ def _to_record(row: Row[Any]) -> RunRecord:
                f"outcome record hash is {recomputed}, stored {outcome['outcome_hash']}: a field of "
                "the outcome (status, times, result or artifact hashes, metrics, error) was altered",
                "record")
+        _check_sealed(run_id, "outcome", outcome["outcome_hash"], m["outcome_sealed"])
         if out_values["result_hash"] is not None:
             _check(out_values["artifacts"].get(RESULT_ARTIFACT) == out_values["result_hash"],
                    run_id, "result artifact link differs from the result hash", "result")
@@ -606,6 +862,7 @@ def record_run(
     *,
     tags: Sequence[str] = (),
     artifacts: Mapping[str, bytes] | None = None,
+    dataset: MarketData | None = None,
 ) -> str:
     """The CLI's hook after every backtest: record the finished run; returns its id."""
     return registry.record(
@@ -616,4 +873,5 @@ def record_run(
         finished=finished,
         tags=tags,
         artifacts=artifacts,
+        dataset=dataset,
     )
