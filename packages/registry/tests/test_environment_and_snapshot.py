@@ -1,8 +1,9 @@
+import io
 import subprocess
 
 import pytest
 
-from finbot.contracts import DataValidationError, Instrument, MarketData, Split
+from finbot.contracts import DataValidationError, Instrument, MarketData, Split, canonical_json
 from finbot.registry import decode_snapshot, encode_snapshot, strategy_identity
 from finbot.registry._environment import git_state, installed_packages
 
@@ -63,3 +64,24 @@ def test_snapshot_round_trip_keeps_order_name_and_actions(fakes) -> None:
 def test_bad_snapshot_bytes_name_the_snapshot(blob, message) -> None:
     with pytest.raises(DataValidationError, match=f"snap-1: {message}"):
         decode_snapshot(blob, source="snap-1")
+
+
+def test_snapshots_are_zstd_parquet_much_smaller_than_json(fakes) -> None:
+    import pyarrow.parquet as pq
+
+    data = fakes.make_data(days=2000)
+    blob = encode_snapshot(data)
+    assert blob[:4] == b"PAR1"
+    meta = pq.ParquetFile(io.BytesIO(blob)).metadata
+    assert meta.row_group(0).column(1).compression == "ZSTD"
+    json_size = len(canonical_json({"bars": [list(s.close) for s in data] * 6}))
+    assert len(blob) < json_size / 2
+    back = decode_snapshot(blob, source="s")
+    assert back.snapshot_id() == data.snapshot_id()
+    assert all(back.bars(i) == data.bars(i) for i in data.instrument_ids)
+
+
+def test_a_truncated_parquet_snapshot_names_the_snapshot(fakes) -> None:
+    blob = encode_snapshot(fakes.make_data(days=5))
+    with pytest.raises(DataValidationError, match="snap-2: snapshot is not a readable Parquet"):
+        decode_snapshot(blob[: len(blob) // 2], source="snap-2")

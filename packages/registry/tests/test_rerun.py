@@ -86,3 +86,32 @@ def test_rerun_needs_a_finished_run_and_a_loadable_strategy(registry, fakes) -> 
 
     with pytest.raises(StrategyLoadError):
         registry.rerun(run_id, lambda _: fakes.FakeEngine(), no_strategy)
+
+
+def test_runs_on_windows_of_one_dataset_pin_it_once_and_rerun_identical(registry, fakes) -> None:
+    from datetime import date
+
+    from finbot.registry import RegistryError
+
+    full = fakes.make_data(days=90)
+    ids, windows = [], []
+    for start, end in ((date(2024, 1, 10), date(2024, 2, 10)), (date(2024, 2, 1), None)):
+        config = fakes.make_config().model_copy(update={"start": start, "end": end})
+        window = full.between(start, end)
+        result = fakes.FakeEngine().run(config, fakes.load_strategy(config.strategy), window)
+        ids.append(registry.record(result, window, dataset=full))
+        windows.append(window)
+    first, second = (registry.get(i) for i in ids)
+    assert first.snapshot_artifact == second.snapshot_artifact
+    assert first.dataset_snapshot_id == second.dataset_snapshot_id == full.snapshot_id()
+    snapshot_blobs = [p for p in registry.artifacts.root.rglob("*")
+                      if p.is_file() and p.read_bytes()[:4] == b"PAR1"]
+    assert len(snapshot_blobs) == 1
+    for run_id, window in zip(ids, windows, strict=True):
+        assert registry.run_snapshot(run_id).snapshot_id() == window.snapshot_id()
+        report = registry.rerun(run_id, lambda _: fakes.FakeEngine(), fakes.load_strategy)
+        assert report.identical, report.summary()
+    assert registry.verify() == []
+    # Data that is not the dataset cut to the config's window could not be rebuilt: refused.
+    with pytest.raises(RegistryError, match="not dataset 'synthetic' cut to"):
+        registry.record(result, windows[0], dataset=full)

@@ -416,12 +416,19 @@ class Registry:
         return BacktestResult.from_json(self.load_result_bytes(run_id))
 
     def load_result_bytes(self, run_id: str) -> bytes:
-        """The stored result JSON exactly as recorded (its sha256 is the result hash)."""
+        """The stored result JSON exactly as recorded (its sha256 is the result hash).
+
+        Checked against the record's hash and its stored metrics.
+        """
         record = self.get(run_id)
         # Only a finished outcome carries a result hash (a failed one stores None).
         if record.result_hash is None:
             raise RunStateError(f"run {record.run_id} is {record.status.value}; it has no result")
-        return self.artifacts.get(record.result_hash, run_id=record.run_id, label="result")
+        blob = self.artifacts.get(record.result_hash, run_id=record.run_id, label="result")
+        problem = metrics_problem(record, blob)
+        if problem is not None:
+            raise RegistryIntegrityError(problem, run_id=record.run_id, what="metrics")
+        return blob
 
     def load_artifact(self, run_id: str, name: str) -> bytes:
         """A named artifact of a run, verified."""
@@ -499,11 +506,10 @@ class Registry:
 
     def _check_record(self, record: RunRecord) -> None:
         for name, sha in record.artifacts.items():
-            blob = self.artifacts.get(sha, run_id=record.run_id, label=name)
             if name == RESULT_ARTIFACT:
-                problem = metrics_problem(record, blob)
-                if problem:
-                    raise RegistryIntegrityError(problem, run_id=record.run_id, what="metrics")
+                self.load_result_bytes(record.run_id)
+            else:
+                self.artifacts.get(sha, run_id=record.run_id, label=name)
         if record.snapshot_artifact and record.data_snapshot_id:
             self._run_data(record)
 
@@ -565,7 +571,8 @@ class Registry:
             "strategy_json": canonical_json(identity.model_dump(mode="json")),
             "environment_json": canonical_json(env.model_dump(mode="json")),
             "tags_json": canonical_json(tag_list),
-            "timeout_seconds": timeout_seconds,
+            # A float, as the column gives it back: the seal must see the same JSON value.
+            "timeout_seconds": None if timeout_seconds is None else float(timeout_seconds),
         }
         row["start_hash"] = start_hash(_start_values(row))
         return row
