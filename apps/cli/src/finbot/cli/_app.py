@@ -90,6 +90,13 @@ def backtest(
     record: Annotated[
         bool, typer.Option("--record/--no-record", help="Record the run in the registry.")
     ] = True,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            help="Stop the run after this many seconds (exit 1; recorded as failed).",
+        ),
+    ] = None,
 ) -> None:
     """Run one backtest and print its summary (default: golden strategy 1 on the embedded data)."""
     with errors_to_exit_codes(verbose):
@@ -116,10 +123,11 @@ def backtest(
             services.check_engine(config.engine)
             prepared = services.prepare_run(config)
         with services.run_recorder(registry, record) as recorder:
-            with quiet, recorder.failures(config, started=started):
-                result = services.run_prepared(prepared, verbose=verbose)
+            # The `running` record is written first, so a killed or hung run stays visible.
+            with quiet, recorder.running(prepared, started=started, timeout_seconds=timeout) as rid:
+                result = services.run_prepared(prepared, verbose=verbose, timeout_seconds=timeout)
             elapsed = time.perf_counter() - began
-            run_id = recorder.finished(result, prepared, started=started)
+            run_id = recorder.finished(result, prepared, started=started, run_id=rid)
         files = [str(p) for p in services.write_result(result, output).values()] if output else None
         if as_json:
             typer.echo(json.dumps(summary_payload(result, output_files=files), indent=2))

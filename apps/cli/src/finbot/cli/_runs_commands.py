@@ -24,7 +24,7 @@ from ._options import RegistryOption
 if TYPE_CHECKING:
     # Imported lazily at run time: the registry pulls in SQLAlchemy, which `finbot --help` and
     # `finbot backtest --no-record` do not need.
-    from finbot.registry import Registry, RunRecord
+    from finbot.registry import ListedRun, Registry
 
 runs_app = typer.Typer(
     name="runs",
@@ -36,7 +36,7 @@ runs_app = typer.Typer(
 
 DateOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 
-STATUSES = ("running", "finished", "failed")
+STATUSES = ("running", "finished", "failed", "abandoned")
 StatusOption = Annotated[
     str | None, typer.Option(help=f"Only runs in this status: {', '.join(STATUSES)}.")
 ]
@@ -69,8 +69,9 @@ def _filtered(
     tag: str | None,
     since: datetime | None,
     until: datetime | None,
-) -> list[RunRecord]:
-    return registry.runs(
+) -> list[ListedRun]:
+    """The matching runs; one whose record does not verify comes back flagged, not raised."""
+    return registry.scan(
         strategy=strategy,
         engine=engine,
         status=status,
@@ -93,17 +94,36 @@ def list_runs(
 ) -> None:
     """List recorded runs, oldest first (dates are UTC, YYYY-MM-DD, inclusive)."""
     _check_status(status)
-    with errors_to_exit_codes(), open_registry(registry) as reg:
-        records = _filtered(reg, strategy, engine, status, tag, since, until)
+    with errors_to_exit_codes(), open_registry(registry, create=False) as reg:
+        listed = _filtered(reg, strategy, engine, status, tag, since, until)
         table = Table("run id", "started (UTC)", "status", "strategy", "engine", "seconds",
                       "total return", "sharpe", "trades", "tags")
-        for r in records:
+        for item in listed:
+            r = item.record
+            if r is None:
+                table.add_row(item.run_id, "-", "[bold red]TAMPERED[/]", *("-" * 7))
+                continue
             m = r.metrics or {}
             table.add_row(r.run_id, r.started_at[:19], r.status.value, r.strategy.id,
                           r.engine_name, _fmt(r.duration_seconds), _fmt(m.get("total_return")),
                           _fmt(m.get("sharpe")), _fmt(m.get("trade_count")), ",".join(r.tags))
         Console(width=200).print(table)
-        typer.echo(f"{len(records)} run(s) in {reg.location}")
+        typer.echo(f"{len(listed)} run(s) in {reg.location}")
+        _flagged(listed)
+
+
+def _flagged(listed: list[ListedRun]) -> None:
+    """Name every run whose record does not verify, and exit 1 after the full output."""
+    bad = [item for item in listed if item.problem is not None]
+    for item in bad:
+        typer.echo(f"error: {item.problem}", err=True)
+    if bad:
+        typer.echo(
+            f"error: {len(bad)} run(s) failed their integrity check (shown flagged); "
+            "run `finbot runs verify` for the whole registry",
+            err=True,
+        )
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 @runs_app.command("show")
@@ -113,7 +133,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
 ) -> None:
     """Show one run's full record (verified against its stored hashes)."""
-    with errors_to_exit_codes(), open_registry(registry) as reg:
+    with errors_to_exit_codes(), open_registry(registry, create=False) as reg:
         record = reg.get(run_id)
         payload = record.model_dump(mode="json")
         payload["record_hash"] = record.record_hash
@@ -140,7 +160,7 @@ def compare(
     """Side by side: identity, the config keys that differ, and every metric."""
     if len(run_ids) < 2:
         raise typer.BadParameter("give at least two run ids", param_hint="RUN_IDS")
-    with errors_to_exit_codes(), open_registry(registry) as reg:
+    with errors_to_exit_codes(), open_registry(registry, create=False) as reg:
         from finbot.registry import compare_runs
 
         cmp = compare_runs([reg.get(r) for r in run_ids], all_config=all_config)
@@ -172,7 +192,7 @@ def export(
     if fmt not in ("jsonl", "csv"):
         raise typer.BadParameter("choose jsonl or csv", param_hint="--format")
     _check_status(status)
-    with errors_to_exit_codes(), open_registry(registry) as reg:
+    with errors_to_exit_codes(), open_registry(registry, create=False) as reg:
         records = _filtered(reg, strategy, engine, status, tag, since, until)
         from finbot.registry import write_csv, write_jsonl
 
@@ -183,6 +203,7 @@ def export(
             with output.open("w", encoding="utf-8", newline="") as handle:
                 writer(records, handle)
             typer.echo(f"wrote {len(records)} record(s) to {output}", err=True)
+        _flagged(records)
 
 
 @runs_app.command("rerun")
@@ -195,7 +216,7 @@ def rerun(
 
     Exit 3 (with a report of what differs) when the new result's hash differs from the recorded.
     """
-    with errors_to_exit_codes(verbose), open_registry(registry) as reg:
+    with errors_to_exit_codes(verbose), open_registry(registry, create=False) as reg:
         report = rerun_recorded(reg, run_id, verbose=verbose)
         typer.echo(report.summary())
         if not report.identical:
@@ -205,11 +226,15 @@ def rerun(
 @runs_app.command("verify")
 def verify(registry: RegistryOption = None) -> None:
     """Check every record, result, artifact and snapshot against its stored hash."""
-    with errors_to_exit_codes(), open_registry(registry) as reg:
-        problems = reg.verify()
-        for problem in problems:
+    with errors_to_exit_codes(), open_registry(registry, create=False) as reg:
+        report = reg.check()
+        for problem in report.problems:
             typer.echo(problem, err=True)
-        count = len(reg.runs()) if not problems else "some"
-        typer.echo(f"{len(problems)} problem(s); {count} run(s) checked in {reg.location}")
-        if problems:
+        for note in report.notes:
+            typer.echo(note)
+        typer.echo(
+            f"{len(report.problems)} problem(s); {report.runs_checked} run(s) checked in "
+            f"{reg.location}{' (read-only)' if reg.read_only else ''}"
+        )
+        if report.problems:
             raise typer.Exit(EXIT_RUN_FAILED)

@@ -31,6 +31,7 @@ from ._parity import (
 from ._recording import RunRecorder, open_registry, run_recorder
 from ._rerun import rerun_recorded, strategy_instance
 from ._strategy_loader import load_strategy
+from ._timeout import RunTimeoutError, time_limit
 from ._wiring import (
     DEFAULT_ENGINE,
     DEFAULT_STRATEGY,
@@ -48,7 +49,9 @@ __all__ = [
     "prepare_run",
     "result_frames",
     "run_backtest",
+    "RunTimeoutError",
     "run_prepared",
+    "time_limit",
     "write_result",
     # parity
     "REPORT_FILE",

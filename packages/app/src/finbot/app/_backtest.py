@@ -31,6 +31,7 @@ from finbot.contracts import (
 from . import _wiring
 from ._failures import run_failure, validation_problems
 from ._strategy_loader import load_strategy
+from ._timeout import time_limit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,12 +130,15 @@ class PreparedRun:
         strategy_cls: The strategy class the reference resolved to.
         params: The strategy's validated parameters, defaults included.
         data: The market data cut to ``config.start .. config.end``: what the engine sees.
+        dataset: The whole dataset ``data`` was cut from (the registry pins it once for every
+            run on it); None when only the window is known.
     """
 
     config: RunConfig
     strategy_cls: type[Strategy]
     params: StrategyParams
     data: MarketData
+    dataset: MarketData | None = None
 
     def new_strategy(self) -> Strategy:
         """A fresh strategy instance; strategies keep state, so each engine run needs its own."""
@@ -196,13 +200,22 @@ def prepare_run(config: RunConfig, *, data: MarketData | None = None) -> Prepare
             "dataset": config.dataset.model_copy(update={"snapshot_id": snapshot_id}),
         }
     )
-    return PreparedRun(config=resolved, strategy_cls=strategy_cls, params=params, data=window)
+    return PreparedRun(
+        config=resolved, strategy_cls=strategy_cls, params=params, data=window, dataset=market
+    )
 
 
 def run_prepared(
-    prepared: PreparedRun, *, engine: BacktestEngine | None = None, verbose: bool = False
+    prepared: PreparedRun,
+    *,
+    engine: BacktestEngine | None = None,
+    verbose: bool = False,
+    timeout_seconds: float | None = None,
 ) -> BacktestResult:
     """Run a prepared run on ``engine``, or on the engine ``prepared.config.engine`` names.
+
+    ``timeout_seconds`` stops the engine run with ``RunTimeoutError`` (an ``EngineRunError``)
+    once that much time has passed (see ``time_limit``).
 
     Raises:
         ConfigError: Unknown or missing engine, or ``engine`` has another name than the config's.
@@ -215,7 +228,8 @@ def run_prepared(
         # Built last: importing an engine is the slow part, so cheaper input errors come first.
         engine = _wiring.make_engine(prepared.config.engine, verbose=verbose)
     try:
-        return engine.run(prepared.config, prepared.new_strategy(), prepared.data)
+        with time_limit(timeout_seconds):
+            return engine.run(prepared.config, prepared.new_strategy(), prepared.data)
     except FinbotError:
         raise
     except Exception as exc:

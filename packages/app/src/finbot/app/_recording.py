@@ -21,15 +21,19 @@ if TYPE_CHECKING:
     from finbot.registry import Registry
 
 
-def open_registry(location: str | None) -> Registry:
-    """Open the registry at ``location`` (directory or URL; default ./.finbot)."""
+def open_registry(location: str | None, *, create: bool = True) -> Registry:
+    """Open the registry at ``location`` (directory or URL; default ./.finbot).
+
+    ``create=False`` (what reading commands use) refuses a location holding no registry instead
+    of creating an empty one there.
+    """
     from finbot.registry import Registry
 
-    return Registry.open(location)
+    return Registry.open(location, create=create)
 
 
 class RunRecorder:
-    """Records finished runs, and runs that failed in the engine, in an open registry.
+    """Records runs in an open registry: started before the engine runs, then finished or failed.
 
     With ``registry=None`` (``--no-record``) it records nothing.
     """
@@ -37,15 +41,58 @@ class RunRecorder:
     def __init__(self, registry: Registry | None) -> None:
         self.registry = registry
 
+    @contextlib.contextmanager
+    def running(
+        self,
+        prepared: PreparedRun,
+        *,
+        started: datetime,
+        timeout_seconds: float | None = None,
+    ) -> Iterator[str | None]:
+        """Write the ``running`` record before the run; yields its id (None when not recording).
+
+        A killed or hung run stays visible as ``running`` until the registry marks it abandoned.
+        An engine failure, a timeout or an interrupt (Ctrl-C) is recorded as failed, then
+        re-raised; input errors are not runs and are not recorded. Finish with :meth:`finished`.
+        """
+        if self.registry is None:
+            yield None
+            return
+        run_id = self.registry.start(
+            prepared.config,
+            strategy=prepared.new_strategy(),
+            started=started,
+            timeout_seconds=timeout_seconds,
+        )
+        try:
+            yield run_id
+        except (EngineRunError, KeyboardInterrupt) as exc:
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            reason: str | BaseException = "interrupted (KeyboardInterrupt)" if interrupted else exc
+            with contextlib.suppress(Exception):  # the run's own error is the one to report
+                self.registry.fail(run_id, reason, finished=datetime.now(UTC))
+            raise
+
     def finished(
-        self, result: BacktestResult, prepared: PreparedRun, *, started: datetime
+        self,
+        result: BacktestResult,
+        prepared: PreparedRun,
+        *,
+        started: datetime,
+        run_id: str | None = None,
     ) -> str | None:
         """Record a finished run of ``prepared``; returns its id (None when recording is off).
 
-        The registry pins ``prepared.data``, the window the engine saw, so nothing is reloaded.
+        With ``run_id`` (from :meth:`running`) that running record is finished; without, the run
+        is recorded in one step. The registry pins ``prepared.dataset`` once for every run on it
+        (or ``prepared.data``, the window the engine saw, when the dataset is unknown).
         """
         if self.registry is None:
             return None
+        if run_id is not None:
+            return self.registry.finish(
+                run_id, result, prepared.data, dataset=prepared.dataset
+            ).run_id
         from finbot.registry import record_run
 
         return record_run(
@@ -55,6 +102,7 @@ class RunRecorder:
             prepared.new_strategy(),
             started,
             datetime.now(UTC),
+            dataset=prepared.dataset,
         )
 
     @contextlib.contextmanager

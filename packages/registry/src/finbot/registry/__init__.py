@@ -1,12 +1,20 @@
 """finbot-registry: the experiment registry and reproducibility.
 
-Immutable, hash-sealed run records on SQLite (default, WAL) or PostgreSQL; content-addressed
-artifacts; pinned data snapshots; reruns that check the result hash. No CLI or engine imports.
+Immutable, hash-sealed and hash-chained run records on SQLite (default, WAL) or PostgreSQL;
+content-addressed artifacts; data snapshots pinned once per dataset (zstd Parquet); reruns that
+check the result hash. No CLI or engine imports.
 """
 
+from ._chain import ENV_KEY
 from ._compare import Comparison, compare_runs
 from ._environment import Environment, capture_environment
-from ._errors import RegistryError, RegistryIntegrityError, RunNotFoundError, RunStateError
+from ._errors import (
+    RegistryError,
+    RegistryIntegrityError,
+    RegistryNotFoundError,
+    RunNotFoundError,
+    RunStateError,
+)
 from ._export import write_csv, write_jsonl
 from ._identity import StrategyIdentity, strategy_identity
 from ._record import RunRecord, RunStatus
@@ -14,10 +22,12 @@ from ._registry import DEFAULT_LOCATION, ENV_LOCATION, RESULT_ARTIFACT, Registry
 from ._rerun import EngineFactory, RerunReport, StrategyLoader
 from ._schema import SCHEMA_VERSION
 from ._snapshot_codec import decode_snapshot, encode_snapshot
+from ._verify import ListedRun, VerificationReport
 
 __all__ = [
     # the registry
     "DEFAULT_LOCATION",
+    "ENV_KEY",
     "ENV_LOCATION",
     "RESULT_ARTIFACT",
     "SCHEMA_VERSION",
@@ -30,6 +40,9 @@ __all__ = [
     "StrategyIdentity",
     "capture_environment",
     "strategy_identity",
+    # verification
+    "ListedRun",
+    "VerificationReport",
     # rerun, compare, export
     "Comparison",
     "EngineFactory",
@@ -44,6 +57,7 @@ __all__ = [
     # errors
     "RegistryError",
     "RegistryIntegrityError",
+    "RegistryNotFoundError",
     "RunNotFoundError",
     "RunStateError",
 ]
