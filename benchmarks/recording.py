@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from workloads import make_config, make_data
+
 from finbot.app import prepare_run, run_prepared, run_recorder
 from finbot.contracts import MarketData
-from workloads import make_config, make_data
 
 TARGET = 1.05
 
@@ -103,7 +104,8 @@ def main() -> None:
     paired = statistics.median(p.recorded / p.plain for p in report.pairs)
     measured = statistics.median((p.plain + p.recording) / p.plain for p in report.pairs)
     size = sum(f.stat().st_size for f in registry.rglob("*") if f.is_file())
-    print(f"{report.bars:,} bars on {args.engine}; unrecorded median {statistics.median(plain):.2f} s")
+    median_plain = statistics.median(plain)
+    print(f"{report.bars:,} bars on {args.engine}; unrecorded median {median_plain:.2f} s")
     print(f"recording seconds per run: median "
           f"{statistics.median(p.recording for p in report.pairs):.3f}; first run (pins the "
           f"dataset) {report.first_recording:.3f}")
