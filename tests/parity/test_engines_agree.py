@@ -1,4 +1,4 @@
-"""Backtrader and NautilusTrader agree exactly: golden strategies, real files and edge cases.
+"""Backtrader, NautilusTrader and sim agree exactly: golden strategies, real files and edge cases.
 
 Every comparison uses ``finbot.parity.EXACT``: identical order and fill sequences (id, side,
 quantity, price, time, commission), equity curves and metrics. The cases where the engines are
@@ -24,6 +24,7 @@ from finbot.contracts import (
     TimeInForce,
 )
 from finbot.data import load_dataset, load_files
+from finbot.engine_sim import SimEngine
 from finbot.parity import EXACT, compare_results
 from finbot.strategies import GOLDEN_STRATEGIES
 
@@ -37,13 +38,15 @@ def assert_engines_agree(
     make_strategy: Callable[[], Strategy], data: MarketData, config: RunConfig
 ) -> None:
     bt, nt = run_on_both_engines(make_strategy, data, config)
-    report = compare_results(bt, nt, EXACT)
-    assert report.breaches == (), report.breaches
-    # EXACT already compares these; restated so a failure names the first differing fill
-    assert [(f.order_id, f.side, f.quantity, f.price, f.ts_ns, f.commission) for f in nt.fills] == [
-        (f.order_id, f.side, f.quantity, f.price, f.ts_ns, f.commission) for f in bt.fills
-    ]
-    assert nt.metrics.final_equity == bt.metrics.final_equity
+    sim = SimEngine().run(config.model_copy(update={"engine": "sim"}), make_strategy(), data)
+    for other in (nt, sim):
+        report = compare_results(bt, other, EXACT)
+        assert report.breaches == (), (other.engine.name, report.breaches)
+        # EXACT already compares these; restated so a failure names the first differing fill
+        assert [
+            (f.order_id, f.side, f.quantity, f.price, f.ts_ns, f.commission) for f in other.fills
+        ] == [(f.order_id, f.side, f.quantity, f.price, f.ts_ns, f.commission) for f in bt.fills]
+        assert other.metrics.final_equity == bt.metrics.final_equity
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +184,7 @@ def test_known_differences_still_differ(case, policy):
     bt, nt = run_on_both_engines(lambda: Scripted(script), data, _edge_config(policy, 100_000.0))
     # when one of these starts agreeing, move it up to EDGE_CASES and out of ADR 0007's list
     assert compare_results(bt, nt, EXACT).breaches
+    # the sim engine has no Nautilus restriction: it agrees with Backtrader here too
+    config = _edge_config(policy, 100_000.0).model_copy(update={"engine": "sim"})
+    sim = SimEngine().run(config, Scripted(script), data)
+    assert compare_results(bt, sim, EXACT).breaches == ()

@@ -1,4 +1,4 @@
-"""Randomized parity: seeded random order flow agrees exactly on Backtrader and NautilusTrader.
+"""Randomized parity: seeded random order flow agrees exactly on Backtrader, Nautilus and sim.
 
 Each seed picks a dataset (synthetic daily, synthetic 5-minute, or a window of the golden dataset
 with its missing session and back-adjusted prices) and drives ``RandomOrders`` (tests/support) on
@@ -40,6 +40,7 @@ from finbot.contracts import (
 from finbot.data import load_dataset, synthetic_daily, synthetic_intraday
 from finbot.engine_backtrader import BacktraderEngine
 from finbot.engine_nautilus import NautilusEngine
+from finbot.engine_sim import SimEngine
 from finbot.parity import EXACT, ParityReport, compare_results
 
 COSTS = {
@@ -115,6 +116,7 @@ class Outcome:
     bt: BacktestResult
     nt: BacktestResult
     report: ParityReport
+    sim_report: ParityReport
     intents: Counter[str]
 
 
@@ -134,7 +136,11 @@ def run_case(case: Case) -> Outcome:
     bt = BacktraderEngine().run(config, bt_strategy, data)
     nt_config = config.model_copy(update={"engine": "nautilus"})
     nt = NautilusEngine().run(nt_config, RandomOrders(case.seed, data), data)
-    return Outcome(bt, nt, compare_results(bt, nt, EXACT), bt_strategy.intents)
+    sim_config = config.model_copy(update={"engine": "sim"})
+    sim = SimEngine().run(sim_config, RandomOrders(case.seed, data), data)
+    return Outcome(
+        bt, nt, compare_results(bt, nt, EXACT), compare_results(bt, sim, EXACT), bt_strategy.intents
+    )
 
 
 def case_costs(seed: int) -> str:
@@ -174,6 +180,13 @@ def test_random_orders_agree(case: Case) -> None:
     assert outcome.report.ok, (
         f"{case.label}: {outcome.report.breaches}\n{_first_difference(outcome.bt, outcome.nt)}"
     )
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.label.replace(" ", "-")) for c in CASES])
+def test_random_orders_agree_on_the_sim_engine(case: Case) -> None:
+    # The same seeds on the simulated broker; it shares none of Nautilus's known differences.
+    report = run_case(case).sim_report
+    assert report.ok, f"{case.label}: {report.breaches}"
 
 
 def exercised(result: BacktestResult) -> Counter[str]:

@@ -46,11 +46,18 @@ def _nautilus(verbose: bool) -> BacktestEngine:
     return NautilusEngine(verbose=verbose)
 
 
+def _sim(verbose: bool) -> BacktestEngine:
+    from finbot.engine_sim import SimEngine
+
+    return SimEngine()
+
+
 # Engine id -> (factory, distribution that provides it). Add an engine here and nowhere else
 # (plus, for an optional engine, its packages in ENGINE_PACKAGES).
 ENGINES: dict[str, tuple[EngineFactory, str]] = {
     "backtrader": (_backtrader, "finbot-engine-backtrader"),
     "nautilus": (_nautilus, "finbot-engine-nautilus"),
+    "sim": (_sim, "finbot-engine-sim"),
 }
 
 # Engine id -> the modules whose absence means "this engine is not installed": the adapter package
@@ -60,6 +67,7 @@ ENGINES: dict[str, tuple[EngineFactory, str]] = {
 ENGINE_PACKAGES: dict[str, frozenset[str]] = {
     "backtrader": frozenset({"finbot.engine_backtrader", "backtrader"}),
     "nautilus": frozenset({"finbot.engine_nautilus", "nautilus_trader"}),
+    "sim": frozenset({"finbot.engine_sim"}),
 }
 
 
