@@ -36,7 +36,7 @@ def test_example_strategy_trades_and_agrees_exactly_on_both_engines():
     assert [run["fill_policy"] for run in report["runs"]] == ["next_open", "this_close"]
     for run in report["runs"]:
         engines = [r["engine"]["name"] for r in run["results"]]
-        assert engines == ["backtrader", "nautilus"]
+        assert engines == ["backtrader", "nautilus", "sim"]  # every registered engine
         # The page shows entries, stop orders and exits: the example must really trade.
         counts = {(r["orders"], r["fills"], r["trades"]) for r in run["results"]}
         assert len(counts) == 1
