@@ -1,7 +1,7 @@
 """Per-package releases: check that every member's wheel installs alone, and verify a release tag.
 
 Run with the workspace's Python (`uv run --locked python .ci/release.py ...`); see
-docs/adr/0010-per-package-releases.md and docs/releasing.md.
+docs/adr/0011-per-package-releases.md and docs/releasing.md.
 
   check                  build every member's wheel, install each alone into a fresh venv with only
                          its declared dependencies (finbot siblings from the wheels just built,

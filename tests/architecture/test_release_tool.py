@@ -1,4 +1,4 @@
-"""Per-package releases (.ci/release.py, ADR 0010): members, version ranges, changelogs and tags.
+"""Per-package releases (.ci/release.py, ADR 0011): members, version ranges, changelogs and tags.
 
 The slow half (build every wheel, install each alone, smoke-test it) is the `.ci/run` check
 "wheels install alone"; these tests cover the rules it applies and the tag checks of the release
