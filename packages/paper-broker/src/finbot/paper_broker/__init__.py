@@ -9,15 +9,32 @@ session checkpoints atomically and a killed session resumes to the same result.
 from ._checkpoint import CheckpointError
 from ._config import InstrumentLimits, PaperSettings, RiskLimits
 from ._controls import KILL_FILE, RESET_FILE, request_kill, request_reset
+from ._engine import PaperEngine
 from ._events import SessionListener
 from ._feed import BarFeed, Pacer, ReplayFeed
 from ._journal import Journal, JournalEntry, JournalError
 from ._lifecycle import TRANSITIONS, IllegalTransitionError, OrderEvent, fill_event, next_status
 from ._risk import Book, RiskControls, RiskRejection
+from ._session import (
+    CHECKPOINT_FILE,
+    ENGINE_NAME,
+    JOURNAL_FILE,
+    SESSION_FILE,
+    PaperSession,
+    SessionOutcome,
+    read_session_file,
+    write_session_file,
+)
 
 __all__ = [
     # the session
+    "ENGINE_NAME",
+    "PaperEngine",
+    "PaperSession",
     "SessionListener",
+    "SessionOutcome",
+    "read_session_file",
+    "write_session_file",
     # settings
     "InstrumentLimits",
     "PaperSettings",
@@ -40,8 +57,11 @@ __all__ = [
     "RiskControls",
     "RiskRejection",
     # controls, files
+    "CHECKPOINT_FILE",
+    "JOURNAL_FILE",
     "KILL_FILE",
     "RESET_FILE",
+    "SESSION_FILE",
     "request_kill",
     "request_reset",
     # errors

@@ -85,3 +85,8 @@ class PaperSettings(BaseModel):
     checkpoint_every: PositiveInt = Field(
         default=100, description="write a checkpoint after this many journaled events"
     )
+    fsync: bool = Field(
+        default=True,
+        description="flush each checkpoint to disk; off, a checkpoint survives the process "
+        "being killed but not the machine losing power",
+    )

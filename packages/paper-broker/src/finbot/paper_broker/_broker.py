@@ -1,0 +1,207 @@
+"""``PaperBroker``: the runner's order router for paper trading, and the hub of its bookkeeping.
+
+Orders pass the risk controls, then go to the simulated broker. Every order update the runner
+makes is checked against the lifecycle state machine and journaled; the kill switch and the
+drawdown stop act at the start of each step, before the strategy sees it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from finbot.contracts import (
+    Fill,
+    OrderRequest,
+    OrderSide,
+    OrderStatus,
+    OrderUpdate,
+    StrategyRunner,
+)
+
+from ._controls import Controls
+from ._events import EventStream
+from ._lifecycle import IllegalTransitionError, OrderEvent, fill_event, next_status
+from ._risk import Book, RiskControls
+from ._venue import SimulatedBroker
+
+_EVENT_OF = {
+    OrderStatus.ACCEPTED: OrderEvent.ACCEPT,
+    OrderStatus.PARTIALLY_FILLED: OrderEvent.PARTIAL_FILL,
+    OrderStatus.FILLED: OrderEvent.FILL,
+    OrderStatus.CANCELED: OrderEvent.CANCEL,
+    OrderStatus.REJECTED: OrderEvent.REJECT,
+    OrderStatus.EXPIRED: OrderEvent.EXPIRE,
+}
+
+
+class Live:
+    """The parts of a session a checkpoint does not hold: the event stream and the controls."""
+
+    def __init__(self, events: EventStream, controls: Controls) -> None:
+        self.events = events
+        self.controls = controls
+        self.stop_when_flat = False
+
+
+def _request_payload(request: OrderRequest) -> dict[str, Any]:
+    return {
+        "instrument_id": request.instrument_id,
+        "side": str(request.side),
+        "order_type": str(request.order_type),
+        "quantity": request.quantity,
+        "limit_price": request.limit_price,
+        "stop_price": request.stop_price,
+        "time_in_force": str(request.time_in_force),
+        "tag": request.tag,
+    }
+
+
+class PaperBroker:
+    """Routes a runner's orders through the risk controls to the simulated broker."""
+
+    def __init__(self, risk: RiskControls) -> None:
+        self.risk = risk
+        # Set by bind() and by the session: the runner and broker are built after this router,
+        # and the live parts are the session's, rebuilt on every resume.
+        self.live: Live
+        self.runner: StrategyRunner
+        self.venue: SimulatedBroker
+        # order id -> (status, filled quantity, ordered quantity)
+        self._status: dict[str, tuple[OrderStatus, float, float]] = {}
+        self._reducing = False
+
+    def bind(self, runner: StrategyRunner, venue: SimulatedBroker) -> None:
+        """Attach the runner this router serves and the broker its orders go to."""
+        self.runner = runner
+        self.venue = venue
+
+    # --- OrderRouter ------------------------------------------------------------------------
+    def submit(self, order_id: str, request: OrderRequest) -> None:
+        runner = self.runner
+        now = runner.now_ns
+        self._submitted(order_id, request, now)
+        book = self._book(order_id)
+        rejection = self.risk.check(request, book, now, reducing=self._reducing)
+        why = rejection.reason if rejection is not None else self.venue.submit(order_id, request)
+        if why is not None:
+            runner.rejected(order_id, now, why)
+
+    def cancel(self, order_id: str) -> None:
+        self.venue.cancel(order_id)
+
+    # --- observed from the runner (through the strategy wrapper) ----------------------------
+    def on_fill(self, fill: Fill) -> None:
+        status, filled, ordered = self._status[fill.order_id]
+        new = next_status(status, fill_event(filled, fill.quantity, ordered))
+        self._status[fill.order_id] = (new, filled + fill.quantity, ordered)
+        self.live.events.emit(
+            "order_filled" if new is OrderStatus.FILLED else "order_partially_filled",
+            fill.ts_ns,
+            {
+                "instrument_id": fill.instrument_id,
+                "side": str(fill.side),
+                "quantity": fill.quantity,
+                "price": fill.price,
+                "commission": fill.commission,
+                "slippage": fill.slippage,
+                "filled_quantity": filled + fill.quantity,
+            },
+            fill.order_id,
+        )
+
+    def on_order_update(self, update: OrderUpdate) -> None:
+        order_id = update.order_id
+        if order_id not in self._status:
+            # Never routed (placed on the final step or while stopping): first seen canceled.
+            self._submitted(order_id, update.request, update.submitted_ts_ns)
+        status, filled, ordered = self._status[order_id]
+        if update.status in (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED):
+            if status is not update.status:  # on_fill moves it, with the quantities
+                raise IllegalTransitionError(
+                    f"order {order_id} reported {update.status} without a fill"
+                )
+            return
+        new = next_status(status, _EVENT_OF[update.status])
+        self._status[order_id] = (new, filled, ordered)
+        payload: dict[str, Any] = {"filled_quantity": filled}
+        if update.reason is not None:
+            payload["reason"] = update.reason
+        self.live.events.emit(f"order_{new}", update.ts_ns, payload, order_id)
+
+    def before_bar(self) -> None:
+        """The step's outside inputs and running checks, before the strategy sees the step."""
+        live = self.live
+        runner = self.runner
+        now = runner.now_ns
+        journaled = live.events.next_input(now)
+        if journaled is not None:
+            if journaled.kind == "kill_switch_tripped":
+                self._trip(str(journaled.payload["reason"]))
+            else:
+                self._reset()
+        elif not live.events.replaying:
+            controls = live.controls
+            reason = controls.kill_requested()
+            if reason is not None and self.risk.state.killed is None:
+                self._trip(reason)
+                live.stop_when_flat = controls.sigterm
+            elif controls.reset_requested():
+                if self.risk.state.killed is not None or self.risk.state.halted is not None:
+                    self._reset()
+                controls.reset_done()
+        halted = self.risk.mark(runner.equity())
+        if halted is not None:
+            live.events.emit("drawdown_stop", now, {"reason": halted})
+            if self.risk.limits.flatten_on_drawdown:
+                self._flatten("drawdown stop: flatten")
+
+    @property
+    def flat(self) -> bool:
+        """No position and no working order."""
+        return not self.runner.positions and not self.runner.open_orders()
+
+    # --- internals ---------------------------------------------------------------------------
+    def _submitted(self, order_id: str, request: OrderRequest, ts_ns: int) -> None:
+        self._status[order_id] = (OrderStatus.NEW, 0.0, request.quantity)
+        self.live.events.emit("order_new", ts_ns, _request_payload(request), order_id)
+
+    def _trip(self, reason: str) -> None:
+        self.risk.trip(reason)
+        self.live.events.emit("kill_switch_tripped", self.runner.now_ns, {"reason": reason})
+        self._flatten("kill switch: flatten")
+
+    def _reset(self) -> None:
+        equity = self.runner.equity()
+        self.risk.reset(equity)
+        self.live.events.emit("kill_switch_reset", self.runner.now_ns, {"equity": equity})
+
+    def _flatten(self, tag: str) -> None:
+        """Cancel every working order, then close every position with a market order."""
+        runner = self.runner
+        for order_id in list(runner.open_orders()):
+            runner.cancel(order_id)
+        self._reducing = True
+        try:
+            for iid, held in sorted(runner.positions.items()):
+                side = OrderSide.SELL if held > 0 else OrderSide.BUY
+                runner.submit(
+                    OrderRequest(instrument_id=iid, side=side, quantity=abs(held), tag=tag)
+                )
+        finally:
+            self._reducing = False
+
+    def _book(self, new_order_id: str) -> Book:
+        runner = self.runner
+        working: dict[str, float] = {}
+        for o in runner.open_orders().values():
+            if o.order_id == new_order_id:
+                continue
+            r = o.request
+            rest = (r.quantity - o.filled_quantity) * r.side.sign
+            working[r.instrument_id] = working.get(r.instrument_id, 0.0) + rest
+        prices = {}
+        for iid in runner.data.instrument_ids:
+            close = runner.last_close(iid)
+            if close is not None:
+                prices[iid] = close
+        return Book(positions=runner.positions, working=working, prices=prices)

@@ -1,0 +1,318 @@
+"""``PaperSession``: a feed replayed through a strategy, the risk controls and the simulated broker.
+
+Every event is journaled and the state checkpointed, so that a killed session resumes exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from finbot.contracts import (
+    BacktestResult,
+    ConfigError,
+    EngineInfo,
+    MarketData,
+    RunConfig,
+    Strategy,
+    StrategyRunner,
+)
+
+from ._broker import Live, PaperBroker
+from ._checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ._config import PaperSettings
+from ._controls import Controls
+from ._events import EventStream, SessionListener
+from ._feed import BarFeed, Pacer, ReplayFeed
+from ._journal import Journal
+from ._observed import Observed
+from ._risk import RiskControls
+from ._venue import SimulatedBroker, deliver, make_venue
+
+JOURNAL_FILE = "journal.sqlite"
+CHECKPOINT_FILE = "checkpoint.pkl"
+SESSION_FILE = "session.json"
+ENGINE_NAME = "paper"
+
+
+@dataclass(slots=True)
+class _State:
+    """Everything a checkpoint holds: the runner reaches the strategy, broker, risk and venue."""
+
+    runner: StrategyRunner
+    broker: PaperBroker
+    venue: SimulatedBroker
+    next_step: int = 0
+    started: bool = False
+    finished: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOutcome:
+    """How ``PaperSession.run`` ended: a result when the feed ran out, else why it stopped."""
+
+    result: BacktestResult | None
+    stopped: str | None
+    last_event: int
+
+
+def _adapter_version() -> str:
+    try:
+        return version("finbot-paper-broker")
+    except PackageNotFoundError:  # a source tree without metadata
+        return "unknown"
+
+
+def write_session_file(directory: Path, config: RunConfig, settings: PaperSettings) -> None:
+    """Record what a new session runs, so that ``resume`` can rebuild it."""
+    payload = {
+        "config": config.model_dump(mode="json"),
+        "settings": settings.model_dump(mode="json"),
+    }
+    tmp = directory / (SESSION_FILE + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, directory / SESSION_FILE)
+
+
+def read_session_file(directory: Path) -> tuple[RunConfig, PaperSettings]:
+    """The config and settings a session in ``directory`` was started with.
+
+    Raises:
+        ConfigError: no session there, or its file is unreadable.
+    """
+    path = directory / SESSION_FILE
+    if not path.is_file():
+        raise ConfigError(f"no paper session in {directory} ({SESSION_FILE} is missing)")
+    try:
+        payload = json.loads(path.read_text())
+        return (
+            RunConfig.model_validate(payload["config"]),
+            PaperSettings.model_validate(payload["settings"]),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: not a readable paper session file ({exc})") from exc
+
+
+class PaperSession:
+    """One paper session in a directory: its journal, checkpoint and control files live there.
+
+    Build it with :meth:`open`, which resumes from the directory's checkpoint when there is one.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        config: RunConfig,
+        settings: PaperSettings,
+        data: MarketData,
+        state: _State,
+        live: Live,
+        feed: BarFeed,
+        pacer: Pacer,
+        checkpointed: int,
+    ) -> None:
+        self.directory = directory
+        self.config = config
+        self.settings = settings
+        self.data = data
+        self.state = state
+        self.live = live
+        self.feed = feed
+        self.pacer = pacer
+        self._checkpointed = checkpointed
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path,
+        *,
+        config: RunConfig,
+        settings: PaperSettings,
+        strategy: Strategy,
+        data: MarketData,
+        listener: SessionListener | None = None,
+        pacer: Pacer | None = None,
+        feed: BarFeed | None = None,
+    ) -> PaperSession:
+        """A session in ``directory``: new, or resumed from its last checkpoint.
+
+        ``strategy`` is a fresh instance; a resume replaces it with the checkpointed one.
+
+        Raises:
+            CheckpointError: the checkpoint belongs to another config or data, or is damaged.
+            JournalError: the journal cannot be opened.
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        journal = Journal(directory / JOURNAL_FILE)
+        identity = {"config": config.canonical_json(), "data": data.snapshot_id()}
+        fresh = _new_state(config, settings, strategy, data)
+        checkpoint = directory / CHECKPOINT_FILE
+        after = 0
+        externals = _externals(fresh.runner, data)
+        if checkpoint.exists():
+            head, loaded = read_checkpoint(checkpoint, {**externals, "live": None})
+            if head.get("identity") != identity:
+                raise CheckpointError(
+                    f"{checkpoint} belongs to another session (config or data differ)"
+                )
+            if not isinstance(loaded, _State):
+                raise CheckpointError(f"{checkpoint} does not hold a paper session state")
+            fresh, after = loaded, int(head["position"])
+        events = EventStream(journal, after, listener)
+        live = Live(events, Controls(directory))
+        fresh.broker.live = live
+        session = cls(
+            directory,
+            config,
+            settings,
+            data,
+            fresh,
+            live,
+            feed or ReplayFeed(data),
+            pacer or Pacer(None),
+            after,
+        )
+        if journal.last_seq == 0:
+            events.mark("session_started", _first_ts(fresh.runner), {"identity": identity})
+        else:
+            events.mark("session_resumed", _first_ts(fresh.runner), {"checkpoint_position": after})
+        return session
+
+    # --- running -----------------------------------------------------------------------------
+    def run(self, *, handle_signals: bool = False) -> SessionOutcome:
+        """Run until the feed ends, SIGTERM has flattened the book, or SIGINT; checkpoint then.
+
+        Raises:
+            CheckpointError: the session had already finished.
+            JournalError: a resume produced events that differ from the journal.
+        """
+        st = self.state
+        if st.finished:
+            raise CheckpointError(f"the paper session in {self.directory} has already finished")
+        with _signals(self.live.controls) if handle_signals else contextlib.nullcontext():
+            stopped = self._steps()
+            if stopped is not None:
+                self.checkpoint()
+                return SessionOutcome(None, stopped, self.live.events.position)
+            return SessionOutcome(self._finish(), None, self.live.events.position)
+
+    def _steps(self) -> str | None:
+        st = self.state
+        runner, venue, broker = st.runner, st.venue, st.broker
+        live = self.live
+        every = self.settings.checkpoint_every
+        if not st.started:
+            runner.start()
+            st.started = True
+        after = runner.timeline[st.next_step - 1] if st.next_step else None
+        for ts, bars in self.feed.steps(after):
+            self.pacer.wait(ts)
+            deliver(venue.poll(ts, bars), runner)
+            runner.step(ts)
+            st.next_step += 1
+            if live.events.position - self._checkpointed >= every:
+                self.checkpoint()
+            if live.controls.interrupted:
+                return "interrupted (SIGINT); resume with `finbot paper resume`"
+            if live.stop_when_flat and broker.flat:
+                return "stopped by SIGTERM after the kill switch flattened the book"
+        return None
+
+    def _finish(self) -> BacktestResult:
+        st = self.state
+        runner = st.runner
+        deliver(st.venue.drain(), runner)
+        runner.stop()
+        result = runner.result(
+            EngineInfo(
+                name=ENGINE_NAME,
+                version=_adapter_version(),
+                adapter="finbot-paper-broker",
+                adapter_version=_adapter_version(),
+                details={
+                    "paper_settings": json.dumps(
+                        self.settings.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
+                    )
+                },
+            )
+        )
+        st.finished = True
+        self.live.events.mark("session_finished", runner.now_ns, {"final_equity": runner.equity()})
+        self.checkpoint()
+        return result
+
+    def checkpoint(self) -> None:
+        """Write the session's state atomically (also done every ``checkpoint_every`` events)."""
+        st = self.state
+        position = self.live.events.position
+        header = {
+            "identity": {"config": self.config.canonical_json(), "data": self.data.snapshot_id()},
+            "position": position,
+            "next_step": st.next_step,
+            "finished": st.finished,
+        }
+        externals = {**_externals(st.runner, self.data), "live": self.live}
+        try:
+            write_checkpoint(
+                self.directory / CHECKPOINT_FILE, st, header, externals, fsync=self.settings.fsync
+            )
+        except (TypeError, AttributeError, ValueError) as exc:  # what pickle raises
+            raise CheckpointError(
+                f"cannot checkpoint strategy {self.config.strategy.id}: its state is not "
+                f"picklable ({exc})"
+            ) from exc
+        self._checkpointed = position
+
+    def close(self) -> None:
+        """Close the journal."""
+        self.live.events.journal.close()
+
+
+def _new_state(
+    config: RunConfig, settings: PaperSettings, strategy: Strategy, data: MarketData
+) -> _State:
+    broker = PaperBroker(RiskControls(settings.risk))
+    runner = StrategyRunner(Observed(strategy, broker), config, data, broker)
+    venue = make_venue(runner, config, settings)
+    broker.bind(runner, venue)
+    return _State(runner=runner, broker=broker, venue=venue)
+
+
+def _externals(runner: StrategyRunner, data: MarketData) -> dict[str, Any]:
+    """Objects a resume rebuilds from the data, so a checkpoint refers to them instead."""
+    found: dict[str, Any] = {"data": data, "timeline": runner.timeline}
+    for iid in data.instrument_ids:
+        series = data.bars(iid)
+        found[f"series:{iid}"] = series
+        for field in ("ts_ns", "open", "high", "low", "close", "volume"):
+            found[f"column:{iid}:{field}"] = getattr(series, field)
+    return found
+
+
+def _first_ts(runner: StrategyRunner) -> int:
+    return runner.now_ns
+
+
+@contextlib.contextmanager
+def _signals(controls: Controls) -> Iterator[None]:
+    """SIGTERM trips the kill switch (then the session stops once flat); SIGINT stops cleanly."""
+
+    def on_term(signum: int, frame: object) -> None:
+        controls.sigterm = True
+
+    def on_int(signum: int, frame: object) -> None:
+        controls.interrupted = True
+
+    previous = signal.signal(signal.SIGTERM, on_term), signal.signal(signal.SIGINT, on_int)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
