@@ -35,6 +35,7 @@ from ._options import (
     config_from_options,
     stdout_guard,
 )
+from ._paper_command import paper_app
 from ._parity_command import parity
 from ._render import print_summary, summary_payload
 from ._runs_commands import runs_app
@@ -51,6 +52,7 @@ app = typer.Typer(
 
 app.add_typer(runs_app, name="runs")
 app.command("parity")(parity)
+app.add_typer(paper_app, name="paper")
 
 
 @app.callback()

@@ -17,6 +17,14 @@ from ._backtest import (
     run_prepared,
     write_result,
 )
+from ._paper import (
+    RESULT_DIR,
+    kill_paper,
+    make_paper_settings,
+    reset_paper,
+    resume_paper,
+    start_paper,
+)
 from ._parity import (
     REPORT_FILE,
     TOLERANCES,
@@ -63,6 +71,13 @@ __all__ = [
     "parse_engines",
     "run_parity",
     "write_results",
+    # paper trading
+    "RESULT_DIR",
+    "kill_paper",
+    "make_paper_settings",
+    "reset_paper",
+    "resume_paper",
+    "start_paper",
     # registry
     "RunRecorder",
     "open_registry",

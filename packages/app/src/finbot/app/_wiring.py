@@ -52,12 +52,20 @@ def _sim(verbose: bool) -> BacktestEngine:
     return SimEngine()
 
 
+def _paper(verbose: bool) -> BacktestEngine:
+    # A paper session replayed at full speed: how the parity gate covers the paper broker.
+    from finbot.paper_broker import PaperEngine
+
+    return PaperEngine()
+
+
 # Engine id -> (factory, distribution that provides it). Add an engine here and nowhere else
 # (plus, for an optional engine, its packages in ENGINE_PACKAGES).
 ENGINES: dict[str, tuple[EngineFactory, str]] = {
     "backtrader": (_backtrader, "finbot-engine-backtrader"),
     "nautilus": (_nautilus, "finbot-engine-nautilus"),
     "sim": (_sim, "finbot-engine-sim"),
+    "paper": (_paper, "finbot-paper-broker"),
 }
 
 # Engine id -> the modules whose absence means "this engine is not installed": the adapter package

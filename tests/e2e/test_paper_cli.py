@@ -1,0 +1,93 @@
+"""``finbot paper`` as a user runs it: a session to the end, SIGKILLed and resumed, the controls."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from finbot.cli import app
+from finbot.paper_broker import Journal
+
+FINBOT = [sys.executable, "-m", "finbot.cli"]
+RUNNER = CliRunner()
+
+
+def _result(directory: Path) -> dict:
+    return json.loads((directory / "result" / "result.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("paper") / "session"
+    out = RUNNER.invoke(app, ["paper", "--session", str(directory), "--checkpoint-every", "10"])
+    assert out.exit_code == 0, out.output
+    assert "order_filled" in out.output and "Final equity: 87,618.96 USD" in out.output
+    return directory
+
+
+def test_a_session_runs_to_the_end_and_writes_its_result(uninterrupted):
+    result = _result(uninterrupted)
+    assert result["engine"]["name"] == "paper"
+    assert len(result["fills"]) == 32
+    kinds = [e.kind for e in Journal(uninterrupted / "journal.sqlite").entries()]
+    assert kinds[0] == "session_started" and kinds[-1] == "session_finished"
+
+
+def test_a_sigkilled_cli_session_resumes_to_the_same_result(uninterrupted, tmp_path):
+    directory = tmp_path / "session"
+    # paced (about 2.5 s for the 750 daily bars) so that the kill lands mid-run
+    proc = subprocess.Popen(
+        [*FINBOT, "paper", "--session", str(directory), "--checkpoint-every", "10", "-q",
+         "--speed", str(86_400 * 400)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    journal = directory / "journal.sqlite"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if journal.exists() and Journal(journal).last_seq >= 40:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (directory / "result").exists()
+    out = RUNNER.invoke(app, ["paper", "resume", "--session", str(directory), "-q"])
+    assert out.exit_code == 0, out.output
+    assert _result(directory) == _result(uninterrupted)
+
+
+def test_kill_and_reset_need_a_session(tmp_path):
+    out = RUNNER.invoke(app, ["paper", "kill", "--session", str(tmp_path)])
+    assert out.exit_code == 2
+    assert f"no paper session in {tmp_path}" in out.output
+
+
+def test_kill_then_reset_leave_the_flag_files_a_session_reads(uninterrupted):
+    out = RUNNER.invoke(app, ["paper", "kill", "--session", str(uninterrupted)])
+    assert out.exit_code == 0 and (uninterrupted / "KILL").exists()
+    out = RUNNER.invoke(app, ["paper", "reset", "--session", str(uninterrupted)])
+    assert out.exit_code == 0
+    assert not (uninterrupted / "KILL").exists() and (uninterrupted / "RESET").exists()
+
+
+def test_a_finished_session_cannot_resume_and_a_used_directory_cannot_start(uninterrupted):
+    out = RUNNER.invoke(app, ["paper", "resume", "--session", str(uninterrupted)])
+    assert out.exit_code == 1 and "has already finished" in out.output
+    out = RUNNER.invoke(app, ["paper", "--session", str(uninterrupted)])
+    assert out.exit_code == 2 and "already holds a paper session" in out.output
+
+
+def test_bad_risk_limits_are_named(tmp_path):
+    bad = tmp_path / "risk.json"
+    bad.write_text('{"max_order_notional": -5}')
+    out = RUNNER.invoke(app, ["paper", "--session", str(tmp_path / "s"), "--risk", str(bad)])
+    assert out.exit_code == 2
+    assert "risk.max_order_notional" in out.output
