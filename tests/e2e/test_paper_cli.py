@@ -91,3 +91,48 @@ def test_bad_risk_limits_are_named(tmp_path):
     out = RUNNER.invoke(app, ["paper", "--session", str(tmp_path / "s"), "--risk", str(bad)])
     assert out.exit_code == 2
     assert "risk.max_order_notional" in out.output
+
+
+class _Crash(BaseException):
+    """Stands for the process dying: nothing in finbot catches a BaseException."""
+
+
+def test_a_strategy_from_a_file_survives_a_crash_and_a_reload(tmp_path, monkeypatch):
+    # The loader imports a file strategy into a fresh module each time; the checkpoint must not
+    # depend on finding the old class by name.
+    from finbot.app import make_config, resume_paper, start_paper
+    from finbot.paper_broker import PaperSettings
+
+    config = make_config(strategy="docs_site/examples/breakout.py:Breakout")
+    settings = PaperSettings(checkpoint_every=5, fsync=False)
+    reference = start_paper(config, settings, tmp_path / "whole").result
+    assert reference is not None and reference.fills
+
+    append = Journal.append
+
+    def crash_at_30(self, *args, **kwargs):
+        seq = append(self, *args, **kwargs)
+        if seq == 30:
+            raise _Crash
+        return seq
+
+    monkeypatch.setattr(Journal, "append", crash_at_30)
+    with pytest.raises(_Crash):
+        start_paper(config, settings, tmp_path / "crashed")
+    monkeypatch.undo()
+    assert (tmp_path / "crashed" / "checkpoint.pkl").exists()
+    assert resume_paper(tmp_path / "crashed").result == reference
+
+
+def test_the_paper_broker_joins_parity_on_request_only(tmp_path):
+    out = RUNNER.invoke(
+        app,
+        # both policies: the file is imported once per policy before the runs, so the paper
+        # session checkpoints an instance of a class its module no longer holds
+        ["parity", "--strategy", "docs_site/examples/breakout.py:Breakout", "--engines",
+         "backtrader,paper", "--fill-policy", "both", "--no-record"],
+    )
+    assert out.exit_code == 0, out.output
+    assert "paper" in out.output
+    help_text = RUNNER.invoke(app, ["parity", "--help"]).output
+    assert "paper" not in help_text.split("default:")[1].split(")")[0]

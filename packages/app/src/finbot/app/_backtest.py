@@ -6,7 +6,8 @@ a conversion needs them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -227,9 +228,19 @@ def run_prepared(
     if engine is None:
         # Built last: importing an engine is the slow part, so cheaper input errors come first.
         engine = _wiring.make_engine(prepared.config.engine, verbose=verbose)
+    with run_errors(prepared, engine.name), time_limit(timeout_seconds):
+        return engine.run(prepared.config, prepared.new_strategy(), prepared.data)
+
+
+@contextlib.contextmanager
+def run_errors(prepared: PreparedRun, engine: str) -> Iterator[None]:
+    """Re-raise an exception finbot did not raise on purpose as a run failure.
+
+    The ``EngineRunError`` names the strategy and, when the strategy's own file raised, the line;
+    finbot's own errors pass unchanged.
+    """
     try:
-        with time_limit(timeout_seconds):
-            return engine.run(prepared.config, prepared.new_strategy(), prepared.data)
+        yield
     except FinbotError:
         raise
     except Exception as exc:
@@ -237,7 +248,7 @@ def run_prepared(
             exc,
             strategy_id=prepared.config.strategy.id,
             strategy_cls=prepared.strategy_cls,
-            engine=engine.name,
+            engine=engine,
         ) from exc
 
 

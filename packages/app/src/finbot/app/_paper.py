@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from finbot.contracts import ConfigError, FinbotError, RunConfig
+from finbot.contracts import ConfigError, RunConfig
 
-from ._backtest import PreparedRun, prepare_run, write_result
-from ._failures import run_failure, validation_problems
+from ._backtest import PreparedRun, prepare_run, run_errors, write_result
+from ._failures import validation_problems
 
 if TYPE_CHECKING:
     from finbot.paper_broker import PaperSettings, SessionListener, SessionOutcome
@@ -171,16 +171,8 @@ def _run(
         pacer=Pacer(speed),
     )
     try:
-        outcome = session.run(handle_signals=handle_signals)
-    except FinbotError:
-        raise
-    except Exception as exc:
-        raise run_failure(
-            exc,
-            strategy_id=prepared.config.strategy.id,
-            strategy_cls=prepared.strategy_cls,
-            engine="paper",
-        ) from exc
+        with run_errors(prepared, "paper"):
+            outcome = session.run(handle_signals=handle_signals)
     finally:
         session.close()
     if outcome.result is not None:

@@ -43,8 +43,8 @@ class ParityRun:
 
 
 def default_engines() -> tuple[str, ...]:
-    """Every engine the composition root knows, the default (baseline) engine first."""
-    names = _wiring.engine_names()
+    """Every engine the composition root knows but the opt-in ones, the baseline first."""
+    names = [n for n in _wiring.engine_names() if n not in _wiring.OPT_IN_PARITY_ENGINES]
     return (_wiring.DEFAULT_ENGINE, *(n for n in names if n != _wiring.DEFAULT_ENGINE))
 
 

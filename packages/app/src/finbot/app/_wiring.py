@@ -68,6 +68,10 @@ ENGINES: dict[str, tuple[EngineFactory, str]] = {
     "paper": (_paper, "finbot-paper-broker"),
 }
 
+# Engines `finbot parity` compares only when named in --engines: `paper` replays the simulated
+# broker through the paper session (the CI gate names it), it is no backtest engine of its own.
+OPT_IN_PARITY_ENGINES = frozenset({"paper"})
+
 # Engine id -> the modules whose absence means "this engine is not installed": the adapter package
 # and the engine SDK's top-level package. Any other ImportError (a broken import inside our adapter
 # or inside the engine, a missing dependency of either) is a fault that must fail loudly: read as

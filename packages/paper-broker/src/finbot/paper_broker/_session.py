@@ -6,6 +6,7 @@ Every event is journaled and the state checkpointed, so that a killed session re
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import signal
@@ -286,13 +287,39 @@ def _new_state(
 
 
 def _externals(runner: StrategyRunner, data: MarketData) -> dict[str, Any]:
-    """Objects a resume rebuilds from the data, so a checkpoint refers to them instead."""
+    """Objects a resume rebuilds from the data, so a checkpoint refers to them instead.
+
+    The strategy's classes are among them: one loaded from a file lives in a module a new import
+    replaces, where pickle could not find it by name; the resume loads it afresh anyway.
+    """
     found: dict[str, Any] = {"data": data, "timeline": runner.timeline}
+    strategy = runner.strategy.inner if isinstance(runner.strategy, Observed) else runner.strategy
+    for cls in _user_classes(type(strategy)):
+        found[f"class:{cls.__module__}.{cls.__qualname__}"] = cls
     for iid in data.instrument_ids:
         series = data.bars(iid)
         found[f"series:{iid}"] = series
         for field in ("ts_ns", "open", "high", "low", "close", "volume"):
             found[f"column:{iid}:{field}"] = getattr(series, field)
+    return found
+
+
+def _user_classes(strategy_cls: type) -> list[type]:
+    """The strategy's classes outside finbot, and the classes of the modules defining them."""
+    found: list[type] = []
+    for cls in strategy_cls.__mro__:
+        if cls.__module__ == "builtins" or cls.__module__.startswith("finbot."):
+            continue
+        found.append(cls)
+        # the namespace the class was defined in: a module the loader may since have replaced
+        namespace = next(
+            (f.__globals__ for f in vars(cls).values() if inspect.isfunction(f)), {}
+        )
+        found.extend(
+            obj
+            for obj in namespace.values()
+            if isinstance(obj, type) and obj.__module__ == cls.__module__ and obj is not cls
+        )
     return found
 
 
