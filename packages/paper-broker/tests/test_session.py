@@ -217,3 +217,11 @@ def test_a_replay_that_differs_from_the_journal_stops(tmp_path):
     )
     with pytest.raises(JournalError, match="diverged from its journal at event 2"):
         session.run()  # ...with a strategy that now buys 2, not 1
+
+
+def test_sigterm_after_a_kill_flag_still_stops_the_session(tmp_path):
+    script = {0: [("buy", "AAA", 10), ("call", _kill, tmp_path)], 2: [("call", _sigterm)]}
+    outcome = run(tmp_path, script, handle_signals=True)
+    assert outcome.result is None and "SIGTERM" in outcome.stopped
+    tripped = [p["reason"] for k, _, _, p in journal(tmp_path) if k == "kill_switch_tripped"]
+    assert len(tripped) == 1 and tripped[0].startswith("kill flag file")

@@ -141,10 +141,11 @@ class PaperBroker:
                 self._reset()
         elif not live.events.replaying:
             controls = live.controls
+            # SIGTERM asks for a stop even when the switch tripped earlier for another reason
+            live.stop_when_flat = live.stop_when_flat or controls.sigterm
             reason = controls.kill_requested()
             if reason is not None and self.risk.state.killed is None:
                 self._trip(reason)
-                live.stop_when_flat = controls.sigterm
             elif controls.reset_requested():
                 if self.risk.state.killed is not None or self.risk.state.halted is not None:
                     self._reset()
