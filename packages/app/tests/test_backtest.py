@@ -153,3 +153,11 @@ def test_prepare_run_resolves_the_config_and_cuts_the_window_once(fake_wiring: F
     # Strategies keep state: each engine run gets its own instance of the prepared strategy.
     (_, used_first, _), (_, used_second, _) = fake_wiring.engine.calls[-1], other.calls[-1]
     assert used_first is not used_second
+
+
+def test_the_default_dataset_is_finbot_datas_own_default() -> None:
+    # The composition root names it rather than importing finbot.data (pandas) to ask.
+    from finbot.data import DEFAULT_DATASET, EMBEDDED_DATASETS
+
+    assert _wiring.DEFAULT_DATASET == DEFAULT_DATASET
+    assert DEFAULT_DATASET in EMBEDDED_DATASETS

@@ -60,7 +60,7 @@ def make_config(
         strategy: Golden name, ``file.py:Class`` or ``module:Class``; default golden strategy 1.
         params: Strategy parameters (validated against the strategy when the run starts).
         data: CSV/Parquet files; when empty the embedded ``dataset`` is used.
-        dataset: Embedded dataset name; default ``finbot.data.DEFAULT_DATASET``.
+        dataset: Embedded dataset name; default ``golden`` (``finbot.data.DEFAULT_DATASET``).
         start: First session included (UTC date).
         end: Last session included (UTC date).
         cash: Starting cash in the account currency.

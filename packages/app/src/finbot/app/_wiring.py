@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 # Golden strategy 1: finbot.strategies owns the class, the composition root picks the default.
 DEFAULT_STRATEGY = "sma_crossover"
 DEFAULT_ENGINE = "backtrader"
+# finbot.data's golden dataset (its DEFAULT_DATASET too; a test keeps the two equal). Named here,
+# not imported: importing finbot.data loads pandas, pyarrow and numpy (~0.3 s), which a run must not
+# pay before its input is checked, nor a command that reads no data (issue 7).
+DEFAULT_DATASET = "golden"
 
 EngineFactory = Callable[[bool], BacktestEngine]
 
@@ -143,8 +147,6 @@ def golden_strategies() -> Mapping[str, type[Strategy]]:
 
 def default_dataset() -> str:
     """The embedded dataset a run uses when no data files are given."""
-    from finbot.data import DEFAULT_DATASET
-
     return DEFAULT_DATASET
 
 
