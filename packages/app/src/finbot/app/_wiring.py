@@ -84,6 +84,7 @@ ENGINE_PACKAGES: dict[str, frozenset[str]] = {
     "backtrader": frozenset({"finbot.engine_backtrader", "backtrader"}),
     "nautilus": frozenset({"finbot.engine_nautilus", "nautilus_trader"}),
     "sim": frozenset({"finbot.engine_sim"}),
+    "paper": frozenset({"finbot.paper_broker"}),
 }
 
 
