@@ -219,3 +219,57 @@ def test_daily_equity_takes_each_utc_days_last_point() -> None:
     # returns are taken between those daily points (from starting cash 1.0): +100%, +100%, +25%
     m = compute_metrics(c, [], [], [], 1.0)
     assert m.annual_volatility == pytest.approx(statistics.stdev([1.0, 1.0, 0.25]) * ROOT_252)
+
+
+# --- periods_per_year: the annualization factor follows the sampling -----------------------------
+def _days(start: date, step_days: int, n: int, *, weekdays_only: bool = False) -> list[int]:
+    day = to_ns(start) // DAY
+    out: list[int] = []
+    while len(out) < n:
+        if not weekdays_only or (day + 3) % 7 < 5:  # 1970-01-01 was a Thursday
+            out.append(day)
+        day += step_days
+    return out
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (_days(date(2024, 1, 1), 1, 60, weekdays_only=True), 252),  # Mon-Fri sessions
+        (_days(date(2024, 1, 1), 1, 60), 365),  # seven-day market: 2/7 of days are weekends
+        (_days(date(2024, 1, 5), 7, 30), 52),  # Fridays
+        (_days(date(2024, 1, 31), 30, 24), 12),  # month ends, roughly
+        (_days(date(2024, 1, 2), 1, 1), 252),  # one point: nothing to infer
+    ],
+)
+def test_periods_per_year(days: list[int], expected: int) -> None:
+    from finbot.contracts import periods_per_year
+
+    assert periods_per_year(days) == expected
+
+
+def test_weekly_series_is_annualized_with_52() -> None:
+    # The FIVE curve sampled weekly: the same returns, std sqrt(0.008), mean 0.04 -> Sharpe
+    # 0.04 / 0.0894427 * sqrt(52) = 3.2249031 (with 252 it would be 7.0993: the classic bug).
+    m = compute_metrics(curve(FIVE, step=7 * DAY), [], [], [], 100.0)
+    assert m.sharpe == pytest.approx(0.04 / math.sqrt(0.008) * math.sqrt(52))
+    assert m.sharpe == pytest.approx(3.2249031, rel=1e-7)
+    assert m.annual_volatility == pytest.approx(math.sqrt(0.008) * math.sqrt(52))
+
+
+def test_seven_day_series_is_annualized_with_365() -> None:
+    # 14 calendar days from Monday 2024-01-01 with alternating +1% / -0.5% days.
+    equity = [100.0]
+    for i in range(13):
+        equity.append(equity[-1] * (1.01 if i % 2 == 0 else 0.995))
+    monday = to_ns(date(2024, 1, 1))
+    c = EquityCurve(
+        ts_ns=tuple(monday + i * DAY for i in range(14)),
+        equity=tuple(equity),
+        cash=tuple(equity),
+        gross_exposure=(0.0,) * 14,
+    )
+    m = compute_metrics(c, [], [], [], 100.0)
+    returns = [0.0] + [0.01 if i % 2 == 0 else -0.005 for i in range(13)]
+    expected = statistics.fmean(returns) / statistics.stdev(returns) * math.sqrt(365)
+    assert m.sharpe == pytest.approx(expected, rel=1e-9)

@@ -30,7 +30,13 @@ from ._market import (
     Split,
     TradeTick,
 )
-from ._metrics import compute_metrics, daily_equity
+from ._metrics import (
+    compute_metrics,
+    daily_equity,
+    daily_points,
+    period_returns,
+    periods_per_year,
+)
 from ._orders import (
     Fill,
     OrderRequest,
@@ -116,6 +122,9 @@ __all__ = [
     "build_trades",
     "compute_metrics",
     "daily_equity",
+    "daily_points",
+    "period_returns",
+    "periods_per_year",
     "migrate_payload",
     # errors
     "ConfigError",

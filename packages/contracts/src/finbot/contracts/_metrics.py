@@ -11,21 +11,63 @@ from ._result import EquityCurve, Metrics, TradeRecord
 from ._time import NANOS_PER_DAY
 
 SESSIONS_PER_YEAR = 252
+CALENDAR_DAYS_PER_YEAR = 365
+WEEKS_PER_YEAR = 52
+MONTHS_PER_YEAR = 12
 DAYS_PER_YEAR = 365.25
+
+# Epoch day 0 (1970-01-01) was a Thursday: (day + 3) % 7 is the weekday with Monday = 0.
+_SATURDAY = 5
+
+
+def daily_points(curve: EquityCurve) -> tuple[list[int], list[float]]:
+    """The last equity point of each UTC day: (UTC day numbers since the epoch, equity values)."""
+    days: list[int] = []
+    out: list[float] = []
+    for ts, value in zip(curve.ts_ns, curve.equity, strict=True):
+        day = ts // NANOS_PER_DAY
+        if days and day == days[-1]:
+            out[-1] = value
+        else:
+            days.append(day)
+            out.append(value)
+    return days, out
 
 
 def daily_equity(curve: EquityCurve) -> list[float]:
     """The last equity point of each UTC day, in time order."""
-    out: list[float] = []
-    last_day: int | None = None
-    for ts, value in zip(curve.ts_ns, curve.equity, strict=True):
-        day = ts // NANOS_PER_DAY
-        if day == last_day:
-            out[-1] = value
-        else:
-            out.append(value)
-            last_day = day
-    return out
+    return daily_points(curve)[1]
+
+
+def periods_per_year(days: Sequence[int]) -> int:
+    """How many return periods a year a series sampled on these UTC days has: 252, 365, 52 or 12.
+
+    A median gap of 25+ days is monthly (12), of 5+ days weekly (52). Daily series are trading
+    days (252) unless more than a quarter of their days are Saturdays or Sundays (a seven-day
+    market such as crypto has 2/7 of them): then calendar days (365). Annualizing a weekly or a
+    seven-day series with 252 is the classic annualization bug this guards against.
+    """
+    if len(days) < 2:
+        return SESSIONS_PER_YEAR
+    gaps = sorted(b - a for a, b in pairwise(days))
+    median_gap = gaps[len(gaps) // 2]
+    if median_gap >= 25:
+        return MONTHS_PER_YEAR
+    if median_gap >= 5:
+        return WEEKS_PER_YEAR
+    weekend = sum(1 for day in days if (day + 3) % 7 >= _SATURDAY)
+    return CALENDAR_DAYS_PER_YEAR if weekend * 4 > len(days) else SESSIONS_PER_YEAR
+
+
+def period_returns(values: Sequence[float], starting_cash: float) -> list[float]:
+    """Simple returns of ``values`` from ``starting_cash`` on; empty if a base is not positive.
+
+    A simple return from a non-positive value is meaningless (and divides by zero).
+    """
+    series = [starting_cash, *values]
+    if not all(a > 0 for a in series[:-1]):
+        return []
+    return [b / a - 1.0 for a, b in pairwise(series)]
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -57,8 +99,10 @@ def compute_metrics(
     """Compute every metric from the run's records (risk-free rate 0).
 
     - total_return = final / starting - 1; CAGR over the calendar span of the curve.
-    - volatility, Sharpe and Sortino from daily simple returns (sample std, ddof 1; downside
-      deviation = sqrt(mean(min(r, 0)^2))), annualized with sqrt(252).
+    - volatility, Sharpe and Sortino from simple returns between each UTC day's last point
+      (sample std, ddof 1; downside deviation = sqrt(mean(min(r, 0)^2))), annualized with the
+      square root of ``periods_per_year``: 252 for trading days, 365 for seven-day markets, 52 for
+      weekly and 12 for monthly series.
     - max drawdown on every curve point; Calmar = CAGR / max drawdown.
     - win rate and profit factor over closed round trips' net P&L.
     - turnover = traded notional / mean equity; exposure = mean(gross exposure / equity).
@@ -76,14 +120,13 @@ def compute_metrics(
                 # a span of hours compounds a few percent past the float range: undefined
                 cagr = None
 
-    daily = [starting_cash, *daily_equity(curve)]
+    days, daily = daily_points(curve)
     vol = sharpe = sortino = None
-    # A simple return from a non-positive value is meaningless (and divides by zero).
-    returns = [b / a - 1.0 for a, b in pairwise(daily)] if all(a > 0 for a in daily[:-1]) else []
+    returns = period_returns(daily, starting_cash)
     if len(returns) >= 2:
         mean = _mean(returns)
         std = math.sqrt(math.fsum((r - mean) ** 2 for r in returns) / (len(returns) - 1))
-        root = math.sqrt(SESSIONS_PER_YEAR)
+        root = math.sqrt(periods_per_year(days))
         vol = std * root
         sharpe = mean / std * root if std > 0 else None
         downside = math.sqrt(_mean([min(r, 0.0) ** 2 for r in returns]))

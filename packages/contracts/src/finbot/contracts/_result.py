@@ -78,7 +78,8 @@ class Metrics(BaseModel):
     """Performance figures, all computed by ``compute_metrics``; ``None`` where undefined.
 
     Fractions, not percent: 0.05 is 5%. Returns are measured on the equity curve sampled at each
-    UTC session's last point and annualized with 252 sessions a year.
+    UTC day's last point and annualized by ``periods_per_year`` (252 for trading days, 365 for
+    seven-day markets, 52 weekly, 12 monthly).
     """
 
     model_config = _FROZEN
