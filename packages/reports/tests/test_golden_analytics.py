@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from reports_fixtures import compound, curve_of, result_of, trading_days  # noqa: E402
+from reports_fixtures import compound, curve_of, result_of, trading_days
 
-from finbot.contracts import BacktestResult  # noqa: E402
-from finbot.reports import Series, risk_figures  # noqa: E402
+from finbot.contracts import BacktestResult
+from finbot.reports import Series, risk_figures
 
 GOLDEN = Path(__file__).parent / "golden" / "analytics.json"
 CASH = 100_000.0

@@ -66,7 +66,8 @@ def test_ten_years_daily_draws_thinned_lines_from_full_figures(tmp_path: Path) -
     data = market(days)
     result = run(data, every=40)
     path = tear_sheet(result, data).write(tmp_path / "long.html")
-    assert_renders(path, ("equity", "drawdown", "monthly_returns", "rolling", "trades_AAA", "costs"))
+    charts = ("equity", "drawdown", "monthly_returns", "rolling", "trades_AAA", "costs")
+    assert_renders(path, charts)
     from playwright.sync_api import sync_playwright
 
     from finbot.reports import CHROMIUM_FLAGS, find_chromium

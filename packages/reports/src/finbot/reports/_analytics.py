@@ -23,6 +23,7 @@ from finbot.contracts import (
 )
 
 VAR_LEVEL = 0.95
+NANOS_PER_DAY = 86_400 * 10**9
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +236,7 @@ def _day_stamps(curve: EquityCurve) -> list[int]:
     out: list[int] = []
     last_day: int | None = None
     for ts in curve.ts_ns:
-        day = session_date(ts)
+        day = ts // NANOS_PER_DAY
         if day == last_day:
             out[-1] = ts
         else:

@@ -57,5 +57,7 @@ def format_metric(field: str, value: float | int | None) -> str:
     """A ``Metrics`` field's value in its kind's format (unknown fields: 6 significant digits)."""
     kind = METRIC_KINDS.get(field)
     if kind is None:
-        return "n/a" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
+        if value is None:
+            return "n/a"
+        return f"{value:.6g}" if isinstance(value, float) else str(value)
     return format_value(value, kind)

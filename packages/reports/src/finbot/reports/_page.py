@@ -1,4 +1,4 @@
-"""One self-contained HTML page: plotly.js inlined once, charts, tables; nothing from the network."""
+"""One self-contained HTML page: plotly.js inlined once, charts and tables; no network needed."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ caption { text-align: left; color: #57606a; padding-bottom: 0.3rem; }
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
-    return get_plotlyjs()
+    return str(get_plotlyjs())
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The tear sheet of one run: equity vs buy-and-hold, drawdown, months, rolling risk, trades, costs."""
+"""The tear sheet of one run: equity vs buy and hold, drawdown, months, rolling risk, trades."""
 
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ def tear_sheet(
     *,
     run_id: str | None = None,
 ) -> Page:
-    """The tear sheet page of ``result``; ``market`` (the data the run saw) adds the benchmark
-    and the price charts with trade markers.
+    """The tear sheet page of ``result``.
+
+    ``market`` (the data the run saw) adds the buy-and-hold benchmark, alpha and beta, and the price
+    charts with trade markers.
     """
     config = result.config
     title = f"finbot tear sheet: {config.strategy.id}"
@@ -55,7 +57,8 @@ def tear_sheet(
     page.chart("equity", _equity_figure(result, benchmark))
     page.chart("drawdown", _drawdown_figure(result, benchmark), height=300)
     page.heading("Monthly returns")
-    page.chart("monthly_returns", _monthly_figure(result), height=max(260, 60 + 28 * _years(result)))
+    height = max(260, 60 + 28 * _years(result))
+    page.chart("monthly_returns", _monthly_figure(result), height=height)
     page.heading("Rolling risk")
     page.chart("rolling", _rolling_figure(result), height=460)
     page.heading("Trades")
@@ -162,7 +165,9 @@ def _monthly_figure(result: BacktestResult) -> object:
             colorscale="RdYlGn", zmid=0, colorbar={"title": "%"}, hoverongaps=False,
         )
     )
-    fig.update_layout(title="Monthly returns (%)", yaxis={"autorange": "reversed", "type": "category"})
+    fig.update_layout(
+        title="Monthly returns (%)", yaxis={"autorange": "reversed", "type": "category"}
+    )
     return fig
 
 
@@ -248,6 +253,7 @@ def _costs(page: Page, result: BacktestResult) -> None:
     notional = math.fsum(f.notional for f in fills)
     start = result.config.starting_cash
     pnl = result.metrics.final_equity - start
+    gross = pnl + commission + slippage
     rows = [
         ("Commission", commission),
         ("Slippage", slippage),
@@ -269,7 +275,7 @@ def _costs(page: Page, result: BacktestResult) -> None:
             f"Model: commission {cfg.commission_bps:g} bps + {cfg.commission_per_share:g}/unit "
             f"(minimum {cfg.commission_minimum:g}, rounding {cfg.rounding.value}), slippage "
             f"{cfg.slippage_bps:g} bps on market/stop fills. Net P&L "
-            f"{format_value(pnl, 'money')}; before costs {format_value(pnl + commission + slippage, 'money')}."
+            f"{format_value(pnl, 'money')}; before costs {format_value(gross, 'money')}."
         ),
     )
     if not fills:
