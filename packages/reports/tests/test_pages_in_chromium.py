@@ -14,7 +14,18 @@ import pytest
 from PIL import Image, ImageStat
 from reports_fixtures import market, run, trading_days
 
-from finbot.reports import MAX_POINTS, check_page, export_png, tear_sheet
+from finbot.reports import (
+    MAX_POINTS,
+    CohortRun,
+    EngineComparison,
+    check_page,
+    cohort_page,
+    export_png,
+    gap_bp,
+    parity_page,
+    tear_sheet,
+    varying_params,
+)
 
 
 def _variance(png: bytes) -> float:
@@ -82,3 +93,67 @@ def test_ten_years_daily_draws_thinned_lines_from_full_figures(tmp_path: Path) -
     assert len(result.equity_curve.ts_ns) == 5_040
     assert all(n <= MAX_POINTS + 1 for n in drawn)
     assert min(drawn) > MAX_POINTS // 2
+
+
+def test_parity_page_renders_and_highlights_the_first_divergence(tmp_path: Path) -> None:
+    data = market(trading_days(date(2023, 1, 2), 120))
+    base = run(data, every=10, engine="left")
+    other = run(data, every=10, engine="right", price_shift=0.0)
+    # the other engine fills from the 4th fill on a cent higher: first divergence at #3
+    shifted = tuple(
+        f if i < 3 else type(f)(f.order_id, f.instrument_id, f.side, f.quantity, f.price + 0.01,
+                                f.commission, f.slippage, f.ts_ns)
+        for i, f in enumerate(other.fills)
+    )
+    other = other.model_copy(update={"fills": shifted})
+    page = parity_page([EngineComparison(base, other, first_fill_divergence=3,
+                                         breaches=("fill #3 price differs",))])
+    html = page.render()
+    assert html.count('<tr class="highlight">') == 1
+    row = html.split('<tr class="highlight">')[1].split("</tr>")[0]
+    assert row.startswith("<td class=num>3</td>")
+    assert page.chart_names == ("equity_0", "gap_0")
+    assert_renders(page.write(tmp_path / "parity.html"), page.chart_names)
+
+
+def test_gap_bp_is_measured_on_shared_steps() -> None:
+    data = market(trading_days(date(2023, 1, 2), 30))
+    base = run(data, every=5)
+    curve = base.equity_curve
+    bumped = curve.model_copy(update={"equity": tuple(v * 1.0001 for v in curve.equity)})
+    other = base.model_copy(update={"equity_curve": bumped})
+    ts, gaps = gap_bp(base, other)
+    assert ts == list(curve.ts_ns)
+    assert gaps == [pytest.approx(1.0)] * len(gaps)  # 0.01% = 1 bp everywhere
+
+
+def test_cohort_page_of_a_sweep_renders_with_scatter_and_heatmap(tmp_path: Path) -> None:
+    data = market(trading_days(date(2022, 1, 3), 260))
+    runs = []
+    for every in (5, 10, 20):
+        for cash in (50_000.0, 100_000.0):
+            result = run(data, every=every, cash=cash)
+            params = {"every": every, "cash": cash, "label": "x"}
+            config = result.config.model_copy(
+                update={"strategy": result.config.strategy.model_copy(update={"params": params})}
+            )
+            runs.append(CohortRun(f"run-{every}-{cash:g}", result.model_copy(
+                update={"config": config}), tags=("sweep",)))
+    assert varying_params(runs) == ["every", "cash"]
+    page = cohort_page(runs)
+    assert page.chart_names == ("overlay", "scatter_every", "scatter_cash", "heatmap")
+    assert_renders(page.write(tmp_path / "cohort.html"), page.chart_names)
+
+
+def test_two_hundred_runs_stay_within_the_drawing_budget() -> None:
+    data = market(trading_days(date(2014, 1, 1), 2_520))
+    base = run(data, every=30)
+    runs = [CohortRun(f"r{i:03d}", base) for i in range(200)]
+    fig_json = cohort_page(runs).render()
+    # 200 lines of 2,520 points each would be 504,000 x values; each run gets 500 at most
+    assert fig_json.count('"name":"r') == 200
+    from finbot.reports._cohort_page import OVERLAY_BUDGET, _overlay
+
+    figure = _overlay(runs)
+    drawn = sum(len(trace["x"]) for trace in figure["data"])
+    assert drawn <= OVERLAY_BUDGET + 200

@@ -26,15 +26,23 @@ from ._browser import (
     export_png,
     find_chromium,
 )
+from ._cohort_page import CohortRun, cohort_page, varying_params
 from ._downsample import MAX_POINTS, keep_indices
 from ._format import METRIC_KINDS, METRIC_ROWS, format_metric, format_value
 from ._page import Page
+from ._parity_page import EngineComparison, gap_bp, parity_page
 from ._tearsheet import tear_sheet
 
 __all__ = [
     # pages
+    "CohortRun",
+    "EngineComparison",
     "Page",
+    "cohort_page",
+    "gap_bp",
+    "parity_page",
     "tear_sheet",
+    "varying_params",
     # browser
     "CHROMIUM_FLAGS",
     "BrowserNotFoundError",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ._labels import x_label
+
 # Points per drawn line: a 10-year daily curve (~2,520) stays whole; 200 overlaid runs are thinned.
 MAX_POINTS = 2_000
 
@@ -35,8 +37,8 @@ def keep_indices(values: Sequence[float], max_points: int = MAX_POINTS) -> list[
 
 
 def thin(
-    xs: Sequence[object], ys: Sequence[float], max_points: int = MAX_POINTS
-) -> tuple[list[object], list[float]]:
-    """``xs`` and ``ys`` reduced to ``keep_indices(ys)``."""
+    stamps: Sequence[int], ys: Sequence[float], max_points: int = MAX_POINTS
+) -> tuple[list[str], list[float]]:
+    """The x labels (``x_label``) and values of the points of ``ys`` that are drawn."""
     idx = keep_indices(ys, max_points)
-    return [xs[i] for i in idx], [ys[i] for i in idx]
+    return [x_label(stamps[i]) for i in idx], [ys[i] for i in idx]

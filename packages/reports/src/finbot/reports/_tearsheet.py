@@ -115,10 +115,10 @@ def _metrics_table(page: Page, result: BacktestResult, fig: RiskFigures) -> None
     )
 
 
-def _line(xs: Sequence[object], ys: Sequence[float], name: str, **kw: object) -> object:
+def _line(stamps: Sequence[int], ys: Sequence[float], name: str, **kw: object) -> object:
     import plotly.graph_objects as go
 
-    x, y = thin(xs, ys)
+    x, y = thin(stamps, ys)
     return go.Scatter(x=x, y=y, name=name, mode="lines", **kw)
 
 
@@ -126,7 +126,7 @@ def _equity_figure(result: BacktestResult, benchmark: Series | None) -> object:
     import plotly.graph_objects as go
 
     curve = result.equity_curve
-    xs = x_labels(curve.ts_ns)
+    xs = curve.ts_ns
     fig = go.Figure()
     fig.add_trace(_line(xs, curve.equity, "Strategy"))
     if benchmark is not None:
@@ -141,7 +141,7 @@ def _drawdown_figure(result: BacktestResult, benchmark: Series | None) -> object
     import plotly.graph_objects as go
 
     dd = drawdown(result.equity_curve)
-    xs = x_labels(dd.ts_ns)
+    xs = dd.ts_ns
     fig = go.Figure()
     fig.add_trace(_line(xs, [v * 100 for v in dd.values], "Strategy", fill="tozeroy"))
     if benchmark is not None:
@@ -178,7 +178,7 @@ def _rolling_figure(result: BacktestResult) -> object:
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=(f"Rolling Sharpe ({window} periods)",
                                         f"Rolling volatility ({window} periods, annual %)"))
-    xs = x_labels(sharpe.ts_ns)
+    xs = sharpe.ts_ns
     fig.add_trace(_line(xs, sharpe.values, "Sharpe"), row=1, col=1)
     fig.add_trace(_line(xs, [v * 100 for v in vol.values], "Volatility %"), row=2, col=1)
     fig.update_layout(showlegend=False, title="Rolling risk")
@@ -225,7 +225,7 @@ def _price_figure(result: BacktestResult, market: MarketData, inst: str, idx: li
 
     bars = market.bars(inst)
     fig = go.Figure()
-    fig.add_trace(_line(x_labels(bars.ts_ns), bars.close, f"{inst} close"))
+    fig.add_trace(_line(bars.ts_ns, bars.close, f"{inst} close"))
     for side, symbol, color in ((OrderSide.BUY, "triangle-up", "#1a7f37"),
                                 (OrderSide.SELL, "triangle-down", "#cf222e")):
         fills = [result.fills[i] for i in idx if result.fills[i].side is side]
