@@ -11,40 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from finbot.contracts import BacktestResult, Metrics, session_date
-
-# (field, label, format); formats: pct = fraction shown as percent, num = 2 decimals, ...
-_METRIC_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("total_return", "Total return", "pct"),
-    ("cagr", "CAGR", "pct"),
-    ("annual_volatility", "Annual volatility", "pct"),
-    ("sharpe", "Sharpe", "num"),
-    ("sortino", "Sortino", "num"),
-    ("max_drawdown", "Max drawdown", "pct"),
-    ("max_drawdown_duration_days", "Max drawdown duration", "days"),
-    ("calmar", "Calmar", "num"),
-    ("win_rate", "Win rate", "pct"),
-    ("profit_factor", "Profit factor", "num"),
-    ("turnover", "Turnover", "times"),
-    ("exposure", "Exposure", "pct"),
-    ("total_commission", "Total commission", "money"),
-)
-
-
-def format_value(value: float | int | None, kind: str) -> str:
-    """A metric value as text; ``None`` (undefined) shows as ``n/a``."""
-    if value is None:
-        return "n/a"
-    if kind == "pct":
-        return f"{value * 100:,.2f}%"
-    if kind == "num":
-        return f"{value:,.2f}"
-    if kind == "days":
-        return f"{value:,.0f} days"
-    if kind == "times":
-        return f"{value:,.2f}x"
-    if kind == "money":
-        return f"{value:,.2f}"
-    return str(value)
+from finbot.reports import METRIC_ROWS, format_value
 
 
 def summary_payload(
@@ -146,6 +113,6 @@ def _metrics_table(metrics: Metrics) -> Table:
     table = Table(title="Metrics", title_justify="left")
     table.add_column("Metric", style="cyan", no_wrap=True)
     table.add_column("Value", justify="right")
-    for field, label, kind in _METRIC_ROWS:
+    for field, label, kind in METRIC_ROWS:
         table.add_row(label, format_value(getattr(metrics, field), kind))
     return table

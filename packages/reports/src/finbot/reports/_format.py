@@ -32,25 +32,26 @@ METRIC_KINDS: dict[str, str] = {
 }
 
 
+# kind -> (scale, format): the value is multiplied by scale, then formatted.
+_FORMATS: dict[str, tuple[float, str]] = {
+    "pct": (100.0, "{:,.2f}%"),
+    "num": (1.0, "{:,.2f}"),
+    "days": (1.0, "{:,.0f} days"),
+    "times": (1.0, "{:,.2f}x"),
+    "money": (1.0, "{:,.2f}"),
+    "bp": (1.0, "{:,.2f} bp"),
+    "count": (1.0, "{:,.0f}"),
+}
+
+
 def format_value(value: float | int | None, kind: str) -> str:
     """A value as text in finbot's one format; ``None`` or NaN (undefined) shows as ``n/a``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if kind == "pct":
-        return f"{value * 100:,.2f}%"
-    if kind == "num":
-        return f"{value:,.2f}"
-    if kind == "days":
-        return f"{value:,.0f} days"
-    if kind == "times":
-        return f"{value:,.2f}x"
-    if kind == "money":
-        return f"{value:,.2f}"
-    if kind == "bp":
-        return f"{value:,.2f} bp"
-    if kind == "count":
-        return f"{value:,.0f}"
-    return str(value)
+    if kind not in _FORMATS:
+        return str(value)
+    scale, fmt = _FORMATS[kind]
+    return fmt.format(value * scale)
 
 
 def format_metric(field: str, value: float | int | None) -> str:
