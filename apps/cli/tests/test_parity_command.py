@@ -255,3 +255,16 @@ def test_record_with_both_policies_loads_the_data_once(engines: FakeWiring) -> N
     assert len(records) == 4
     assert {r.strategy.params["fraction"] for r in records} == {0.5}
     assert {r.data_snapshot_id for r in records} == {engines.data.snapshot_id()}
+
+
+def test_report_page_highlights_the_first_diverging_fill(
+    engines: FakeWiring, tmp_path: Path
+) -> None:
+    page = tmp_path / "parity.html"
+    result = invoke("--engines", "fake,off", "--report", str(page))
+    assert result.exit_code == 1, result.output  # the engines disagree; the page is still written
+    html = page.read_text()
+    assert "DISAGREE" in html
+    row = html.split('<tr class="highlight">')[1].split("</tr>")[0]
+    assert row.startswith("<td class=num>0</td>")  # every fill differs in price: #0 first
+    assert 'id="chart-equity_0"' in html and 'id="chart-gap_0"' in html

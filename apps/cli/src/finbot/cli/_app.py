@@ -26,7 +26,9 @@ from ._options import (
     JsonOption,
     OutputOption,
     ParamOption,
+    PngOption,
     RegistryOption,
+    ReportOption,
     SlippageOption,
     StartOption,
     StrategyOption,
@@ -38,6 +40,7 @@ from ._options import (
 from ._paper_command import paper_app
 from ._parity_command import parity
 from ._render import print_summary, summary_payload
+from ._report_command import report as report_command
 from ._runs_commands import runs_app
 
 app = typer.Typer(
@@ -53,6 +56,7 @@ app = typer.Typer(
 app.add_typer(runs_app, name="runs")
 app.command("parity")(parity)
 app.add_typer(paper_app, name="paper")
+app.command("report")(report_command)
 
 
 @app.callback()
@@ -86,6 +90,8 @@ def backtest(
         ),
     ] = None,
     output: OutputOption = None,
+    report: ReportOption = None,
+    png: PngOption = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
     registry: RegistryOption = None,
@@ -116,6 +122,7 @@ def backtest(
             engine=engine,
         )
         check_output_dir(output)
+        services.check_report_path(report)
         began = time.perf_counter()
         started = datetime.now(UTC)
         quiet = stdout_guard(as_json)
@@ -131,6 +138,11 @@ def backtest(
             elapsed = time.perf_counter() - began
             run_id = recorder.finished(result, prepared, started=started, run_id=rid)
         files = [str(p) for p in services.write_result(result, output).values()] if output else None
+        if report is not None:
+            written = services.report_result(
+                result, report, market=prepared.data, run_id=run_id, png_dir=png
+            )
+            files = [*(files or []), *(str(p) for p in written)]
         if as_json:
             typer.echo(json.dumps(summary_payload(result, output_files=files), indent=2))
         else:

@@ -72,6 +72,20 @@ OutputOption = Annotated[
         help="Directory to write each result to (JSON + Parquet); parity adds parity.json.",
     ),
 ]
+ReportOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Also write an HTML report to this file (self-contained: opens without a network).",
+    ),
+]
+PngOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--png",
+        help="Also save each chart of the report as DIR/NAME.png (needs Chromium installed).",
+    ),
+]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a machine-readable JSON document on stdout only.")
 ]

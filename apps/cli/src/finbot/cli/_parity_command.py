@@ -22,12 +22,14 @@ from finbot.app import (
     TOLERANCES,
     PreparedRun,
     RunRecorder,
+    check_report_path,
     compare_engines,
     default_engines,
     load_data,
     parity_payload,
     parse_engines,
     prepare_run,
+    report_parity,
     run_recorder,
     write_results,
 )
@@ -43,7 +45,9 @@ from ._options import (
     JsonOption,
     OutputOption,
     ParamOption,
+    PngOption,
     RegistryOption,
+    ReportOption,
     SlippageOption,
     StartOption,
     StrategyOption,
@@ -102,6 +106,8 @@ def parity(
         ),
     ] = "exact",
     output: OutputOption = None,
+    report: ReportOption = None,
+    png: PngOption = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
     registry: RegistryOption = None,
@@ -134,6 +140,7 @@ def parity(
             engine=names[0],
         )
         check_output_dir(output)
+        check_report_path(report)
         err = Console(stderr=True)
         quiet = stdout_guard(as_json)
         with quiet:
@@ -158,6 +165,9 @@ def parity(
         if output:
             report_path = output / REPORT_FILE
             files = [str(report_path), *write_results(runs, output)]
+        if report is not None:
+            pages = report_parity(runs, tolerance, report, png_dir=png)
+            files = [*(files or []), *(str(p) for p in pages)]
         payload = parity_payload(runs, tolerance, output_files=files)
         if output:
             report_path.write_text(json.dumps(payload, indent=2) + "\n")

@@ -16,10 +16,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from finbot.app import open_registry, rerun_recorded
+from finbot.app import (
+    check_report_path,
+    open_registry,
+    report_cohort,
+    rerun_recorded,
+)
+from finbot.contracts import ConfigError
+from finbot.reports import format_metric
 
 from ._errors import EXIT_RERUN_DIFFERS, EXIT_RUN_FAILED, errors_to_exit_codes
-from ._options import RegistryOption
+from ._options import PngOption, RegistryOption, ReportOption
 
 if TYPE_CHECKING:
     # Imported lazily at run time: the registry pulls in SQLAlchemy, which `finbot --help` and
@@ -105,8 +112,10 @@ def list_runs(
                 continue
             m = r.metrics or {}
             table.add_row(r.run_id, r.started_at[:19], r.status.value, r.strategy.id,
-                          r.engine_name, _fmt(r.duration_seconds), _fmt(m.get("total_return")),
-                          _fmt(m.get("sharpe")), _fmt(m.get("trade_count")), ",".join(r.tags))
+                          r.engine_name, _fmt(r.duration_seconds),
+                          format_metric("total_return", m.get("total_return")),
+                          format_metric("sharpe", m.get("sharpe")),
+                          format_metric("trade_count", m.get("trade_count")), ",".join(r.tags))
         Console(width=200).print(table)
         typer.echo(f"{len(listed)} run(s) in {reg.location}")
         _flagged(listed)
@@ -151,28 +160,48 @@ def show(
 
 @runs_app.command("compare")
 def compare(
-    run_ids: Annotated[list[str], typer.Argument(help="Two or more run ids.")],
+    run_ids: Annotated[
+        list[str] | None, typer.Argument(help="Two or more run ids (or use --tag).")
+    ] = None,
     registry: RegistryOption = None,
+    tag: Annotated[
+        str | None, typer.Option(help="Compare the finished runs with this tag (e.g. a sweep).")
+    ] = None,
     all_config: Annotated[
         bool, typer.Option("--all-config", help="Show every config key, not only differing ones.")
     ] = False,
+    report: ReportOption = None,
+    png: PngOption = None,
 ) -> None:
     """Side by side: identity, the config keys that differ, and every metric."""
-    if len(run_ids) < 2:
-        raise typer.BadParameter("give at least two run ids", param_hint="RUN_IDS")
-    with errors_to_exit_codes(), open_registry(registry, create=False) as reg:
-        from finbot.registry import compare_runs
+    ids = list(run_ids or ())
+    if tag is None and len(ids) < 2:
+        raise typer.BadParameter("give at least two run ids, or --tag", param_hint="RUN_IDS")
+    with errors_to_exit_codes():
+        check_report_path(report)
+        with open_registry(registry, create=False) as reg:
+            records = [reg.get(r) for r in ids]
+            if tag is not None:
+                records += [r for r in reg.runs(tag=tag, status="finished") if r.run_id not in ids]
+            if len(records) < 2:
+                raise ConfigError(f"--tag {tag}: fewer than two runs to compare")
+            from finbot.registry import compare_runs
 
-        cmp = compare_runs([reg.get(r) for r in run_ids], all_config=all_config)
+            cmp = compare_runs(records, all_config=all_config)
         console = Console(width=220)
         for title, rows in (("run", cmp.identity), ("config", cmp.config),
                             ("metrics", cmp.metrics)):
             table = Table(title, *cmp.run_ids, title=title)
             for label, values in rows:
-                table.add_row(label, *(_fmt(v) for v in values))
+                cells = (format_metric(label, v) if title == "metrics" else _fmt(v)
+                         for v in values)
+                table.add_row(label, *cells)
             if not rows:
                 table.add_row("(no differences)", *("" for _ in cmp.run_ids))
             console.print(table)
+        if report is not None:
+            written = report_cohort(registry, records, report, png_dir=png)
+            typer.echo("wrote " + ", ".join(str(p) for p in written), err=True)
 
 
 @runs_app.command("export")

@@ -37,6 +37,14 @@ from ._parity import (
     write_results,
 )
 from ._recording import RunRecorder, open_registry, run_recorder
+from ._reports import (
+    check_report_path,
+    report_cohort,
+    report_parity,
+    report_recorded,
+    report_result,
+    write_page,
+)
 from ._rerun import rerun_recorded, strategy_instance
 from ._strategy_loader import load_strategy
 from ._timeout import RunTimeoutError, time_limit
@@ -78,6 +86,13 @@ __all__ = [
     "reset_paper",
     "resume_paper",
     "start_paper",
+    # reports
+    "check_report_path",
+    "report_cohort",
+    "report_parity",
+    "report_recorded",
+    "report_result",
+    "write_page",
     # registry
     "RunRecorder",
     "open_registry",
