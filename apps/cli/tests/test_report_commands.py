@@ -53,6 +53,7 @@ def test_report_into_a_missing_folder_fails_before_the_run(
 
 
 def test_report_of_an_unknown_run_is_a_clear_error(fake_wiring: FakeWiring) -> None:
+    assert runner.invoke(app, ["backtest"]).exit_code == 0  # a registry with one run in it
     result = runner.invoke(app, ["report", "01ZZZZZZZZZZZZZZZZZZZZZZZZ"])
     assert result.exit_code != 0
     assert "01ZZZZZZZZZZZZZZZZZZZZZZZZ" in result.output
