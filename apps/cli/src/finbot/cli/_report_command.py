@@ -1,4 +1,4 @@
-"""``finbot report RUN_ID``: the HTML tear sheet of a recorded run (ADR 0011)."""
+"""``finbot report RUN_ID``: the HTML tear sheet of a recorded run (ADR 0013)."""
 
 from __future__ import annotations
 
