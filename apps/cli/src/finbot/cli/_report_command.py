@@ -1,4 +1,4 @@
-"""``finbot report RUN_ID``: the HTML tear sheet of a recorded run (ADR 0013)."""
+"""``finbot report RUN_ID``: the HTML tear sheet of a recorded run (ADR 0014)."""
 
 from __future__ import annotations
 

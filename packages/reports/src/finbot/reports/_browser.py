@@ -1,6 +1,6 @@
 """Open a page in the locally installed headless Chromium: check it renders, export chart PNGs.
 
-playwright drives the browser over the DevTools protocol; it never downloads one (ADR 0013).
+playwright drives the browser over the DevTools protocol; it never downloads one (ADR 0014).
 """
 
 from __future__ import annotations
