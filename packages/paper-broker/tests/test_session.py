@@ -19,6 +19,8 @@ from finbot.paper_broker import (
     request_kill,
     request_reset,
 )
+from finbot.paper_broker import _controls as controls_module
+from finbot.paper_broker._controls import Controls
 from finbot.paper_broker._journal import Journal
 
 FLAT = [(100.0, 101.0, 99.0, 100.0)] * 6
@@ -108,6 +110,13 @@ def _reset(ctx, directory):
     request_reset(directory)
 
 
+@pytest.fixture
+def every_step(monkeypatch):
+    """Look at the control files on every step (the replay is faster than the poll interval)."""
+    monkeypatch.setattr(controls_module, "POLL_SECONDS", 0.0)
+
+
+@pytest.mark.usefixtures("every_step")
 def test_kill_switch_cancels_flattens_stays_tripped_and_resets_explicitly(tmp_path):
     script = {
         0: [("buy", "AAA", 10)],  # fills at bar 1's open
@@ -219,9 +228,23 @@ def test_a_replay_that_differs_from_the_journal_stops(tmp_path):
         session.run()  # ...with a strategy that now buys 2, not 1
 
 
+@pytest.mark.usefixtures("every_step")
 def test_sigterm_after_a_kill_flag_still_stops_the_session(tmp_path):
     script = {0: [("buy", "AAA", 10), ("call", _kill, tmp_path)], 2: [("call", _sigterm)]}
     outcome = run(tmp_path, script, handle_signals=True)
     assert outcome.result is None and "SIGTERM" in outcome.stopped
     tripped = [p["reason"] for k, _, _, p in journal(tmp_path) if k == "kill_switch_tripped"]
     assert len(tripped) == 1 and tripped[0].startswith("kill flag file")
+
+
+def test_control_files_are_looked_at_once_per_poll_interval(tmp_path):
+    now = [0.0]
+    controls = Controls(tmp_path, clock=lambda: now[0])
+    assert controls.kill_requested() is None
+    request_kill(tmp_path)
+    now[0] = 0.049
+    assert controls.kill_requested() is None  # not looked again yet
+    now[0] = 0.05
+    assert controls.kill_requested().startswith("kill flag file")
+    controls.sigterm = True  # a signal is seen at once
+    assert controls.kill_requested() == "SIGTERM received"
