@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ._broker_events import deliver
+from ._clock import Clock
 from ._config import RunConfig
 from ._errors import DataValidationError
-from ._market import MarketData
+from ._market import Bar, Instrument, MarketData
 from ._orders import OrderRequest
 from ._result import BacktestResult, EngineInfo
 from ._runner import StrategyRunner
@@ -17,7 +20,9 @@ class Simulation:
     """One run: a ``StrategyRunner`` whose orders the ``SimulatedBroker`` executes.
 
     It is the runner's ``OrderRouter``: orders go to the broker, and a refusal on the spot is
-    reported at once. ``margin``, ``fill_cap`` and ``short_sales`` are the broker's.
+    reported at once. ``margin``, ``fill_cap`` and ``short_sales`` are the broker's. With ``data``
+    it replays it (:meth:`run`); without, it is a stream of the ``instruments``: :meth:`start`,
+    then :meth:`push` each step's bars as they arrive, then :meth:`finish`.
 
     Raises:
         DataValidationError: the data has no bars.
@@ -27,15 +32,24 @@ class Simulation:
         self,
         strategy: Strategy,
         config: RunConfig,
-        data: MarketData,
+        data: MarketData | None = None,
         *,
+        instruments: Sequence[Instrument] = (),
+        snapshot_id: str | None = None,
         margin: MarginCheck = cash_account,
         fill_cap: FillCap | None = None,
         short_sales: str | None = None,
     ) -> None:
-        self.runner = runner = StrategyRunner(strategy, config, data, self)
-        if not runner.timeline:
-            raise DataValidationError("the data has no bars to run on", source=data.name)
+        if data is None:
+            # A stream: bars arrive through push(); the end is not known in advance.
+            runner = StrategyRunner.streaming(
+                strategy, config, instruments, self, snapshot_id=snapshot_id
+            )
+        else:
+            runner = StrategyRunner(strategy, config, data, self)
+            if not runner.timeline:
+                raise DataValidationError("the data has no bars to run on", source=data.name)
+        self.runner = runner
         self.broker = SimulatedBroker(
             runner.context,
             fill_policy=config.fill_policy,
@@ -57,19 +71,42 @@ class Simulation:
         """Ask the broker to cancel a working order."""
         self.broker.cancel(order_id)
 
-    def run(self, engine: EngineInfo) -> BacktestResult:
-        """Every step: the broker works the orders placed before it, then the strategy sees it."""
+    def run(self, engine: EngineInfo, clock: Clock | None = None) -> BacktestResult:
+        """Replay the data: each step the broker works earlier orders, then the strategy sees it.
+
+        A ``clock`` (e.g. ``WallClock(speed=60)``) paces the steps; by default none waits.
+        """
         runner, broker = self.runner, self.broker
         runner.start()
         step = runner.step
         for ts in runner.timeline:
+            if clock is not None:
+                clock.wait_until(ts)
             # Most steps have no order working: the broker is not asked at all.
             if broker.busy:
                 events = broker.poll(ts, runner.peek(ts))
                 if events:
                     deliver(events, runner)
             step(ts)
-        deliver(broker.drain(), runner)
+        return self.finish(engine)
+
+    def start(self) -> None:
+        """Begin a streamed run (``on_start``)."""
+        self.runner.start()
+
+    def push(self, ts_ns: int, bars: Mapping[str, Bar]) -> None:
+        """One streamed step: the broker works orders on ``bars``, then the strategy sees them."""
+        broker, runner = self.broker, self.runner
+        if broker.busy:
+            events = broker.poll(ts_ns, bars)
+            if events:
+                deliver(events, runner)
+        runner.push(ts_ns, bars)
+
+    def finish(self, engine: EngineInfo) -> BacktestResult:
+        """End the run: report what is still pending, cancel working orders, build the result."""
+        runner = self.runner
+        deliver(self.broker.drain(), runner)
         runner.stop()
         return runner.result(engine)
 

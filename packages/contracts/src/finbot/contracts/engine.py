@@ -6,7 +6,12 @@ engine, the Nautilus replica path, paper trading and test fakes.
 """
 
 from ._broker_events import BrokerEvent, BrokerEventKind, OrderEventSink, deliver
+from ._clock import Clock, ReplayClock, WallClock
+from ._feed import BarFeed
 from ._fill_rules import BarFill, bar_fill, created_price, limit_fill, stop_fill
+from ._ledger import Ledger
+from ._order_manager import OrderManager
+from ._result_builder import build_result
 from ._runner import END_OF_DATA, OrderRouter, RunContext, StrategyRunner
 from ._sim_broker import (
     INSUFFICIENT_CASH,
@@ -24,6 +29,14 @@ __all__ = [
     "OrderRouter",
     "RunContext",
     "StrategyRunner",
+    # its parts
+    "BarFeed",
+    "Clock",
+    "Ledger",
+    "OrderManager",
+    "ReplayClock",
+    "WallClock",
+    "build_result",
     # the simulated broker
     "INSUFFICIENT_CASH",
     "BrokerView",

@@ -1,0 +1,99 @@
+"""``Ledger``: a run's books (cash, positions, fills, commission) and its equity curve."""
+
+from __future__ import annotations
+
+from ._costs import CostModel
+from ._errors import EngineRunError
+from ._feed import BarFeed
+from ._orders import Fill, OrderRequest, OrderType
+from ._result import EquityCurve
+
+# Positions closer to zero than this are flat.
+_FLAT = 1e-12
+
+
+class Ledger:
+    """Cash and positions in the account currency, booked fill by fill; marked once per step."""
+
+    __slots__ = ("_costs", "_fees", "cash", "curve", "fills", "positions")
+
+    def __init__(self, starting_cash: float, costs: CostModel) -> None:
+        self.cash = starting_cash
+        self.positions: dict[str, float] = {}
+        self.fills: list[Fill] = []
+        self._costs = costs
+        self._fees: dict[tuple[float, float], float] = {}  # commission by (quantity, price)
+        # Four flat lists, not a list of points: no tuple per step for the GC to track.
+        self.curve: tuple[list[int], list[float], list[float], list[float]] = ([], [], [], [])
+
+    def commission(self, quantity: float, price: float) -> float:
+        """``CostModel.commission(quantity, price)``, computed once per run for each pair."""
+        key = (quantity, price)
+        fee = self._fees.get(key)
+        if fee is None:
+            fee = self._fees[key] = self._costs.commission(quantity, price)
+        return fee
+
+    def make_fill(
+        self, order_id: str, request: OrderRequest, quantity: float, price: float, ts_ns: int
+    ) -> Fill:
+        """The fill of ``quantity`` at ``price``: commission, and the slippage already in price."""
+        costs = self._costs
+        slippage = 0.0
+        if costs.slippage_bps and request.order_type in (OrderType.MARKET, OrderType.STOP):
+            reference = price / (1.0 + request.side.sign * costs.slippage_bps / 10_000.0)
+            slippage = abs(price - reference) * quantity
+        return Fill(
+            order_id=order_id,
+            instrument_id=request.instrument_id,
+            side=request.side,
+            quantity=quantity,
+            price=price,
+            commission=self.commission(quantity, price),
+            slippage=slippage,
+            ts_ns=ts_ns,
+        )
+
+    def book(self, fill: Fill) -> None:
+        """Apply a fill to cash and the position."""
+        iid = fill.instrument_id
+        held = self.positions.get(iid, 0.0)
+        signed = fill.signed_quantity
+        new = held + signed
+        self.cash -= signed * fill.price + fill.commission
+        if abs(new) < _FLAT:
+            self.positions.pop(iid, None)
+        else:
+            self.positions[iid] = new
+        self.fills.append(fill)
+
+    def market_value(self, feed: BarFeed) -> tuple[float, float]:
+        """Net and gross value of the positions at the latest closes seen."""
+        net = gross = 0.0
+        seen = feed.seen
+        closes = feed.closes
+        for iid, qty in self.positions.items():
+            i = seen[iid]
+            if not i:
+                raise EngineRunError(f"position in {iid} before its first bar")
+            value = qty * closes[iid][i - 1]
+            net += value
+            gross += abs(value)
+        return net, gross
+
+    def mark(self, ts_ns: int, feed: BarFeed) -> None:
+        """Record one equity-curve point: cash, equity and gross exposure at ``ts_ns``."""
+        cash = self.cash
+        net, gross = self.market_value(feed) if self.positions else (0.0, 0.0)
+        ts, equity, cash_col, gross_col = self.curve
+        ts.append(ts_ns)
+        equity.append(cash + net)
+        cash_col.append(cash)
+        gross_col.append(gross)
+
+    def equity_curve(self) -> EquityCurve:
+        """The curve marked so far."""
+        ts, equity, cash, gross = self.curve
+        return EquityCurve(
+            ts_ns=tuple(ts), equity=tuple(equity), cash=tuple(cash), gross_exposure=tuple(gross)
+        )
