@@ -33,7 +33,9 @@ from finbot.strategies import SmaCrossover
 TARGET = 10.0
 
 
-def timed(engine: object, config: RunConfig, data: MarketData) -> tuple[float, float, BacktestResult]:
+def timed(
+    engine: object, config: RunConfig, data: MarketData
+) -> tuple[float, float, BacktestResult]:
     gc.collect()
     wall, cpu = time.perf_counter(), time.process_time()
     result = engine.run(config, SmaCrossover(PARAMS), data)  # type: ignore[attr-defined]
@@ -78,7 +80,10 @@ def main() -> int:
         "load_average": os.getloadavg(),
     }
     print(f"golden strategy 1, {bars:,} bars, {len(bt.fills)} fills on each engine")
-    print(f"backtrader adapter: {bt_wall:7.2f} s wall, {bt_cpu:7.2f} s CPU, {bars / bt_wall:10,.0f} bars/s")
+    print(
+        f"backtrader adapter: {bt_wall:7.2f} s wall, {bt_cpu:7.2f} s CPU, "
+        f"{bars / bt_wall:10,.0f} bars/s"
+    )
     print(
         f"sim engine (best of {args.repeat}): {sim_wall:7.2f} s wall, {sim_cpu:7.2f} s CPU, "
         f"{bars / sim_wall:10,.0f} bars/s"
