@@ -20,7 +20,7 @@ from finbot.contracts import (
     StrategySpec,
     to_ns,
 )
-from finbot.parity import EXACT, compare_results
+from finbot.parity import EXACT, compare_results, fill_differences
 
 CLOSES = [10.0, 11.0, 12.0, 11.0, 10.0, 9.0, 10.0, 11.0, 12.0, 13.0]
 
@@ -146,3 +146,28 @@ def test_fill_dataclass_replace_changes_quantity_detected() -> None:
     right = left.model_copy(update={"fills": fills})
     div = compare_results(left, right).first_fill_divergence
     assert div is not None and div.field == "quantity"
+
+
+def test_fill_differences_measure_each_fill_in_bp() -> None:
+    left, right = _run("backtrader"), _run("nautilus-native", price_nudge=0.1)
+    report = fill_differences(left, right)
+    assert (report.left_engine, report.right_engine) == ("backtrader", "nautilus-native")
+    assert [(d.order_id, d.sequence) for d in report.fills] == [("O-000001", 0), ("O-000002", 0)]
+    buy, sell = report.fills
+    # Hand-computed: the buy fills at the open of day 3 (12.0), the sell at day 7's (10.0).
+    assert buy.price_bp == pytest.approx(0.1 / 12.0 * 10_000)
+    assert sell.price_bp == pytest.approx(0.1 / 10.0 * 10_000)
+    assert buy.cost_bp == pytest.approx(buy.price_bp)  # a buy paid more
+    assert sell.cost_bp == pytest.approx(-sell.price_bp)  # a sell received more
+    assert (buy.quantity_difference, buy.delay_ns) == (0.0, 0)
+    assert report.max_abs_price_bp == pytest.approx(100.0)
+    assert report.mean_abs_price_bp == pytest.approx((0.1 / 12.0 + 0.1 / 10.0) / 2 * 10_000)
+
+
+def test_fill_differences_count_fills_only_one_engine_made() -> None:
+    left = _run("a")
+    right = left.model_copy(update={"fills": left.fills[:1]})
+    report = fill_differences(left, right)
+    assert (len(report.matched), report.only_left, report.only_right) == (1, 1, 0)
+    assert report.fills[1].price_bp is None
+    assert fill_differences(left, left).max_abs_price_bp == 0.0

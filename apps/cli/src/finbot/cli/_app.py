@@ -89,6 +89,13 @@ def backtest(
             f"(default {services.DEFAULT_ENGINE})."
         ),
     ] = None,
+    nautilus_mode: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine nautilus: replica (fills by finbot's rules, exact parity) or "
+            "native (Nautilus's own matching, fill, latency and risk models decide fills).",
+        ),
+    ] = None,
     output: OutputOption = None,
     report: ReportOption = None,
     png: PngOption = None,
@@ -119,7 +126,7 @@ def backtest(
             slippage_bps=slippage_bps,
             param=param,
             fill_policy=fill_policy,
-            engine=engine,
+            engine=services.engine_for_mode(engine, nautilus_mode),
         )
         check_output_dir(output)
         services.check_report_path(report)

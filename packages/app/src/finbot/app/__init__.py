@@ -52,6 +52,7 @@ from ._wiring import (
     DEFAULT_ENGINE,
     DEFAULT_STRATEGY,
     check_engine_name,
+    engine_for_mode,
     engine_names,
     make_engine,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "DEFAULT_ENGINE",
     "DEFAULT_STRATEGY",
     "check_engine_name",
+    "engine_for_mode",
     "engine_names",
     "make_engine",
     # helpers

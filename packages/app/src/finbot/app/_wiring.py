@@ -50,6 +50,12 @@ def _nautilus(verbose: bool) -> BacktestEngine:
     return NautilusEngine(verbose=verbose)
 
 
+def _nautilus_native(verbose: bool) -> BacktestEngine:
+    from finbot.engine_nautilus import NautilusNativeEngine
+
+    return NautilusNativeEngine(verbose=verbose)
+
+
 def _sim(verbose: bool) -> BacktestEngine:
     from finbot.engine_sim import SimEngine
 
@@ -68,13 +74,17 @@ def _paper(verbose: bool) -> BacktestEngine:
 ENGINES: dict[str, tuple[EngineFactory, str]] = {
     "backtrader": (_backtrader, "finbot-engine-backtrader"),
     "nautilus": (_nautilus, "finbot-engine-nautilus"),
+    # Nautilus's own execution (issue 12): measured against the baseline, never gated on parity.
+    "nautilus-native": (_nautilus_native, "finbot-engine-nautilus"),
     "sim": (_sim, "finbot-engine-sim"),
     "paper": (_paper, "finbot-paper-broker"),
 }
 
 # Engines `finbot parity` compares only when named in --engines: `paper` replays the simulated
-# broker through the paper session (the CI gate names it), it is no backtest engine of its own.
-OPT_IN_PARITY_ENGINES = frozenset({"paper"})
+# broker through the paper session (the CI gate names it), it is no backtest engine of its own;
+# `nautilus-native` lets Nautilus decide fills, so its differences are measured, never expected
+# to vanish (ADR 0013).
+OPT_IN_PARITY_ENGINES = frozenset({"paper", "nautilus-native"})
 
 # Engine id -> the modules whose absence means "this engine is not installed": the adapter package
 # and the engine SDK's top-level package. Any other ImportError (a broken import inside our adapter
@@ -83,9 +93,35 @@ OPT_IN_PARITY_ENGINES = frozenset({"paper"})
 ENGINE_PACKAGES: dict[str, frozenset[str]] = {
     "backtrader": frozenset({"finbot.engine_backtrader", "backtrader"}),
     "nautilus": frozenset({"finbot.engine_nautilus", "nautilus_trader"}),
+    "nautilus-native": frozenset({"finbot.engine_nautilus", "nautilus_trader"}),
     "sim": frozenset({"finbot.engine_sim"}),
     "paper": frozenset({"finbot.paper_broker"}),
 }
+
+
+# `--engine nautilus --nautilus-mode MODE`: the engine id each Nautilus mode runs as. The id is
+# what the run config records, so a recorded native run reruns in native mode.
+NAUTILUS_MODES = {"replica": "nautilus", "native": "nautilus-native"}
+
+
+def engine_for_mode(engine: str | None, nautilus_mode: str | None) -> str | None:
+    """The engine id for ``--engine ENGINE --nautilus-mode MODE`` (``engine`` when no mode).
+
+    Raises:
+        ConfigError: the mode is unknown, or given for an engine other than nautilus.
+    """
+    if nautilus_mode is None:
+        return engine
+    if nautilus_mode not in NAUTILUS_MODES:
+        raise ConfigError(
+            f"unknown --nautilus-mode '{nautilus_mode}'; use {' or '.join(NAUTILUS_MODES)}"
+        )
+    if engine not in NAUTILUS_MODES.values():
+        raise ConfigError(
+            f"--nautilus-mode applies to --engine nautilus only (the engine is "
+            f"'{engine or DEFAULT_ENGINE}')"
+        )
+    return NAUTILUS_MODES[nautilus_mode]
 
 
 def engine_names() -> tuple[str, ...]:

@@ -1,7 +1,10 @@
 """finbot-engine-nautilus: runs finbot contract strategies on NautilusTrader.
 
-``NautilusEngine`` implements ``finbot.contracts.BacktestEngine``; ``NautilusSettings`` holds its
-(result-neutral) settings. NautilusTrader is this package's dependency and no one else's.
+``NautilusEngine`` implements ``finbot.contracts.BacktestEngine`` in replica mode (fills decided by
+ADR 0003's rules, exact parity with Backtrader); ``NautilusSettings`` holds its (result-neutral)
+settings. ``NautilusNativeEngine`` is native mode (Nautilus's own matching, fill, latency and risk
+models decide fills), configured by ``NativeSettings``. NautilusTrader is this package's
+dependency and no one else's.
 """
 
 try:
@@ -21,8 +24,14 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
 
 from ._config import NautilusSettings
 from ._engine import NautilusEngine
+from ._native import NautilusNativeEngine
+from ._native_config import NativeSettings
 
 __all__ = [
+    # replica mode
     "NautilusEngine",
     "NautilusSettings",
+    # native mode
+    "NativeSettings",
+    "NautilusNativeEngine",
 ]

@@ -1,0 +1,393 @@
+"""Native mode: contract orders go to Nautilus as placed, and Nautilus's own models decide fills.
+
+Nautilus's matching engine (bar execution, bar volume as liquidity), ``FillModel``,
+``LatencyModel``, risk engine and margin account decide every fill; finbot's ``StrategyRunner``
+books what Nautilus reports, so its ledger shadows Nautilus's account (checked at the end). Parity
+with Backtrader is a measured difference here (``finbot.parity.fill_differences``), never a gate;
+the exact gate stays on replica mode (``NautilusEngine``). Issue 12; docs/adr/0012.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import nautilus_trader
+from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.backtest.models import FillModel, LatencyModel
+from nautilus_trader.config import LoggingConfig, RiskEngineConfig, StrategyConfig
+from nautilus_trader.model.data import Bar as NtBar
+from nautilus_trader.model.enums import AccountType, OmsType
+from nautilus_trader.model.enums import OrderSide as NtSide
+from nautilus_trader.model.enums import TimeInForce as NtTimeInForce
+from nautilus_trader.model.identifiers import InstrumentId, TraderId
+from nautilus_trader.model.instruments import Equity
+from nautilus_trader.model.objects import Money, Price, Quantity
+from nautilus_trader.trading.strategy import Strategy as NtStrategy
+
+from finbot.contracts import (
+    BacktestResult,
+    ConfigError,
+    DataValidationError,
+    EngineInfo,
+    EngineRunError,
+    MarketData,
+    OrderRequest,
+    OrderSide,
+    OrderType,
+    RunConfig,
+    Strategy,
+    StrategyRunner,
+    TimeInForce,
+)
+
+from ._engine import _adapter_version, _per_step
+from ._fees import CostModelFee
+from ._native_config import NativeSettings
+from ._translate import VENUE, bar_interval, bar_type, currency, equity, price_precision, time_shift
+from ._translate import quantity as whole_quantity
+
+ENGINE_ID = "nautilus-native"
+
+
+class _NativeSession:
+    """The runner's ``OrderRouter`` and step clock; Nautilus's order events wait for the next step.
+
+    A contract strategy learns of fills and order updates before a step's ``on_bar`` (never in the
+    middle of one), so the events Nautilus emits are queued and delivered just before the runner
+    takes the next step, each labelled with the step whose bars Nautilus was processing.
+    """
+
+    def __init__(self) -> None:
+        self.timeline: tuple[int, ...] = ()
+        self.counts: list[int] = []  # bars per step
+        self.runner: StrategyRunner
+        self.driver: _NativeDriver
+        self.nt_ids: dict[str, InstrumentId] = {}
+        self.precision: dict[str, int] = {}
+        self.step = 0
+        self._bars = 0
+        self._events: list[Callable[[], object]] = []
+        self._by_client_id: dict[Any, str] = {}
+        self._by_order_id: dict[str, Any] = {}
+        self.fill_count = 0
+        self.running = False
+
+    def bind(self, runner: StrategyRunner, data: MarketData) -> None:
+        self.runner = runner
+        self.timeline = runner.timeline
+        self.shift = time_shift(self.timeline)
+        self.close_offset = bar_interval(self.timeline) - 1
+        # Nautilus's clock stands at a bar's close stamp while it processes that bar.
+        self._closes = [ts + self.shift + self.close_offset for ts in self.timeline]
+        stamps: list[Sequence[int]] = [data.bars(iid).ts_ns for iid in data.instrument_ids]
+        self.counts = _per_step(self.timeline, stamps)
+
+    # --- OrderRouter ----------------------------------------------------------------------------
+    def submit(self, order_id: str, request: OrderRequest) -> None:
+        qty = whole_quantity(request.quantity)
+        if qty is None:
+            self.runner.rejected(
+                order_id,
+                self.runner.now_ns,
+                f"quantity {request.quantity} is not a whole number; Nautilus trades whole units",
+            )
+            return
+        order = self._order(request, qty)
+        self._by_client_id[order.client_order_id] = order_id
+        self._by_order_id[order_id] = order
+        self.driver.submit_order(order)
+
+    def cancel(self, order_id: str) -> None:
+        order = self._by_order_id.get(order_id)
+        if self.running and order is not None and order.is_open:
+            self.driver.cancel_order(order)
+
+    def _order(self, request: OrderRequest, qty: Quantity) -> Any:
+        factory = self.driver.order_factory
+        nt_id = self.nt_ids[request.instrument_id]
+        precision = self.precision[request.instrument_id]
+        side = NtSide.BUY if request.side is OrderSide.BUY else NtSide.SELL
+        tif = NtTimeInForce.DAY if request.time_in_force is TimeInForce.DAY else NtTimeInForce.GTC
+        kind = request.order_type
+        if kind is OrderType.MARKET:
+            return factory.market(nt_id, side, qty, time_in_force=tif)
+        if kind is OrderType.LIMIT:
+            assert request.limit_price is not None
+            price = Price(request.limit_price, precision)
+            return factory.limit(nt_id, side, qty, price, time_in_force=tif)
+        assert request.stop_price is not None
+        trigger = Price(request.stop_price, precision)
+        if kind is OrderType.STOP:
+            return factory.stop_market(nt_id, side, qty, trigger, time_in_force=tif)
+        assert request.limit_price is not None
+        price = Price(request.limit_price, precision)
+        return factory.stop_limit(nt_id, side, qty, price, trigger, time_in_force=tif)
+
+    # --- driven by the Nautilus strategy --------------------------------------------------------
+    def on_bar(self) -> None:
+        self._bars += 1
+        if self._bars == self.counts[self.step]:
+            self._bars = 0
+            self.flush()
+            self.runner.step(self.timeline[self.step])
+            self.step += 1
+
+    def queue(self, event: Any, report: Callable[[str, int], object]) -> None:
+        """Hold an order event for delivery before the next step.
+
+        Its label is the step whose bar Nautilus had processed when the event happened (for a
+        fill: the bar whose market filled it), from the event's own timestamp.
+        """
+        order_id = self._by_client_id.get(event.client_order_id)
+        if order_id is None:
+            return
+        k = max(bisect_right(self._closes, event.ts_event) - 1, 0)
+        label = self.timeline[k]
+        self._events.append(lambda: report(order_id, label))
+
+    def filled(self, event: Any) -> None:
+        self.fill_count += 1
+        qty, px = event.last_qty.as_double(), event.last_px.as_double()
+        self.queue(event, lambda oid, ts: self.runner.filled(oid, qty, px, ts))
+
+    def flush(self) -> None:
+        events, self._events = self._events, []
+        for deliver in events:
+            deliver()
+
+
+class _NativeDriver(NtStrategy):  # type: ignore[misc]
+    """The Nautilus strategy of a native run: bars step the runner; order events are queued."""
+
+    def __init__(self, session: _NativeSession, bar_types: list[Any]) -> None:
+        super().__init__(StrategyConfig(strategy_id="FINBOT", order_id_tag="001"))
+        self._session = session
+        self._bar_types = bar_types
+
+    def on_start(self) -> None:
+        for kind in self._bar_types:
+            self.subscribe_bars(kind)
+
+    def on_bar(self, bar: Any) -> None:
+        self._session.on_bar()
+
+    def on_order_accepted(self, event: Any) -> None:
+        self._session.queue(event, self._session.runner.accepted)
+
+    def on_order_filled(self, event: Any) -> None:
+        self._session.filled(event)
+
+    def on_order_rejected(self, event: Any) -> None:
+        self._refused(event, "rejected")
+
+    def on_order_denied(self, event: Any) -> None:
+        self._refused(event, "denied")
+
+    def on_order_canceled(self, event: Any) -> None:
+        self._session.queue(event, self._session.runner.canceled)
+
+    def on_order_expired(self, event: Any) -> None:
+        self._session.queue(event, self._session.runner.expired)
+
+    def _refused(self, event: Any, how: str) -> None:
+        reason = f"nautilus {how}: {event.reason}"
+        runner = self._session.runner
+        self._session.queue(event, lambda oid, ts: runner.rejected(oid, ts, reason))
+
+
+def native_feed(
+    data: MarketData, iid: str, kind: Any, precision: int, shift: int, close_offset: int
+) -> list[NtBar]:
+    """The instrument's bars as Nautilus bars stamped at their close, with their real volume.
+
+    The volume is the liquidity Nautilus's bar execution offers (replica mode offers 1e12).
+    """
+    series = data.bars(iid)
+    columns = (series.ts_ns, series.open, series.high, series.low, series.close, series.volume)
+    return [
+        NtBar(
+            kind,
+            Price(o, precision),
+            Price(h, precision),
+            Price(lo, precision),
+            Price(c, precision),
+            Quantity(round(v), 0),
+            ts + shift + close_offset,
+            ts + shift + close_offset,
+        )
+        for ts, o, h, lo, c, v in zip(*columns, strict=True)
+    ]
+
+
+class NautilusNativeEngine:
+    """Runs contract strategies on NautilusTrader's own execution (``engine == "nautilus-native"``).
+
+    Orders reach Nautilus as the strategy placed them; Nautilus's matching (bars executed
+    open-high-low-close, bar volume as liquidity), ``FillModel``, ``LatencyModel``, risk engine and
+    margin account decide which fill, when and at what price. The run's ``fill_policy`` does not
+    apply: Nautilus fills a market order against the book it has when the order arrives (the
+    submission bar's close without latency). The cost model's commission is charged through
+    Nautilus's fee model; ``slippage_bps`` is refused (Nautilus slips by ticks, ``prob_slippage``).
+    """
+
+    def __init__(self, settings: NativeSettings | None = None, *, verbose: bool = False) -> None:
+        settings = settings or NativeSettings()
+        if verbose:
+            settings = NativeSettings(**{**_fields(settings), "verbose": True})
+        self.settings = settings
+
+    @property
+    def name(self) -> str:
+        """The engine id, ``nautilus-native``."""
+        return ENGINE_ID
+
+    def run(self, config: RunConfig, strategy: Strategy, data: MarketData) -> BacktestResult:
+        """Run ``strategy`` over ``data`` with Nautilus deciding every fill.
+
+        Raises:
+            ConfigError: slippage_bps is set, or an instrument is quoted in another currency.
+            DataValidationError: the data has no bars.
+            EngineRunError: Nautilus stopped early, or finbot's ledger and Nautilus's account
+                disagree at the end beyond ``NativeSettings.shadow_rel_tolerance``.
+        """
+        _check_config(config, data)
+        session = _NativeSession()
+        runner = StrategyRunner(strategy, config, data, session)
+        timeline = runner.timeline
+        if not timeline:
+            raise DataValidationError("the data has no bars to run on", source=data.name)
+        session.bind(runner, data)
+        engine = self._build(config, data, session)
+        try:
+            session.running = True
+            runner.start()
+            engine.run()
+            session.running = False
+            session.flush()
+            if session.step != len(timeline):
+                raise EngineRunError(
+                    f"nautilus stopped after {session.step} of {len(timeline)} steps; run with "
+                    "--verbose to see nautilus's log"
+                )
+            runner.stop()
+            _shadow_check(engine, runner, session, config, self.settings)
+        finally:
+            engine.dispose()
+        return runner.result(
+            EngineInfo(
+                name=ENGINE_ID,
+                version=nautilus_trader.__version__,
+                adapter="finbot-engine-nautilus",
+                adapter_version=_adapter_version(),
+                details=self.settings.details(),
+            )
+        )
+
+    def _build(
+        self, config: RunConfig, data: MarketData, session: _NativeSession
+    ) -> BacktestEngine:
+        s = self.settings
+        engine = BacktestEngine(
+            BacktestEngineConfig(
+                trader_id=TraderId("FINBOT-001"),
+                logging=LoggingConfig(bypass_logging=not s.verbose, log_level="INFO"),
+                run_analysis=s.verbose,
+                risk_engine=RiskEngineConfig(bypass=not s.use_risk_engine),
+            )
+        )
+        try:
+            cur = currency(config.currency)
+            engine.add_venue(
+                venue=VENUE,
+                oms_type=OmsType.NETTING,
+                account_type=AccountType.MARGIN if s.account == "margin" else AccountType.CASH,
+                base_currency=cur,
+                default_leverage=Decimal(1) if s.account == "margin" else None,
+                starting_balances=[
+                    Money.from_str(f"{config.starting_cash:.{cur.precision}f} {cur.code}")
+                ],
+                fill_model=FillModel(
+                    prob_fill_on_limit=s.prob_fill_on_limit,
+                    prob_slippage=s.prob_slippage,
+                    random_seed=config.seed,
+                ),
+                latency_model=LatencyModel(base_latency_nanos=round(s.latency_ms * 1_000_000)),
+                fee_model=CostModelFee(session.runner.commission, lambda _order, px: px),
+                bar_execution=True,
+            )
+            interval = bar_interval(session.timeline)
+            kinds, rows = [], []
+            for iid in data.instrument_ids:
+                precision = price_precision(data.instruments[iid], data.bars(iid))
+                instrument = _fully_margined(equity(data.instruments[iid], precision))
+                engine.add_instrument(instrument)
+                kind = bar_type(instrument.id, interval)
+                kinds.append(kind)
+                session.nt_ids[iid] = instrument.id
+                session.precision[iid] = precision
+                rows.extend(
+                    native_feed(data, iid, kind, precision, session.shift, session.close_offset)
+                )
+            engine.add_data(rows)
+            session.driver = _NativeDriver(session, kinds)
+            engine.add_strategy(session.driver)
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
+
+def _fully_margined(instrument: Equity) -> Equity:
+    """The equity with 100 % initial and maintenance margin (a short reserves its full value)."""
+    return Equity.from_dict({**Equity.to_dict(instrument), "margin_init": "1", "margin_maint": "1"})
+
+
+def _fields(settings: NativeSettings) -> dict[str, Any]:
+    return {name: getattr(settings, name) for name in NativeSettings.__dataclass_fields__}
+
+
+def _check_config(config: RunConfig, data: MarketData) -> None:
+    if config.cost_model.slippage_bps:
+        raise ConfigError(
+            f"cost_model.slippage_bps is {config.cost_model.slippage_bps}; Nautilus native mode "
+            "slips by whole ticks through its FillModel (NativeSettings.prob_slippage) instead"
+        )
+    for iid, instrument in data.instruments.items():
+        if instrument.currency != config.currency:
+            raise ConfigError(
+                f"instrument {iid} is quoted in {instrument.currency} but the run's currency is "
+                f"{config.currency}; the Nautilus adapter runs one currency per run"
+            )
+
+
+def _shadow_check(
+    engine: BacktestEngine,
+    runner: StrategyRunner,
+    session: _NativeSession,
+    config: RunConfig,
+    settings: NativeSettings,
+) -> None:
+    """The ledger that booked Nautilus's fills must agree with Nautilus's account at the end."""
+    cur = currency(config.currency)
+    account = engine.cache.account_for_venue(VENUE)
+    theirs = account.balance_total(cur).as_double()
+    for iid, nt_id in session.nt_ids.items():
+        held = float(engine.portfolio.net_position(nt_id))
+        ours_held = runner.positions.get(iid, 0.0)
+        if abs(held - ours_held) > 1e-9:
+            raise EngineRunError(
+                f"final position in {iid} disagrees: finbot {ours_held!r}, nautilus {held!r}"
+            )
+        unrealized = engine.portfolio.unrealized_pnl(nt_id)
+        if held and unrealized is not None:
+            theirs += unrealized.as_double()
+    ours = runner.equity()
+    allowed = settings.shadow_rel_tolerance * max(abs(ours), 1.0) + 0.01 * session.fill_count
+    if abs(ours - theirs) > allowed:
+        raise EngineRunError(
+            f"finbot's ledger and nautilus's account disagree at the end: {ours!r} vs "
+            f"{theirs!r} (allowed {allowed:.6g})"
+        )
