@@ -16,6 +16,7 @@ from rich.console import Console
 from finbot import app as services
 from finbot.contracts import FillPolicy
 
+from ._config_file import ConfigFileOption
 from ._errors import errors_to_exit_codes
 from ._options import (
     CashOption,
@@ -24,6 +25,7 @@ from ._options import (
     DataOption,
     EndOption,
     JsonOption,
+    NameOption,
     OutputOption,
     ParamOption,
     PngOption,
@@ -32,9 +34,11 @@ from ._options import (
     SlippageOption,
     StartOption,
     StrategyOption,
+    TagOption,
     VerboseOption,
     check_output_dir,
     config_from_options,
+    run_tags,
     stdout_guard,
 )
 from ._paper_command import paper_app
@@ -42,12 +46,14 @@ from ._parity_command import parity
 from ._render import print_summary, summary_payload
 from ._report_command import report as report_command
 from ._runs_commands import runs_app
+from ._version import version_text
 
 app = typer.Typer(
     name="finbot",
     help="Backtest trading strategies on Backtrader or NautilusTrader with one strategy API.",
     no_args_is_help=True,
-    add_completion=False,
+    # `finbot --install-completion` / `--show-completion` for bash, zsh, fish and PowerShell.
+    add_completion=True,
     # Our own handler prints errors; typer's rich tracebacks would dump locals instead.
     pretty_exceptions_enable=False,
 )
@@ -59,13 +65,30 @@ app.add_typer(paper_app, name="paper")
 app.command("report")(report_command)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the versions of finbot's packages and exit.",
+        ),
+    ] = False,
+) -> None:
     """Backtest trading strategies on Backtrader or NautilusTrader with one strategy API."""
 
 
 @app.command()
 def backtest(
+    config_file: ConfigFileOption = None,
     strategy: StrategyOption = None,
     data: DataOption = None,
     start: StartOption = None,
@@ -99,6 +122,8 @@ def backtest(
     output: OutputOption = None,
     report: ReportOption = None,
     png: PngOption = None,
+    tag: TagOption = None,
+    name: NameOption = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
     registry: RegistryOption = None,
@@ -130,6 +155,7 @@ def backtest(
         )
         check_output_dir(output)
         services.check_report_path(report)
+        tags = run_tags(tag, name)
         began = time.perf_counter()
         started = datetime.now(UTC)
         quiet = stdout_guard(as_json)
@@ -140,7 +166,9 @@ def backtest(
             prepared = services.prepare_run(config)
         with services.run_recorder(registry, record) as recorder:
             # The `running` record is written first, so a killed or hung run stays visible.
-            with quiet, recorder.running(prepared, started=started, timeout_seconds=timeout) as rid:
+            with quiet, recorder.running(
+                prepared, started=started, timeout_seconds=timeout, tags=tags
+            ) as rid:
                 result = services.run_prepared(prepared, verbose=verbose, timeout_seconds=timeout)
             elapsed = time.perf_counter() - began
             run_id = recorder.finished(result, prepared, started=started, run_id=rid)
@@ -151,7 +179,8 @@ def backtest(
             )
             files = [*(files or []), *(str(p) for p in written)]
         if as_json:
-            typer.echo(json.dumps(summary_payload(result, output_files=files), indent=2))
+            payload = summary_payload(result, output_files=files, run_id=run_id)
+            typer.echo(json.dumps(payload, indent=2))
         else:
             print_summary(Console(), result, output_files=files)
         if run_id is not None:

@@ -86,6 +86,16 @@ PngOption = Annotated[
         help="Also save each chart of the report as DIR/NAME.png (needs Chromium installed).",
     ),
 ]
+TagOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag", "-t", help="Tag the recorded run (repeatable); `runs list --tag` finds it."
+    ),
+]
+NameOption = Annotated[
+    str | None,
+    typer.Option("--name", help="Name the recorded run (stored as the tag name:NAME)."),
+]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a machine-readable JSON document on stdout only.")
 ]
@@ -149,3 +159,20 @@ def check_output_dir(output: Path | None) -> None:
 def stdout_guard(as_json: bool) -> contextlib.AbstractContextManager[object]:
     """In ``--json`` mode stdout carries the JSON document only: send engine chatter to stderr."""
     return contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+
+
+NAME_TAG_PREFIX = "name:"
+
+
+def run_tags(tags: list[str] | None, name: str | None) -> tuple[str, ...]:
+    """The registry tags of ``--tag`` values and ``--name`` (as ``name:NAME``), in order.
+
+    Raises:
+        ConfigError: A tag or the name is blank.
+    """
+    out = [t.strip() for t in tags or ()]
+    if name is not None:
+        out.append(NAME_TAG_PREFIX + name.strip())
+    if any(not t or t == NAME_TAG_PREFIX for t in out):
+        raise ConfigError("--tag and --name need a non-blank value")
+    return tuple(out)

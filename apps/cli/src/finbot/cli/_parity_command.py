@@ -35,6 +35,7 @@ from finbot.app import (
 )
 from finbot.contracts import BacktestResult, ConfigError, FillPolicy
 
+from ._config_file import ConfigFileOption
 from ._errors import EXIT_PARITY_BREACHED, errors_to_exit_codes
 from ._options import (
     CashOption,
@@ -43,6 +44,7 @@ from ._options import (
     DataOption,
     EndOption,
     JsonOption,
+    NameOption,
     OutputOption,
     ParamOption,
     PngOption,
@@ -51,9 +53,11 @@ from ._options import (
     SlippageOption,
     StartOption,
     StrategyOption,
+    TagOption,
     VerboseOption,
     check_output_dir,
     config_from_options,
+    run_tags,
     stdout_guard,
 )
 from ._parity_render import print_parity
@@ -74,6 +78,7 @@ class ParityFillPolicy(StrEnum):
 
 
 def parity(
+    config_file: ConfigFileOption = None,
     strategy: StrategyOption = None,
     data: DataOption = None,
     start: StartOption = None,
@@ -108,6 +113,8 @@ def parity(
     output: OutputOption = None,
     report: ReportOption = None,
     png: PngOption = None,
+    tag: TagOption = None,
+    name: NameOption = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
     registry: RegistryOption = None,
@@ -141,6 +148,7 @@ def parity(
         )
         check_output_dir(output)
         check_report_path(report)
+        tags = run_tags(tag, name)
         err = Console(stderr=True)
         quiet = stdout_guard(as_json)
         with quiet:
@@ -157,7 +165,7 @@ def parity(
                     names,
                     tolerance=TOLERANCES[tolerance],
                     verbose=verbose,
-                    on_result=_after_each_run(prepared, recorder, verbose, err),
+                    on_result=_after_each_run(prepared, recorder, verbose, err, tags),
                 )
                 for prepared in prepared_runs
             ]
@@ -190,14 +198,18 @@ def parity(
 
 
 def _after_each_run(
-    prepared: PreparedRun, recorder: RunRecorder, verbose: bool, err: Console
+    prepared: PreparedRun,
+    recorder: RunRecorder,
+    verbose: bool,
+    err: Console,
+    tags: tuple[str, ...] = (),
 ) -> Callable[[str, BacktestResult, float], None]:
     """The ``on_result`` callback: records each engine run (``--record``) and times it."""
 
     def on_result(name: str, result: BacktestResult, seconds: float) -> None:
         # One registry record per engine run, the same record `finbot backtest` makes.
         started = datetime.now(UTC) - timedelta(seconds=seconds)
-        run_id = recorder.finished(result, prepared, started=started)
+        run_id = recorder.finished(result, prepared, started=started, tags=tags)
         if run_id is not None:
             err.print(f"recorded {name} run {run_id}", highlight=False)
         if verbose:

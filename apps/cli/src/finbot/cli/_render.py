@@ -15,11 +15,15 @@ from finbot.reports import METRIC_ROWS, format_value
 
 
 def summary_payload(
-    result: BacktestResult, *, output_files: list[str] | None = None
+    result: BacktestResult, *, output_files: list[str] | None = None, run_id: str | None = None
 ) -> dict[str, Any]:
-    """The machine-readable summary ``finbot backtest --json`` prints."""
+    """The machine-readable summary ``finbot backtest --json`` prints.
+
+    ``run_id`` is the registry id of the recorded run (null with ``--no-record``).
+    """
     metrics = result.metrics
     payload: dict[str, Any] = {
+        "run_id": run_id,
         "schema_version": result.schema_version,
         "config": result.config.model_dump(mode="json"),
         "config_hash": result.config.config_hash(),

@@ -98,11 +98,18 @@ def list_runs(
     tag: TagFilter = None,
     since: DateOption = None,
     until: DateOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the records as a JSON array on stdout only.")
+    ] = False,
 ) -> None:
     """List recorded runs, oldest first (dates are UTC, YYYY-MM-DD, inclusive)."""
     _check_status(status)
     with errors_to_exit_codes(), open_registry(registry, create=False) as reg:
         listed = _filtered(reg, strategy, engine, status, tag, since, until)
+        if as_json:
+            typer.echo(json.dumps([_listed_json(item) for item in listed], indent=2))
+            _flagged(listed)
+            return
         table = Table("run id", "started (UTC)", "status", "strategy", "engine", "seconds",
                       "total return", "sharpe", "trades", "tags")
         for item in listed:
@@ -119,6 +126,16 @@ def list_runs(
         Console(width=200).print(table)
         typer.echo(f"{len(listed)} run(s) in {reg.location}")
         _flagged(listed)
+
+
+def _listed_json(item: ListedRun) -> dict[str, Any]:
+    """A listed run as JSON: the full record (with its hash), or its id and what is wrong."""
+    if item.record is None:
+        return {"run_id": item.run_id, "tampered": True, "problem": item.problem}
+    payload: dict[str, Any] = item.record.model_dump(mode="json")
+    payload["record_hash"] = item.record.record_hash
+    payload["config"] = json.loads(payload.pop("config_json"))
+    return payload
 
 
 def _flagged(listed: list[ListedRun]) -> None:

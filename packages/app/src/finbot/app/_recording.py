@@ -9,7 +9,7 @@ need.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,7 @@ class RunRecorder:
         *,
         started: datetime,
         timeout_seconds: float | None = None,
+        tags: Sequence[str] = (),
     ) -> Iterator[str | None]:
         """Write the ``running`` record before the run; yields its id (None when not recording).
 
@@ -63,6 +64,7 @@ class RunRecorder:
             strategy=prepared.new_strategy(),
             started=started,
             timeout_seconds=timeout_seconds,
+            tags=tags,
         )
         try:
             yield run_id
@@ -80,6 +82,7 @@ class RunRecorder:
         *,
         started: datetime,
         run_id: str | None = None,
+        tags: Sequence[str] = (),
     ) -> str | None:
         """Record a finished run of ``prepared``; returns its id (None when recording is off).
 
@@ -103,6 +106,7 @@ class RunRecorder:
             started,
             datetime.now(UTC),
             dataset=prepared.dataset,
+            tags=tags,
         )
 
     @contextlib.contextmanager

@@ -1,0 +1,77 @@
+"""The habits quants bring from other tools: a run file, tags and names, ids in JSON, versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from finbot_fakes import FakeWiring
+from typer.testing import CliRunner
+
+from finbot.cli import EXIT_USAGE, app
+
+runner = CliRunner()
+
+
+def test_config_file_sets_every_option_and_the_command_line_wins(
+    fake_wiring: FakeWiring, tmp_path: Path
+) -> None:
+    run_file = tmp_path / "run.toml"
+    run_file.write_text(
+        'start = 2020-01-03\nend = "2020-01-30"\ncash = 50000\ncommission = 5\n'
+        'commission-per-share = 0.01\nslippage_bps = 2\nfill_policy = "this_close"\n'
+        'tags = ["study"]\nname = "first"\n[params]\nfraction = 0.3\ninstrument = "BBB"\n'
+    )
+    result = runner.invoke(app, ["backtest", "--config", str(run_file), "--cash", "70000",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    config, _, _ = fake_wiring.engine.calls[-1]
+    assert (str(config.start), str(config.end)) == ("2020-01-03", "2020-01-30")
+    assert config.starting_cash == 70000  # the command line beats the file's 50000
+    costs = config.cost_model
+    assert (costs.commission_bps, costs.commission_per_share, costs.slippage_bps) == (5, 0.01, 2)
+    assert config.fill_policy.value == "this_close"
+    assert config.strategy.params["fraction"] == 0.3
+    assert config.strategy.params["instrument"] == "BBB"
+    run_id = json.loads(result.stdout)["run_id"]
+    listed = runner.invoke(app, ["runs", "list", "--json", "--tag", "name:first"])
+    assert listed.exit_code == 0, listed.output
+    records = json.loads(listed.stdout)
+    assert [r["run_id"] for r in records] == [run_id]
+    assert records[0]["tags"] == ["name:first", "study"]
+    assert records[0]["config"]["starting_cash"] == 70000
+
+
+def test_config_file_with_an_unknown_key_names_the_file_and_key(
+    fake_wiring: FakeWiring, tmp_path: Path
+) -> None:
+    run_file = tmp_path / "run.toml"
+    run_file.write_text("comission = 5\n")
+    result = runner.invoke(app, ["backtest", "--config", str(run_file)])
+    assert result.exit_code == EXIT_USAGE
+    assert "run.toml" in result.output and "'comission'" in result.output
+    assert fake_wiring.engine.calls == []
+
+
+def test_json_summary_carries_the_run_id_or_null(fake_wiring: FakeWiring) -> None:
+    recorded = runner.invoke(app, ["backtest", "--json"])
+    assert recorded.exit_code == 0, recorded.output
+    run_id = json.loads(recorded.stdout)["run_id"]
+    assert isinstance(run_id, str) and len(run_id) == 26
+    assert f"recorded run {run_id}" in recorded.stderr
+    unrecorded = runner.invoke(app, ["backtest", "--json", "--no-record"])
+    assert json.loads(unrecorded.stdout)["run_id"] is None
+
+
+def test_version_names_every_finbot_distribution() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    first, *rest = result.stdout.splitlines()
+    assert first.startswith("finbot-cli ")
+    assert any("finbot-contracts" in line for line in rest)
+
+
+def test_shell_completion_is_offered() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert "--install-completion" in result.stdout
+    assert "--show-completion" in result.stdout
