@@ -145,7 +145,12 @@ class BacktestResult(BaseModel):
 
     def to_json(self) -> str:
         """Canonical JSON (sorted keys, compact); ``from_json`` reads it back losslessly."""
-        return canonical_json(self.model_dump(mode="json"))
+        # The equity curve's columns are plain int/float tuples, which JSON writes as the arrays
+        # model_dump would make; passing them as they are skips converting a value per bar.
+        payload = self.model_dump(mode="json", exclude={"equity_curve"})
+        curve = self.equity_curve
+        payload["equity_curve"] = {name: getattr(curve, name) for name in EquityCurve.model_fields}
+        return canonical_json(payload)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> BacktestResult:

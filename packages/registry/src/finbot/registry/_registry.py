@@ -652,7 +652,7 @@ class Registry:
             "dataset_snapshot_id": pinned_id if dataset is not None else None,
             "snapshot_artifact": snapshot_artifact,
             "engine_json": canonical_json(result.engine.model_dump(mode="json")),
-            "result_hash": sha256_hex(blob),
+            "result_hash": links[RESULT_ARTIFACT],  # put() hashed it: a blob's name is its sha256
             "artifacts_json": canonical_json(links),
             "metrics_json": canonical_json(result.metrics.model_dump(mode="json")),
             "error": None,
