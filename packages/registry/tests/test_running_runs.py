@@ -38,8 +38,8 @@ def test_a_killed_run_stays_visible_and_is_marked_abandoned(registry_location) -
 def test_hung_runs_are_abandoned_after_their_timeout_or_the_limit(registry, fakes) -> None:
     now = datetime.now(UTC)
     config = fakes.make_config()
-    hung = registry.start(config, started=now - timedelta(minutes=5), timeout_seconds=60)
-    slow = registry.start(config, started=now - timedelta(minutes=5), timeout_seconds=3600)
+    hung = registry.start(config, started=now - timedelta(minutes=7), timeout_seconds=60)
+    slow = registry.start(config, started=now - timedelta(minutes=7), timeout_seconds=3600)
     old = registry.start(config, started=now - timedelta(days=2))
     fresh = registry.start(config, started=now)
     assert registry.abandon_stale(now) == [hung, old]

@@ -1,8 +1,10 @@
 """When a run still marked ``running`` is taken for abandoned (ADR 0006, decision 12).
 
 A run is abandoned when its process is provably gone (same host, pid no longer exists) or when it
-has run longer than its own timeout plus a grace minute, or, without a timeout, longer than the
-registry's running limit. A process on another host is judged by time alone.
+has run longer than its own timeout plus a grace period, or, without a timeout, longer than the
+registry's running limit. A process on another host is judged by time alone. The grace covers
+what happens between the recorded start and the engine run the timeout limits (loading and
+checking the data, building the engine).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime, timedelta
 from ._record import RunRecord
 
 DEFAULT_RUNNING_LIMIT = timedelta(hours=24)
-TIMEOUT_GRACE = timedelta(minutes=1)
+TIMEOUT_GRACE = timedelta(minutes=5)
 
 
 def process_gone(pid: int) -> bool:

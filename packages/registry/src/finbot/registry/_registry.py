@@ -128,7 +128,7 @@ class Registry:
             create: False to refuse (``RegistryNotFoundError``) a location holding no registry
                 instead of creating one: what reading commands want.
             running_limit: how long a run may stay ``running`` before it is marked abandoned
-                (a run with a timeout gets its timeout plus a minute instead).
+                (a run with a timeout gets its timeout plus five minutes instead).
 
         Raises:
             RegistryError: The directory cannot be created, the URL names no supported database,
