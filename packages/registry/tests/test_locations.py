@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from finbot.registry import Registry, RegistryError, RunStatus
+from finbot.registry import SCHEMA_VERSION, Registry, RegistryError, RunStatus
 from finbot.registry._database import shown_location
 
 V1 = Path(__file__).parent / "data" / "registry_v1"
@@ -77,7 +77,7 @@ def _copy_v1(tmp_path: Path) -> Path:
 
 def test_a_v1_registry_migrates_and_verifies(tmp_path: Path) -> None:
     with Registry.open(_copy_v1(tmp_path)) as registry:
-        assert registry.schema_version == 2
+        assert registry.schema_version == SCHEMA_VERSION
         records = {r.run_id: r for r in registry.runs()}
         assert registry.verify() == []
         finished = records["01M8WKTNG218VP4FRT45ED0SCQ"]
@@ -107,7 +107,7 @@ def test_a_v1_registry_migrates_on_postgresql(tmp_path: Path, postgres_database:
                     f"VALUES ({', '.join(':' + k for k in rows[0])})"), rows)
     engine.dispose()
     with Registry.open(postgres_database, artifacts_dir=source / "artifacts") as registry:
-        assert registry.schema_version == 2
+        assert registry.schema_version == SCHEMA_VERSION
         assert {r.run_id for r in registry.runs()} == set(V1_RUNS)
         assert registry.verify() == []
 

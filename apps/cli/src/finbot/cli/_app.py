@@ -43,10 +43,13 @@ from ._options import (
 )
 from ._paper_command import paper_app
 from ._parity_command import parity
+from ._regimes_command import regimes
 from ._render import print_summary, summary_payload
 from ._report_command import report as report_command
 from ._runs_commands import runs_app
+from ._sweep_command import batch, sweep
 from ._version import version_text
+from ._walkforward_command import walkforward
 
 app = typer.Typer(
     name="finbot",
@@ -63,6 +66,10 @@ app.add_typer(runs_app, name="runs")
 app.command("parity")(parity)
 app.add_typer(paper_app, name="paper")
 app.command("report")(report_command)
+app.command("sweep")(sweep)
+app.command("batch")(batch)
+app.command("walkforward")(walkforward)
+app.command("regimes")(regimes)
 
 
 def _print_version(value: bool) -> None:

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterable
 
 from pydantic import JsonValue
 
+from finbot.app import parse_value
 from finbot.contracts import ConfigError
 
-
-def parse_value(text: str) -> JsonValue:
-    """The value as JSON when it parses (``10``, ``0.5``, ``true``, ``[1,2]``), else the string."""
-    try:
-        value: JsonValue = json.loads(text)
-    except ValueError:
-        return text
-    # NaN/Infinity are not JSON values finbot can hash; keep such text as a plain string.
-    if isinstance(value, float) and not math.isfinite(value):
-        return text
-    return value
+__all__ = ["parse_params", "parse_value"]
 
 
 def parse_params(items: Iterable[str]) -> dict[str, JsonValue]:

@@ -1,4 +1,4 @@
-"""``finbot report RUN_ID``: the HTML tear sheet of a recorded run (ADR 0014)."""
+"""``finbot report RUN_ID``: the HTML tear sheet of a recorded run (ADR 0016)."""
 
 from __future__ import annotations
 

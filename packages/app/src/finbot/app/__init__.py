@@ -17,6 +17,37 @@ from ._backtest import (
     run_prepared,
     write_result,
 )
+from ._batch import daily_returns, run_batch
+from ._batch_plan import BatchPlan, PlannedRun, plan_batch, plan_payload
+from ._batch_report import LOWER_IS_BETTER, BatchProgress, BatchReport, RunRow, rank
+from ._batch_spec import (
+    METRICS,
+    BatchSpec,
+    BatchSpecError,
+    DatasetSpec,
+    ExecutionSpec,
+    WalkForwardSpec,
+    load_batch_file,
+    parse_batch,
+    read_batch_file,
+)
+from ._executors import (
+    BatchExecutor,
+    DaskExecutor,
+    LocalExecutor,
+    SerialExecutor,
+    default_workers,
+    make_executor,
+)
+from ._grid import expand, grid_size, parse_grid, parse_value
+from ._overfitting import (
+    DeflatedSharpe,
+    Pbo,
+    deflated_sharpe,
+    expected_max_sharpe,
+    probabilistic_sharpe,
+    probability_of_overfitting,
+)
 from ._paper import (
     RESULT_DIR,
     kill_paper,
@@ -37,6 +68,17 @@ from ._parity import (
     write_results,
 )
 from ._recording import RunRecorder, open_registry, run_recorder
+from ._regimes import (
+    CRISIS_WINDOWS,
+    RegimeMetrics,
+    crisis_labels,
+    read_labels,
+    regime_labels,
+    regime_metrics,
+    run_regimes,
+    trend_labels,
+    volatility_labels,
+)
 from ._reports import (
     check_report_path,
     report_cohort,
@@ -46,8 +88,20 @@ from ._reports import (
     write_page,
 )
 from ._rerun import rerun_recorded, strategy_instance
+from ._run_key import engine_version, run_key
+from ._search_stats import registry_trials, search_statistics
 from ._strategy_loader import load_strategy
+from ._sweep import run_sweep, walk_forward
+from ._taxonomy import TRANSIENT, FailureKind, RunStatus, is_transient
 from ._timeout import RunTimeoutError, time_limit
+from ._walkforward import (
+    Fold,
+    FoldResult,
+    WalkForwardReport,
+    merge_plans,
+    run_walk_forward,
+    walk_forward_windows,
+)
 from ._wiring import (
     DEFAULT_ENGINE,
     DEFAULT_STRATEGY,
@@ -94,6 +148,70 @@ __all__ = [
     "report_recorded",
     "report_result",
     "write_page",
+    # batches and sweeps
+    "METRICS",
+    "LOWER_IS_BETTER",
+    "TRANSIENT",
+    "BatchExecutor",
+    "BatchPlan",
+    "BatchProgress",
+    "BatchReport",
+    "BatchSpec",
+    "BatchSpecError",
+    "DaskExecutor",
+    "DatasetSpec",
+    "ExecutionSpec",
+    "FailureKind",
+    "LocalExecutor",
+    "PlannedRun",
+    "RunRow",
+    "RunStatus",
+    "SerialExecutor",
+    "WalkForwardSpec",
+    "daily_returns",
+    "default_workers",
+    "engine_version",
+    "expand",
+    "grid_size",
+    "is_transient",
+    "load_batch_file",
+    "make_executor",
+    "parse_batch",
+    "parse_grid",
+    "parse_value",
+    "plan_batch",
+    "plan_payload",
+    "read_batch_file",
+    "rank",
+    "run_batch",
+    "run_key",
+    "run_sweep",
+    # walk-forward and overfitting statistics
+    "DeflatedSharpe",
+    "Fold",
+    "FoldResult",
+    "Pbo",
+    "WalkForwardReport",
+    "deflated_sharpe",
+    "expected_max_sharpe",
+    "merge_plans",
+    "probabilistic_sharpe",
+    "probability_of_overfitting",
+    "registry_trials",
+    "run_walk_forward",
+    "search_statistics",
+    "walk_forward",
+    "walk_forward_windows",
+    # regimes
+    "CRISIS_WINDOWS",
+    "RegimeMetrics",
+    "crisis_labels",
+    "read_labels",
+    "regime_labels",
+    "regime_metrics",
+    "run_regimes",
+    "trend_labels",
+    "volatility_labels",
     # registry
     "RunRecorder",
     "open_registry",

@@ -180,13 +180,19 @@ def prepare_run(config: RunConfig, *, data: MarketData | None = None) -> Prepare
     strategy_cls = load_strategy(config.strategy.id)
     params = strategy_cls.make_params(config.strategy.params)
     market = data if data is not None else load_data(config.dataset)
-    snapshot_id = market.snapshot_id()
-    pinned = config.dataset.snapshot_id
-    if pinned is not None and pinned != snapshot_id:
-        raise ConfigError(
-            f"dataset '{config.dataset.name}' has snapshot {snapshot_id}, "
-            f"but the config pins {pinned}: the data changed"
-        )
+    resolved = resolve_config(config, params, market.snapshot_id())
+    window = data_window(config, market)
+    return PreparedRun(
+        config=resolved, strategy_cls=strategy_cls, params=params, data=window, dataset=market
+    )
+
+
+def data_window(config: RunConfig, market: MarketData) -> MarketData:
+    """``market`` cut to ``config.start .. config.end``: what the engine sees.
+
+    Raises:
+        ConfigError: The window has no bars.
+    """
     window = market if config.start is None and config.end is None else market.between(
         config.start, config.end
     )
@@ -195,14 +201,26 @@ def prepare_run(config: RunConfig, *, data: MarketData | None = None) -> Prepare
             f"dataset '{config.dataset.name}' has no bars between "
             f"{config.start or 'its start'} and {config.end or 'its end'}"
         )
-    resolved = config.model_copy(
+    return window
+
+
+def resolve_config(config: RunConfig, params: StrategyParams, snapshot_id: str) -> RunConfig:
+    """The config an engine receives: full validated parameters and the dataset snapshot pinned.
+
+    Raises:
+        ConfigError: The config already pins another snapshot (the data changed).
+    """
+    pinned = config.dataset.snapshot_id
+    if pinned is not None and pinned != snapshot_id:
+        raise ConfigError(
+            f"dataset '{config.dataset.name}' has snapshot {snapshot_id}, "
+            f"but the config pins {pinned}: the data changed"
+        )
+    return config.model_copy(
         update={
             "strategy": StrategySpec(id=config.strategy.id, params=params.model_dump(mode="json")),
             "dataset": config.dataset.model_copy(update={"snapshot_id": snapshot_id}),
         }
-    )
-    return PreparedRun(
-        config=resolved, strategy_cls=strategy_cls, params=params, data=window, dataset=market
     )
 
 

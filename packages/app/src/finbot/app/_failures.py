@@ -27,7 +27,7 @@ def run_failure(
         what = f"ValidationError: invalid {exc.title}: {validation_problems(exc)}"
     else:
         what = f"{type(exc).__name__}: {exc}"
-    frame = _innermost_frame_in(exc, _source_file(strategy_cls))
+    frame = strategy_frame(exc, strategy_cls)
     if frame is None:
         return EngineRunError(
             f"engine '{engine}' failed running strategy '{strategy_id}' with an unexpected {what}"
@@ -36,6 +36,13 @@ def run_failure(
         f"strategy '{strategy_id}' raised an unexpected {what} "
         f"({frame.filename}, line {frame.lineno}, in {frame.name})"
     )
+
+
+def strategy_frame(
+    exc: BaseException, strategy_cls: type[Strategy]
+) -> traceback.FrameSummary | None:
+    """The innermost frame of ``exc``'s traceback in the strategy's own file, if it raised there."""
+    return _innermost_frame_in(exc, _source_file(strategy_cls))
 
 
 def _source_file(cls: type) -> str | None:

@@ -1,7 +1,7 @@
 """Report use cases: the HTML page (and chart PNGs) of a run, a parity check or recorded runs.
 
 The pages themselves are ``finbot.reports``; this module finds what each needs (the registry's
-result and pinned data, a parity run's results) and writes the files. ADR 0014.
+result and pinned data, a parity run's results) and writes the files. ADR 0016.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ content-addressed artifacts; data snapshots pinned once per dataset (zstd Parque
 check the result hash. No CLI or engine imports.
 """
 
+from ._batches import BatchRecord, BatchRow, BatchStore
 from ._chain import ENV_KEY
 from ._compare import Comparison, compare_runs
 from ._environment import Environment, capture_environment
@@ -33,6 +34,10 @@ __all__ = [
     "SCHEMA_VERSION",
     "Registry",
     "record_run",
+    # batches of runs
+    "BatchRecord",
+    "BatchRow",
+    "BatchStore",
     # records
     "Environment",
     "RunRecord",

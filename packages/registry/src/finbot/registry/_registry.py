@@ -24,6 +24,7 @@ from finbot.contracts import (
 
 from . import _chain
 from ._artifacts import ArtifactStore, sha256_hex
+from ._batches import BatchStore
 from ._database import (
     Location,
     is_writable,
@@ -169,6 +170,11 @@ class Registry:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def batches(self) -> BatchStore:
+        """The batch tables: batches of runs and each attempt at each of their runs."""
+        return BatchStore(self._engine)
 
     @property
     def dialect(self) -> str:

@@ -145,9 +145,16 @@ def _v2(conn: Connection) -> None:
     seal_existing(conn)
 
 
+def _v3(conn: Connection) -> None:
+    from ._batches import create_batch_tables
+
+    create_batch_tables(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, run_outcomes and snapshots tables", _v1),
     Migration(2, "record hash chain, run timeouts, snapshots once per dataset", _v2),
+    Migration(3, "batches and batch_runs tables (batch runs grouped, with run keys)", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

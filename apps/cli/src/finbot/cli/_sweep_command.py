@@ -1,0 +1,219 @@
+"""``finbot sweep`` (a parameter grid from the command line) and ``finbot batch FILE.toml``.
+
+Both build a ``finbot.app.BatchSpec``, call ``finbot.app.run_sweep`` and render its report.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from finbot.app import BatchPlan, BatchReport, parse_grid, plan_payload, read_batch_file, run_sweep
+from finbot.contracts import FillPolicy
+
+from ._batch_render import live_progress, print_batch
+from ._errors import EXIT_RUN_FAILED, errors_to_exit_codes
+from ._options import (
+    CashOption,
+    CommissionOption,
+    CommissionPerShareOption,
+    DataOption,
+    EndOption,
+    JsonOption,
+    RegistryOption,
+    SlippageOption,
+    StartOption,
+    StrategyOption,
+    VerboseOption,
+    stdout_guard,
+)
+
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--executor",
+        help="local (a process pool sized to the cores; default), dask, or serial (in-process).",
+    ),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", help="Worker processes of the local pool.")
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); implies dask."),
+]
+DaskLocalOption = Annotated[
+    int | None,
+    typer.Option("--dask-local", help="Start a Dask LocalCluster of N workers; implies dask."),
+]
+TimeoutOption = Annotated[
+    float | None, typer.Option("--timeout", help="Per-run timeout in seconds.")
+]
+RetriesOption = Annotated[
+    int | None,
+    typer.Option("--retries", help="Retries of a run lost to a transient failure (default 2)."),
+]
+MetricOption = Annotated[
+    str | None,
+    typer.Option("--metric", help="Metric to rank runs by (default sharpe)."),
+]
+TopOption = Annotated[
+    int | None, typer.Option("--top", help="Show only the best N runs in the table.")
+]
+RecordOption = Annotated[
+    bool,
+    typer.Option(
+        "--record/--no-record",
+        help="Record the batch in the registry and skip runs that already succeeded there.",
+    ),
+]
+GridOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        "-p",
+        help="Parameter values: fast=5,10,20 or a range fast=5:50:5 (stop included) or "
+        "fast=[5,10]; repeat per parameter; one value fixes it.",
+    ),
+]
+
+
+def execution_options(
+    executor: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    timeout: float | None,
+    retries: int | None,
+) -> dict[str, Any]:
+    """The ``[execution]`` fields given on the command line (dask implied by its options)."""
+    if executor is None and (scheduler is not None or dask_local is not None):
+        executor = "dask"
+    given = {
+        "executor": executor,
+        "workers": workers,
+        "scheduler": scheduler,
+        "dask_local": dask_local,
+        "timeout_seconds": timeout,
+        "retries": retries,
+    }
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _run_and_show(
+    plan: BatchPlan,
+    *,
+    registry: str | None,
+    record: bool,
+    as_json: bool,
+    top: int | None,
+) -> None:
+    err = Console(stderr=True)
+    with stdout_guard(as_json), live_progress(err, plan.spec.name or "sweep") as progress:
+        report: BatchReport = run_sweep(
+            plan, registry=registry, record=record, on_progress=progress
+        )
+    if as_json:
+        typer.echo(json.dumps(report.to_payload(), indent=2))
+    else:
+        print_batch(Console(width=max(Console().width, 120)), report, top=top)
+    if not report.ok:
+        raise typer.Exit(EXIT_RUN_FAILED)
+
+
+def sweep(
+    strategy: StrategyOption = None,
+    data: DataOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    cash: CashOption = 100_000.0,
+    commission: CommissionOption = 0.0,
+    commission_per_share: CommissionPerShareOption = 0.0,
+    slippage_bps: SlippageOption = 0.0,
+    fill_policy: Annotated[
+        FillPolicy, typer.Option(case_sensitive=False, help="next_open or this_close.")
+    ] = FillPolicy.NEXT_OPEN,
+    param: GridOption = None,
+    engine: Annotated[
+        list[str] | None,
+        typer.Option("--engine", help="Engine; repeat to run the grid on several."),
+    ] = None,
+    executor: ExecutorOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = None,
+    metric: MetricOption = None,
+    name: Annotated[str | None, typer.Option("--name", help="A name for the batch.")] = None,
+    top: TopOption = None,
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
+    registry: RegistryOption = None,
+    record: RecordOption = True,
+) -> None:
+    """Run a strategy over a parameter grid, in parallel; rank the runs by a metric."""
+    with errors_to_exit_codes(verbose):
+        payload: dict[str, Any] = {
+            "name": name,
+            "strategy": strategy,
+            "grid": parse_grid(param or ()),
+            "datasets": [{"paths": [str(p) for p in data]}] if data else [],
+            "engines": engine or [],
+            "start": iso_date(start),
+            "end": iso_date(end),
+            "cash": cash,
+            "commission_bps": commission,
+            "commission_per_share": commission_per_share,
+            "slippage_bps": slippage_bps,
+            "fill_policy": fill_policy,
+            "metric": metric,
+            "execution": execution_options(
+                executor, workers, scheduler, dask_local, timeout, retries
+            ),
+        }
+        with stdout_guard(as_json):
+            plan = plan_payload(
+                {k: v for k, v in payload.items() if v is not None}, source="finbot sweep"
+            )
+        _run_and_show(plan, registry=registry, record=record, as_json=as_json, top=top)
+
+
+def batch(
+    path: Annotated[Path, typer.Argument(help="A TOML batch file (see docs/batch.md).")],
+    executor: ExecutorOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = None,
+    metric: MetricOption = None,
+    top: TopOption = None,
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
+    registry: RegistryOption = None,
+    record: RecordOption = True,
+) -> None:
+    """Run the batch a TOML file describes (strategy, datasets, engines, grid, execution)."""
+    with errors_to_exit_codes(verbose):
+        payload = read_batch_file(path)
+        overrides = execution_options(executor, workers, scheduler, dask_local, timeout, retries)
+        if overrides:
+            execution = payload.get("execution")
+            payload["execution"] = {**(execution if isinstance(execution, dict) else {}),
+                                    **overrides}
+        if metric:
+            payload["metric"] = metric
+        with stdout_guard(as_json):
+            plan = plan_payload(payload, source=f"batch file {path}")
+        _run_and_show(plan, registry=registry, record=record, as_json=as_json, top=top)
+
+
+def iso_date(value: datetime | None) -> str | None:
+    """A ``--start``/``--end`` value as the batch spec's ISO date."""
+    return value.date().isoformat() if value else None

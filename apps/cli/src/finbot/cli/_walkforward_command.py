@@ -1,0 +1,180 @@
+"""``finbot walkforward``: optimize a grid in each training window, run the winner out of sample.
+
+The use case is ``finbot.app.walk_forward``; this module parses options and renders the folds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from finbot.app import WalkForwardReport, parse_grid, plan_payload, read_batch_file, walk_forward
+from finbot.contracts import FillPolicy
+from finbot.reports import format_value
+
+from ._batch_render import live_progress, statistics_lines
+from ._errors import errors_to_exit_codes
+from ._options import (
+    CashOption,
+    CommissionOption,
+    CommissionPerShareOption,
+    DataOption,
+    EndOption,
+    JsonOption,
+    RegistryOption,
+    SlippageOption,
+    StartOption,
+    StrategyOption,
+    VerboseOption,
+    stdout_guard,
+)
+from ._sweep_command import (
+    DaskLocalOption,
+    ExecutorOption,
+    GridOption,
+    MetricOption,
+    RecordOption,
+    RetriesOption,
+    SchedulerOption,
+    TimeoutOption,
+    WorkersOption,
+    execution_options,
+    iso_date,
+)
+
+
+def print_walk_forward(console: Console, report: WalkForwardReport) -> None:
+    """The per-fold table, the out-of-sample summary and each fold's overfitting statistics."""
+    table = Table(title=f"walk-forward: {len(report.folds)} folds, optimizing {report.metric}")
+    for column in ("fold", "train", "test", "winner", f"IS {report.metric}",
+                   f"OOS {report.metric}", "OOS return", "PBO", "DSR"):
+        table.add_column(column, justify="right" if column != "winner" else "left")
+    for f in report.folds:
+        winner, oos = f.winner, f.out_of_sample
+        stats = f.statistics
+        pbo = stats.get("pbo", {}).get("pbo")
+        dsr = stats.get("deflated_sharpe", {}).get("dsr")
+        table.add_row(
+            str(f.fold.index),
+            f"{f.fold.train[0]} .. {f.fold.train[1]}",
+            f"{f.fold.test[0]} .. {f.fold.test[1]}",
+            escape(" ".join(f"{k}={json.dumps(v)}" for k, v in winner.params.items()))
+            if winner else "(no finished run)",
+            _num(winner.metric(report.metric) if winner else None),
+            _num(oos.metric(report.metric) if oos else None),
+            format_value(oos.metric("total_return") if oos else None, "pct"),
+            _num(pbo),
+            _num(dsr),
+        )
+    console.print(table)
+    s = report.summary()
+    console.print(
+        f"out of sample: {s['oos_days']} days, total return "
+        f"{format_value(s['oos_total_return'], 'pct')}, Sharpe {_num(s['oos_sharpe'])}; "
+        f"mean PBO of the training grids {_num(s['mean_pbo'])}",
+        highlight=False,
+    )
+    for f in report.folds:
+        for line in statistics_lines({"groups": [{"dataset": f"fold {f.fold.index}",
+                                                  "engine": "training grid", **f.statistics}]}):
+            console.print(line, highlight=False)
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def walkforward(
+    strategy: StrategyOption = None,
+    data: DataOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    cash: CashOption = 100_000.0,
+    commission: CommissionOption = 0.0,
+    commission_per_share: CommissionPerShareOption = 0.0,
+    slippage_bps: SlippageOption = 0.0,
+    fill_policy: Annotated[
+        FillPolicy, typer.Option(case_sensitive=False, help="next_open or this_close.")
+    ] = FillPolicy.NEXT_OPEN,
+    param: GridOption = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="Engine.")] = None,
+    folds: Annotated[int | None, typer.Option(help="Number of folds (default 4).")] = None,
+    train: Annotated[
+        int | None, typer.Option("--train", help="Training sessions (default: all before).")
+    ] = None,
+    test: Annotated[
+        int | None, typer.Option("--test", help="Test sessions per fold (default n/(folds+1)).")
+    ] = None,
+    anchored: Annotated[
+        bool, typer.Option("--anchored/--rolling", help="Training windows start at the first "
+                           "session (anchored) or keep their length (rolling, default).")
+    ] = False,
+    purge: Annotated[
+        int, typer.Option("--purge", help="Sessions dropped between training and test.")
+    ] = 0,
+    embargo: Annotated[
+        int, typer.Option("--embargo", help="Sessions skipped after each test window.")
+    ] = 0,
+    batch_file: Annotated[
+        Path | None,
+        typer.Option("--batch", help="A TOML batch file with a [walk_forward] table instead."),
+    ] = None,
+    executor: ExecutorOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = None,
+    metric: MetricOption = None,
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
+    registry: RegistryOption = None,
+    record: RecordOption = True,
+) -> None:
+    """Walk forward: optimize the grid in each training window, run the winner on the next."""
+    with errors_to_exit_codes(verbose):
+        payload: dict[str, Any]
+        if batch_file is not None:
+            payload = read_batch_file(batch_file)
+            source = f"batch file {batch_file}"
+        else:
+            wf = {"folds": folds, "train_sessions": train, "test_sessions": test,
+                  "anchored": anchored, "purge_sessions": purge, "embargo_sessions": embargo}
+            payload = {
+                "strategy": strategy,
+                "grid": parse_grid(param or ()),
+                "datasets": [{"paths": [str(p) for p in data]}] if data else [],
+                "engines": [engine] if engine else [],
+                "start": iso_date(start),
+                "end": iso_date(end),
+                "cash": cash,
+                "commission_bps": commission,
+                "commission_per_share": commission_per_share,
+                "slippage_bps": slippage_bps,
+                "fill_policy": fill_policy,
+                "walk_forward": {k: v for k, v in wf.items() if v is not None},
+            }
+            source = "finbot walkforward"
+        overrides = execution_options(executor, workers, scheduler, dask_local, timeout, retries)
+        if overrides:
+            execution = payload.get("execution")
+            payload["execution"] = {**(execution if isinstance(execution, dict) else {}),
+                                    **overrides}
+        if metric:
+            payload["metric"] = metric
+        with stdout_guard(as_json):
+            plan = plan_payload({k: v for k, v in payload.items() if v is not None},
+                                source=source)
+        err = Console(stderr=True)
+        with stdout_guard(as_json), live_progress(err, "walk-forward") as progress:
+            report = walk_forward(plan, registry=registry, record=record, on_progress=progress)
+        if as_json:
+            typer.echo(json.dumps(report.to_payload(), indent=2))
+        else:
+            print_walk_forward(Console(width=max(Console().width, 120)), report)

@@ -1,0 +1,108 @@
+"""A 64-run sweep of golden strategy 1: direct engine calls vs the serial, local and Dask batch.
+
+    uv run python benchmarks/sweep.py [--workers 2] [--repeat 1] [--json out.json]
+
+In one run, on the embedded golden dataset (8 fast x 8 slow SMA windows = 64 runs, Backtrader):
+- direct: each run's engine called in a plain loop (strategy and data prepared once), the baseline;
+- serial: ``run_batch`` on the serial executor (planning excluded, no registry): the batch
+  machinery's own cost per run, as a ratio to direct (target <= 1.05);
+- local: the process pool of ``--workers`` processes, pool start included (target >= 1.8x serial);
+- dask: a LocalCluster of ``--workers`` workers started beforehand (an existing cluster), and the
+  same with the cluster start included (target >= 1.6x serial).
+Every variant must produce the same 64 final equities as direct, or the run stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from typing import Any
+
+from finbot.app import (
+    DaskExecutor,
+    LocalExecutor,
+    SerialExecutor,
+    make_engine,
+    parse_batch,
+    plan_batch,
+    prepare_run,
+    run_batch,
+)
+
+GRID = {"fast": [4, 6, 8, 10, 12, 14, 16, 18], "slow": [30, 35, 40, 45, 50, 55, 60, 65]}
+
+
+def direct(plan) -> tuple[float, list[float]]:
+    engine = make_engine("backtrader")
+    prepared = [prepare_run(run.config, data=plan.data[run.config.dataset.snapshot_id])
+                for run in plan.runs]
+    began = time.perf_counter()
+    equities = [engine.run(p.config, p.new_strategy(), p.data).metrics.final_equity
+                for p in prepared]
+    return time.perf_counter() - began, equities
+
+
+def batch(plan, executor, *, start_first: bool = False) -> tuple[float, float, list[float]]:
+    started = 0.0
+    if start_first:
+        from finbot.registry import encode_snapshot
+
+        t0 = time.perf_counter()
+        executor.start(plan.data, {k: encode_snapshot(v) for k, v in plan.data.items()})
+        started = time.perf_counter() - t0
+    began = time.perf_counter()
+    report = run_batch(plan, executor)
+    elapsed = time.perf_counter() - began
+    failed = [r for r in report.rows if r.metrics is None]
+    if failed:
+        raise SystemExit(f"{executor.name}: {len(failed)} runs failed: {failed[0].error}")
+    return elapsed, started, [r.metrics.final_equity for r in report.rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", dest="json_path")
+    args = parser.parse_args()
+
+    plan = plan_batch(parse_batch({"grid": GRID}))
+    assert len(plan.runs) == 64
+    results: dict[str, Any] = {}
+    t_direct, reference = direct(plan)
+    results["direct"] = t_direct
+    t_serial, _, eq = batch(plan, SerialExecutor())
+    assert eq == reference, "serial batch differs from direct engine calls"
+    results["serial"] = t_serial
+    t_local, _, eq = batch(plan, LocalExecutor(args.workers))
+    assert eq == reference, "local batch differs from direct engine calls"
+    results["local"] = t_local
+    t_dask, t_cluster, eq = batch(plan, DaskExecutor(local_workers=args.workers), start_first=True)
+    assert eq == reference, "dask batch differs from direct engine calls"
+    results["dask"] = t_dask
+    results["dask_cluster_start"] = t_cluster
+
+    figures = {
+        "runs": 64,
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+        "seconds": results,
+        "serial_over_direct": t_serial / t_direct,
+        "batch_overhead_ms_per_run": (t_serial - t_direct) / 64 * 1000,
+        "speedup_local": t_serial / t_local,
+        "speedup_dask": t_serial / t_dask,
+        "speedup_dask_with_cluster_start": t_serial / (t_dask + t_cluster),
+    }
+    for key, value in figures.items():
+        print(f"{key:34} {value}")
+    if args.json_path:
+        with open(args.json_path, "w") as handle:
+            json.dump(figures, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

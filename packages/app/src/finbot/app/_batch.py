@@ -1,0 +1,297 @@
+"""Run a planned batch on an executor: bundling, retries, per-run status, recording, resuming.
+
+Finished runs are recorded in the registry as soon as their bundle returns, so stopping a batch
+loses no finished run, and rerunning it skips every run whose key already succeeded.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import heapq
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+from finbot.contracts import BacktestResult, daily_equity, session_date
+
+from ._batch_plan import BatchPlan, PlannedRun
+from ._batch_report import BatchProgress, BatchReport, RunRow
+from ._batch_worker import RunOutcome, RunTask
+from ._executors import BatchExecutor
+from ._taxonomy import FailureKind, RunStatus, is_transient
+
+if TYPE_CHECKING:
+    from finbot.registry import Registry
+
+ProgressCallback = Callable[[BatchProgress], None]
+
+
+def daily_returns(result: BacktestResult) -> tuple[tuple[date, ...], tuple[float, ...]]:
+    """Each UTC session date and its simple return on the one before.
+
+    The first day's return is on the starting cash; the same daily series the metrics use.
+    """
+    curve = result.equity_curve
+    days = tuple(sorted({session_date(ts) for ts in curve.ts_ns}))
+    values = [result.metrics.starting_equity, *daily_equity(curve)]
+    if any(v <= 0 for v in values[:-1]):
+        return (), ()
+    return days, tuple(b / a - 1.0 for a, b in pairwise(values))
+
+
+class _Batch:
+    def __init__(
+        self,
+        plan: BatchPlan,
+        executor: BatchExecutor,
+        registry: Registry | None,
+        on_progress: ProgressCallback | None,
+        close_executor: bool = True,
+    ) -> None:
+        self.close_executor = close_executor
+        self.plan = plan
+        self.spec = plan.spec.execution
+        self.executor = executor
+        self.registry = registry
+        self.on_progress = on_progress
+        self.rows = [
+            RunRow(r.index, r.key, r.dataset, r.engine, r.params) for r in plan.runs
+        ]
+        self.began = time.monotonic()
+        self.retries = 0
+        self.batch_id: str | None = None
+        self.ready: deque[list[int]] = deque()
+        self.delayed: list[tuple[float, int, list[int]]] = []
+        self.bundle_size = 1
+        self.unbundled: list[int] = []
+
+    # --- progress -------------------------------------------------------------------------
+    def progress(self) -> BatchProgress:
+        counts = {s: 0 for s in RunStatus}
+        for row in self.rows:
+            counts[row.status] += 1
+        return BatchProgress(
+            total=len(self.rows),
+            succeeded=counts[RunStatus.SUCCEEDED],
+            failed=counts[RunStatus.FAILED],
+            skipped=counts[RunStatus.SKIPPED],
+            running=counts[RunStatus.RUNNING],
+            retries=self.retries,
+            elapsed_seconds=time.monotonic() - self.began,
+        )
+
+    def tell(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.progress())
+
+    # --- recording ------------------------------------------------------------------------
+    def open_batch(self) -> None:
+        if self.registry is None:
+            return
+        spec = self.plan.spec.model_dump(mode="json")
+        self.batch_id = self.registry.batches.create(
+            spec, run_count=len(self.rows), name=self.plan.spec.name
+        )
+
+    def skip_succeeded(self) -> list[int]:
+        """Mark runs whose key already succeeded as skipped; the indexes still to run."""
+        if self.registry is None:
+            return [row.index for row in self.rows]
+        done = self.registry.batches.succeeded(row.key for row in self.rows)
+        todo = []
+        for row in self.rows:
+            run_id = done.get(row.key)
+            if run_id is None:
+                todo.append(row.index)
+                continue
+            result = self.registry.load_result(run_id)
+            row.status, row.run_id = RunStatus.SKIPPED, run_id
+            row.metrics = result.metrics
+            row.days, row.daily_returns = daily_returns(result)
+            self.add_row(row, "succeeded", run_id=run_id)
+        return todo
+
+    def add_row(self, row: RunRow, status: str, **fields: object) -> None:
+        if self.registry is not None and self.batch_id is not None:
+            self.registry.batches.add(
+                self.batch_id,
+                run_index=row.index,
+                attempt=max(row.attempts, 1),
+                run_key=row.key,
+                status=status,
+                **fields,  # type: ignore[arg-type]
+            )
+
+    def record_success(self, run: PlannedRun, row: RunRow, outcome: RunOutcome) -> None:
+        assert outcome.result is not None
+        row.status, row.metrics = RunStatus.SUCCEEDED, outcome.result.metrics
+        row.days, row.daily_returns = daily_returns(outcome.result)
+        row.seconds, row.failure, row.error = outcome.seconds, None, None
+        if self.registry is None:
+            return
+        from finbot.registry import record_run
+
+        cls = self.plan.strategy_cls
+        row.run_id = record_run(
+            self.registry,
+            outcome.result,
+            self.plan.window(run),
+            cls(cls.make_params(run.config.strategy.params)),
+            outcome.started,
+            datetime.now(UTC),
+            tags=self.tags(),
+        )
+        self.add_row(row, "succeeded", run_id=row.run_id, seconds=outcome.seconds)
+
+    def record_failure(self, run: PlannedRun, row: RunRow, kind: FailureKind, error: str) -> None:
+        row.status, row.failure, row.error = RunStatus.FAILED, kind, error
+        if self.registry is None:
+            return
+        row.run_id = self.registry.record_failure(
+            run.config, f"{kind.value}: {error}", tags=self.tags()
+        )
+        self.add_row(row, "failed", run_id=row.run_id, failure_kind=kind.value, error=error)
+
+    def tags(self) -> tuple[str, ...]:
+        return (f"batch:{self.batch_id}",) if self.batch_id else ()
+
+    # --- settling outcomes ----------------------------------------------------------------
+    def settle(self, outcome: RunOutcome) -> None:
+        row, run = self.rows[outcome.index], self.plan.runs[outcome.index]
+        row.attempts += 1
+        if outcome.result is not None:
+            self.record_success(run, row, outcome)
+            return
+        assert outcome.failure is not None
+        self.fail(run, row, outcome.failure, outcome.error or outcome.failure.value)
+
+    def fail(self, run: PlannedRun, row: RunRow, kind: FailureKind, error: str) -> None:
+        row.history.append(f"attempt {row.attempts}: {kind.value}: {error}")
+        if is_transient(kind) and row.attempts <= self.spec.retries:
+            row.status, row.failure, row.error = RunStatus.RETRIED, kind, error
+            self.retries += 1
+            self.add_row(row, "retried", failure_kind=kind.value, error=error)
+            delay = self.spec.backoff_seconds * 2 ** (row.attempts - 1)
+            heapq.heappush(self.delayed, (time.monotonic() + delay, row.index, [row.index]))
+            return
+        self.record_failure(run, row, kind, error)
+
+    def lost(self, bundle: list[int], exc: BaseException) -> None:
+        """A whole bundle was lost: a dead worker, a hard time limit, an unpicklable object."""
+        kind = self.executor.lost(exc)
+        if len(bundle) > 1 and not is_transient(kind):
+            # Which run was to blame is unknown: run each alone and let that tell.
+            self.ready.extend([i] for i in bundle)
+            return
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        for i in bundle:
+            row = self.rows[i]
+            row.attempts += 1
+            self.fail(self.plan.runs[i], row, kind, error)
+
+    # --- the loop -------------------------------------------------------------------------
+    def task(self, index: int) -> RunTask:
+        run = self.plan.runs[index]
+        return RunTask(run.index, run.key, run.config)
+
+    def size_bundles(self, per_run_seconds: float) -> None:
+        """Bundle the runs held back for it into tasks of about ``task_seconds`` each."""
+        rest, self.unbundled = self.unbundled, []
+        spread = math.ceil(len(rest) / max(1, self.executor.workers))
+        target = round(self.spec.task_seconds / max(per_run_seconds, 1e-3))
+        self.bundle_size = max(1, min(target, spread))
+        size = self.bundle_size
+        self.ready.extend(rest[i : i + size] for i in range(0, len(rest), size))
+
+    def run(self) -> BatchReport:
+        self.open_batch()
+        todo = self.skip_succeeded()
+        self.tell()
+        if todo and not self.executor.started:
+            blobs = self.blobs() if self.executor.name != "serial" else {}
+            self.executor.start(self.plan.data, blobs)
+        try:
+            # One run per worker first: the first to return tells how long a run takes, which
+            # sizes the bundles of the rest (a serial executor has no per-task cost to spread).
+            first = len(todo) if self.executor.name == "serial" else self.executor.workers
+            self.ready.extend([i] for i in todo[:first])
+            self.unbundled = todo[first:]
+            self.loop()
+        finally:
+            if self.close_executor:
+                self.executor.close()
+        return BatchReport(
+            batch_id=self.batch_id,
+            strategy=self.plan.strategy_id,
+            metric=self.plan.spec.metric,
+            rows=tuple(self.rows),
+            executor=self.executor.name,
+            workers=self.executor.workers,
+            bundle_size=self.bundle_size,
+            elapsed_seconds=time.monotonic() - self.began,
+        )
+
+    def blobs(self) -> dict[str, bytes]:
+        from finbot.registry import encode_snapshot
+
+        return {sid: encode_snapshot(data) for sid, data in self.plan.data.items()}
+
+    def loop(self) -> None:
+        inflight: dict[cf.Future[list[RunOutcome]], list[int]] = {}
+        while self.ready or self.delayed or inflight or self.unbundled:
+            now = time.monotonic()
+            while self.delayed and self.delayed[0][0] <= now:
+                self.ready.append(heapq.heappop(self.delayed)[2])
+            while self.ready and len(inflight) < self.executor.workers:
+                bundle = self.ready.popleft()
+                for i in bundle:
+                    self.rows[i].status = RunStatus.RUNNING
+                future = self.executor.submit(
+                    [self.task(i) for i in bundle], self.spec.timeout_seconds
+                )
+                inflight[future] = bundle
+            self.tell()
+            wait = 0.5 if not self.delayed else max(0.0, self.delayed[0][0] - now)
+            if not inflight:
+                time.sleep(min(wait, 0.5))
+                continue
+            done, _ = cf.wait(inflight, timeout=min(wait, 0.5), return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                bundle = inflight.pop(future)
+                exc = future.exception()
+                if exc is not None:
+                    self.lost(bundle, exc)
+                    per_run = self.spec.task_seconds  # unknown: one run per task
+                else:
+                    outcomes = future.result()
+                    for outcome in outcomes:
+                        self.settle(outcome)
+                    per_run = max(o.seconds for o in outcomes)
+                if self.unbundled:
+                    self.size_bundles(per_run)
+        self.tell()
+
+
+def run_batch(
+    plan: BatchPlan,
+    executor: BatchExecutor,
+    *,
+    registry: Registry | None = None,
+    on_progress: ProgressCallback | None = None,
+    close_executor: bool = True,
+) -> BatchReport:
+    """Run every planned run on ``executor``; return one row per run.
+
+    The executor is started if it is not yet (shipping the plan's datasets) and closed at the end
+    unless ``close_executor`` is False (a caller running several batches on the same data).
+
+    With a ``registry``, the batch is recorded (a parent batch row, each attempt a child row, each
+    final run a run record tagged ``batch:<id>``), and runs whose key already succeeded in it are
+    skipped (status ``skipped``, metrics from the recorded result).
+    """
+    return _Batch(plan, executor, registry, on_progress, close_executor).run()
+

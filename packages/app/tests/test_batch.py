@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from batch_strategies import Flaky
+from finbot_fakes import BuyAndHold, FakeWiring
+
+from finbot.app import (
+    FailureKind,
+    LocalExecutor,
+    RunStatus,
+    SerialExecutor,
+    _wiring,
+    parse_batch,
+    plan_batch,
+    run_batch,
+)
+from finbot.registry import Registry
+
+
+@pytest.fixture
+def registry(tmp_path: Path):
+    with Registry.open(tmp_path / "registry") as reg:
+        yield reg
+
+
+@pytest.fixture
+def flaky(fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch) -> FakeWiring:
+    golden = {"buy_and_hold": BuyAndHold, "flaky": Flaky}
+    monkeypatch.setattr(_wiring, "golden_strategies", lambda: golden)
+    return fake_wiring
+
+
+def test_a_serial_batch_records_every_run_under_its_batch_and_a_rerun_skips_them(
+    fake_wiring: FakeWiring, registry: Registry
+) -> None:
+    plan = plan_batch(parse_batch({"grid": {"fraction": [0.2, 0.4, 0.6]}}))
+    report = run_batch(plan, SerialExecutor(), registry=registry)
+    assert [r.status for r in report.rows] == [RunStatus.SUCCEEDED] * 3
+    assert report.batch_id is not None
+    records = registry.runs(tag=f"batch:{report.batch_id}")
+    assert sorted(r.run_id for r in records) == sorted(r.run_id for r in report.rows)
+    children = registry.batches.rows(report.batch_id)
+    assert [(c.run_index, c.status, c.run_key) for c in children] == [
+        (r.index, "succeeded", r.key) for r in report.rows
+    ]
+    # The metrics are the engine's, run by run.
+    for row, (config, _, _) in zip(report.rows, fake_wiring.engine.calls, strict=True):
+        assert config.strategy.params["fraction"] == row.params["fraction"]
+
+    again = run_batch(plan, SerialExecutor(), registry=registry)
+    assert [r.status for r in again.rows] == [RunStatus.SKIPPED] * 3
+    assert len(fake_wiring.engine.calls) == 3  # nothing ran twice
+    assert [r.metrics for r in again.rows] == [r.metrics for r in report.rows]
+    assert [r.run_id for r in again.rows] == [r.run_id for r in report.rows]
+
+
+def test_a_batch_stopped_midway_keeps_its_finished_runs_and_resumes_the_rest(
+    fake_wiring: FakeWiring, registry: Registry
+) -> None:
+    plan = plan_batch(parse_batch({"grid": {"fraction": [0.1, 0.2, 0.3, 0.4]}}))
+
+    def stop_after_two(progress) -> None:
+        if progress.succeeded == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(plan, SerialExecutor(), registry=registry, on_progress=stop_after_two)
+    assert len(registry.runs()) == 2
+    resumed = run_batch(plan, SerialExecutor(), registry=registry)
+    assert [r.status for r in resumed.rows].count(RunStatus.SKIPPED) == 2
+    assert [r.status for r in resumed.rows].count(RunStatus.SUCCEEDED) == 2
+    assert len(registry.runs()) == 4
+
+
+def test_injected_failures_are_classified_and_only_transient_ones_retried(
+    flaky: FakeWiring, registry: Registry, tmp_path: Path
+) -> None:
+    marker = tmp_path / "killed"
+    spec = parse_batch(
+        {
+            "strategy": "flaky",
+            "params": {"marker": str(marker)},
+            "grid": {"mode": ["ok", "raise", "slow", "kill_once", "oom"]},
+            # One run per task, so the worker a run kills loses no other run.
+            "execution": {
+                "timeout_seconds": 0.5,
+                "retries": 2,
+                "backoff_seconds": 0.01,
+                "task_seconds": 0.001,
+            },
+        }
+    )
+    report = run_batch(plan_batch(spec), LocalExecutor(workers=2), registry=registry)
+    by_mode = {row.params["mode"]: row for row in report.rows}
+
+    assert by_mode["ok"].status is RunStatus.SUCCEEDED and by_mode["ok"].attempts == 1
+    raised = by_mode["raise"]
+    assert (raised.status, raised.failure, raised.attempts) == (
+        RunStatus.FAILED, FailureKind.STRATEGY_EXCEPTION, 1
+    )
+    assert "raised on purpose" in (raised.error or "")
+    slow = by_mode["slow"]
+    assert (slow.status, slow.failure, slow.attempts) == (
+        RunStatus.FAILED, FailureKind.TIMEOUT, 1
+    )
+    killed = by_mode["kill_once"]
+    assert marker.exists(), "the worker was never killed"
+    assert (killed.status, killed.attempts) == (RunStatus.SUCCEEDED, 2)
+    assert "worker_lost" in killed.history[0]
+    oom = by_mode["oom"]
+    # Transient, so retried until the retries ran out: 1 + 2 attempts.
+    assert (oom.status, oom.failure, oom.attempts) == (
+        RunStatus.FAILED, FailureKind.OUT_OF_MEMORY, 3
+    )
+
+    assert report.batch_id is not None
+    children = registry.batches.rows(report.batch_id)
+    kinds = sorted((c.status, c.failure_kind) for c in children if c.status != "succeeded")
+    assert kinds == [
+        ("failed", "out_of_memory"),
+        ("failed", "strategy_exception"),
+        ("failed", "timeout"),
+        ("retried", "out_of_memory"),
+        ("retried", "out_of_memory"),
+        ("retried", "worker_lost"),
+    ]
+    failed_records = registry.runs(status="failed")
+    assert len(failed_records) == 3

@@ -1,0 +1,39 @@
+"""A real Dask LocalCluster (2 workers, one thread each) runs a batch with injected failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from batch_strategies import SOURCE
+
+from finbot.app import DaskExecutor, FailureKind, RunStatus, parse_batch, plan_batch, run_batch
+from finbot.registry import Registry
+
+
+def test_a_dask_batch_survives_a_killed_worker_and_records_every_run(tmp_path: Path) -> None:
+    marker = tmp_path / "killed"
+    spec = parse_batch(
+        {
+            "strategy": f"{SOURCE}:Flaky",
+            "params": {"marker": str(marker)},
+            "grid": {"mode": ["ok", "raise", "kill_once"], "fraction": [0.3, 0.6]},
+            "start": "2021-01-01",
+            "end": "2021-06-30",
+            "execution": {"retries": 2, "backoff_seconds": 0.01, "task_seconds": 0.001},
+        }
+    )
+    with Registry.open(tmp_path / "registry") as registry:
+        report = run_batch(plan_batch(spec), DaskExecutor(local_workers=2), registry=registry)
+        recorded = {r.run_id for r in registry.runs()}
+    assert report.executor == "dask" and report.workers == 2
+    assert {r.run_id for r in report.rows} <= recorded and len(recorded) == 6
+    assert marker.exists(), "no worker was killed"
+    statuses = {(r.params["mode"], r.params["fraction"]): r for r in report.rows}
+    for fraction in (0.3, 0.6):
+        assert statuses[("ok", fraction)].status is RunStatus.SUCCEEDED
+        raised = statuses[("raise", fraction)]
+        assert (raised.failure, raised.attempts) == (FailureKind.STRATEGY_EXCEPTION, 1)
+        assert statuses[("kill_once", fraction)].status is RunStatus.SUCCEEDED
+    # The run whose worker died was retried once and then succeeded.
+    killed = [r for r in report.rows if any("worker_lost" in h for h in r.history)]
+    assert killed and all(r.status is RunStatus.SUCCEEDED for r in killed)

@@ -1,0 +1,199 @@
+"""Batches of runs: a parent row per batch and one child row per attempt at each of its runs.
+
+Like MLflow's nested runs, a batch groups its runs; each child row links a ``runs`` record (when the
+attempt produced one) and carries the run key, so a rerun batch can skip keys that already
+succeeded. Insert-only, like every table here: a retried run is a new row, never an update.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+)
+
+from ._database import read_transaction, write_transaction
+from ._errors import RunNotFoundError
+from ._ids import new_run_id
+
+metadata = MetaData()
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_id", String(26), primary_key=True),
+    Column("created_at", String(40), nullable=False),
+    Column("name", Text),
+    Column("spec_json", Text, nullable=False),
+    Column("run_count", Integer, nullable=False),
+)
+
+batch_runs = Table(
+    "batch_runs",
+    metadata,
+    Column("batch_id", String(26), ForeignKey("batches.batch_id"), nullable=False),
+    Column("run_index", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("run_key", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("run_id", String(26)),
+    Column("failure_kind", String(32)),
+    Column("error", Text),
+    Column("seconds", Float(precision=53)),
+    Column("recorded_at", String(40), nullable=False),
+    Index("ix_batch_runs_batch", "batch_id", "run_index", "attempt", unique=True),
+    Index("ix_batch_runs_key", "run_key", "status"),
+)
+
+SUCCEEDED = "succeeded"
+
+
+def create_batch_tables(conn: Connection) -> None:
+    """The migration step that adds the batch tables."""
+    for table in (batches, batch_runs):
+        table.create(conn, checkfirst=True)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRow:
+    """One attempt at one run of a batch."""
+
+    batch_id: str
+    run_index: int
+    attempt: int
+    run_key: str
+    status: str
+    run_id: str | None
+    failure_kind: str | None
+    error: str | None
+    seconds: float | None
+    recorded_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """A batch: its id, when it was created, its name and spec, and how many runs it has."""
+
+    batch_id: str
+    created_at: str
+    name: str | None
+    spec: dict[str, object]
+    run_count: int
+
+
+class BatchStore:
+    """The registry's batch tables (``Registry.batches``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create(self, spec: dict[str, object], *, run_count: int, name: str | None = None) -> str:
+        """A new batch; returns its id (a ULID, like run ids)."""
+        batch_id = new_run_id()
+        with write_transaction(self._engine) as conn:
+            conn.execute(
+                insert(batches).values(
+                    batch_id=batch_id,
+                    created_at=_now(),
+                    name=name,
+                    spec_json=json.dumps(spec, sort_keys=True),
+                    run_count=run_count,
+                )
+            )
+        return batch_id
+
+    def get(self, batch_id: str) -> BatchRecord:
+        """One batch by id.
+
+        Raises:
+            RunNotFoundError: No such batch.
+        """
+        with read_transaction(self._engine) as conn:
+            row = conn.execute(select(batches).where(batches.c.batch_id == batch_id)).first()
+        if row is None:
+            raise RunNotFoundError(f"no batch {batch_id!r}")
+        return BatchRecord(
+            batch_id=row.batch_id,
+            created_at=row.created_at,
+            name=row.name,
+            spec=json.loads(row.spec_json),
+            run_count=row.run_count,
+        )
+
+    def add(
+        self,
+        batch_id: str,
+        *,
+        run_index: int,
+        attempt: int,
+        run_key: str,
+        status: str,
+        run_id: str | None = None,
+        failure_kind: str | None = None,
+        error: str | None = None,
+        seconds: float | None = None,
+    ) -> None:
+        """Record one attempt at one run of a batch."""
+        with write_transaction(self._engine) as conn:
+            conn.execute(
+                insert(batch_runs).values(
+                    batch_id=batch_id,
+                    run_index=run_index,
+                    attempt=attempt,
+                    run_key=run_key,
+                    status=status,
+                    run_id=run_id,
+                    failure_kind=failure_kind,
+                    error=error,
+                    seconds=seconds,
+                    recorded_at=_now(),
+                )
+            )
+
+    def rows(self, batch_id: str) -> list[BatchRow]:
+        """Every attempt recorded for a batch, by run index then attempt."""
+        query = (
+            select(batch_runs)
+            .where(batch_runs.c.batch_id == batch_id)
+            .order_by(batch_runs.c.run_index, batch_runs.c.attempt)
+        )
+        with read_transaction(self._engine) as conn:
+            return [BatchRow(**row._mapping) for row in conn.execute(query)]
+
+    def succeeded(self, run_keys: Iterable[str]) -> dict[str, str]:
+        """Run key -> id of a run that succeeded under that key, in any batch."""
+        keys = sorted(set(run_keys))
+        found: dict[str, str] = {}
+        with read_transaction(self._engine) as conn:
+            for chunk in _chunks(keys, 500):
+                query = select(batch_runs.c.run_key, batch_runs.c.run_id).where(
+                    batch_runs.c.run_key.in_(chunk), batch_runs.c.status == SUCCEEDED
+                )
+                for key, run_id in conn.execute(query):
+                    found.setdefault(key, run_id)
+        return found
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")

@@ -1,0 +1,45 @@
+"""A strategy that fails on purpose, by parameter, for the batch failure-handling tests.
+
+``mode``: ``ok`` trades normally; ``raise`` raises in ``on_bar``; ``slow`` sleeps on every bar (past
+any short timeout); ``kill_once`` kills its own worker process the first time any run reaches it
+(a marker file remembers), so its retry succeeds; ``oom`` raises ``MemoryError``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from finbot.contracts import Bar, Strategy, StrategyContext, StrategyParams
+
+SOURCE = Path(__file__)
+
+
+class Flaky(Strategy):
+    strategy_id = "flaky"
+
+    class Params(StrategyParams):
+        mode: str = "ok"
+        fraction: float = 0.5
+        marker: str = ""
+
+    def on_bar(self, ctx: StrategyContext, bars: Mapping[str, Bar]) -> None:
+        params = self.params
+        assert isinstance(params, Flaky.Params)
+        if params.mode == "raise":
+            raise ValueError("raised on purpose")
+        if params.mode == "oom":
+            raise MemoryError("no memory on purpose")
+        if params.mode == "slow":
+            time.sleep(0.05)
+        if params.mode == "kill_once":
+            marker = Path(params.marker)
+            if not marker.exists():
+                marker.write_text("killed once\n")
+                os.kill(os.getpid(), signal.SIGKILL)
+        iid = ctx.instrument_ids[0]
+        if ctx.position(iid) == 0 and not ctx.open_orders(iid):
+            ctx.order_target_percent(iid, params.fraction)
