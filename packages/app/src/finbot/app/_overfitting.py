@@ -13,8 +13,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 EULER_GAMMA = 0.5772156649015329
 _NORMAL = NormalDist()
@@ -64,6 +66,8 @@ class DeflatedSharpe:
 
 def moments(returns: Sequence[float]) -> tuple[float, float, float, float]:
     """Mean, standard deviation (ddof 1), skewness and plain kurtosis of a return series."""
+    import numpy as np  # lazily: `finbot --help` must not load it
+
     r = np.asarray(returns, dtype=float)
     mean, std = float(r.mean()), float(r.std(ddof=1))
     if std == 0:
@@ -108,6 +112,8 @@ class Pbo:
 
 
 def _sharpe_columns(sums: np.ndarray, squares: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     mean = sums / counts[:, None]
     var = (squares - counts[:, None] * mean**2) / (counts[:, None] - 1)
     std = np.sqrt(np.maximum(var, 0.0))
@@ -117,7 +123,7 @@ def _sharpe_columns(sums: np.ndarray, squares: np.ndarray, counts: np.ndarray) -
 
 
 def probability_of_overfitting(
-    performance: Sequence[Sequence[float]] | np.ndarray, *, blocks: int = 16
+    performance: Sequence[Sequence[float]] | Any, *, blocks: int = 16
 ) -> Pbo:
     """PBO by CSCV of a T x N matrix: T periods (rows) of returns for N trials (columns).
 
@@ -131,6 +137,8 @@ def probability_of_overfitting(
         ValueError: Fewer than two trials, an odd or too small block count, or fewer than two rows
             per block.
     """
+    import numpy as np  # lazily: `finbot --help` must not load it
+
     m = np.asarray(performance, dtype=float)
     if m.ndim != 2 or m.shape[1] < 2:
         raise ValueError("PBO needs a T x N matrix with at least two trials (columns)")
