@@ -72,6 +72,10 @@ ALLOWLIST = '''
 test = "test_sample.py::test_listed*"
 reason = "the sample machine has no GPU"
 message = "no GPU"
+
+[[skip]]
+test = "test_sample.py::test_gone"
+reason = "a test that no longer exists"
 '''
 
 
@@ -124,6 +128,7 @@ def test_in_ci_every_unlisted_skip_and_dishonest_xfail_fails(tmp_path: Path) -> 
     assert "sample file not found" in output
     assert "xfail(run=False) never ran under FINBOT_STRICT_SKIPS=1 (CI): [NOTRUN]" in output
     assert "8 turned into failures" in output
+    assert "allow-list entry 'test_sample.py::test_gone' matched no skip" in output
 
 
 def test_outside_ci_skips_stay_skips(tmp_path: Path) -> None:
