@@ -268,3 +268,14 @@ def test_report_page_highlights_the_first_diverging_fill(
     row = html.split('<tr class="highlight">')[1].split("</tr>")[0]
     assert row.startswith("<td class=num>0</td>")  # every fill differs in price: #0 first
     assert 'id="chart-equity_0"' in html and 'id="chart-gap_0"' in html
+
+
+def test_the_report_measures_each_fill_in_bp(engines: FakeWiring) -> None:
+    # 'off' fills 1 % above the baseline: 100 bp on the one fill, a cost to the buyer.
+    result = invoke("--engines", "fake,off", "--json")
+    (diff,) = json.loads(result.stdout)["runs"][0]["fill_differences"]
+    assert (diff["left_engine"], diff["right_engine"], diff["matched"]) == ("fake", "off", 1)
+    assert diff["max_abs_price_bp"] == pytest.approx(100.0)
+    assert diff["fills"][0]["cost_bp"] == pytest.approx(100.0)
+    text = invoke("--engines", "fake,off").stdout
+    assert "Fill by fill: 1 paired, mean |difference| 100 bp, largest 100 bp" in text

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from finbot.app import ParityRun
 from finbot.contracts import BacktestResult
-from finbot.parity import EXACT, Divergence, ParityReport
+from finbot.parity import EXACT, Divergence, FillDifferenceReport, ParityReport, fill_differences
 
 from ._render import header_table, run_rows
 
@@ -103,6 +103,15 @@ def _brief(item: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in item.items())
 
 
+def _describe_fill_differences(diff: FillDifferenceReport) -> str:
+    return (
+        f"Fill by fill: {len(diff.matched)} paired, mean |difference| "
+        f"{diff.mean_abs_price_bp:.3g} bp, largest {diff.max_abs_price_bp:.3g} bp, mean cost "
+        f"{diff.mean_cost_bp:+.3g} bp; {diff.only_left} only on {diff.left_engine}, "
+        f"{diff.only_right} only on {diff.right_engine}"
+    )
+
+
 def print_parity(console: Console, runs: Sequence[ParityRun], tolerance_name: str) -> None:
     """Print each run's header, the side-by-side comparison, divergences and the verdict."""
     for run in runs:
@@ -123,6 +132,7 @@ def print_parity(console: Console, runs: Sequence[ParityRun], tolerance_name: st
                 + (f"(session {session})" if session else "(equal on every session)")
             )
             console.print(f"Largest fill price difference: {report.max_fill_price_rel:.3g} rel")
+            console.print(_describe_fill_differences(fill_differences(left, other)))
             console.print(escape(_describe_divergence("order", report.first_order_divergence)))
             console.print(escape(_describe_divergence("fill", report.first_fill_divergence)))
             if report.ok:

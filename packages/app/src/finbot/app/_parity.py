@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from finbot.contracts import BacktestResult, ConfigError, MarketData, RunConfig
-from finbot.parity import EXACT, ParityReport, ParityTolerance, compare_results
+from finbot.parity import (
+    EXACT,
+    FillDifferenceReport,
+    ParityReport,
+    ParityTolerance,
+    compare_results,
+    fill_differences,
+)
 
 from . import _backtest, _wiring
 
@@ -155,6 +162,39 @@ def _run_payload(run: ParityRun, tolerance_name: str) -> dict[str, Any]:
             for result in run.results
         ],
         "comparisons": [report.to_dict() for report in run.reports],
+        # Fill by fill in bp, for every engine against the baseline: all zero under the exact
+        # gate, the measurement itself for an engine that decides its own fills (ADR 0013).
+        "fill_differences": [
+            fill_difference_payload(fill_differences(baseline, other))
+            for other in run.results[1:]
+        ],
+    }
+
+
+def fill_difference_payload(report: FillDifferenceReport) -> dict[str, Any]:
+    """A ``FillDifferenceReport`` as JSON: the summary and each paired fill."""
+    return {
+        "left_engine": report.left_engine,
+        "right_engine": report.right_engine,
+        "matched": len(report.matched),
+        "only_left": report.only_left,
+        "only_right": report.only_right,
+        "mean_abs_price_bp": report.mean_abs_price_bp,
+        "max_abs_price_bp": report.max_abs_price_bp,
+        "mean_cost_bp": report.mean_cost_bp,
+        "fills": [
+            {
+                "order_id": d.order_id,
+                "sequence": d.sequence,
+                "left_price": d.left.price if d.left else None,
+                "right_price": d.right.price if d.right else None,
+                "price_bp": d.price_bp,
+                "cost_bp": d.cost_bp,
+                "quantity_difference": d.quantity_difference,
+                "delay_ns": d.delay_ns,
+            }
+            for d in report.fills
+        ],
     }
 
 
