@@ -42,3 +42,15 @@ def test_strict_build_fails_on_a_link_to_a_missing_page(tmp_path, caplog, target
 
     broken = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert any("parity.md" in m and target.split("#")[0] in m for m in broken), broken
+
+
+def test_the_site_includes_the_example_source_and_the_repository_documents(tmp_path):
+    site = tmp_path / "site"
+    _build(REPO_ROOT / "docs_site", site)
+    page = (site / "writing-a-strategy" / "index.html").read_text()
+    # The snippet is expanded (highlighted source), not shown as a literal `--8<--` line.
+    assert "BreakoutParams" in page and "--8&lt;--" not in page and "--8 &lt;" not in page
+    adrs = sorted(p.name for p in (REPO_ROOT / "docs" / "adr").glob("*.md"))
+    assert adrs
+    for name in adrs:
+        assert (site / "repo" / "docs" / "adr" / name.removesuffix(".md") / "index.html").is_file()
