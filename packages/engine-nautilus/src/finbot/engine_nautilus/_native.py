@@ -4,7 +4,8 @@ Nautilus's matching engine (bar execution, bar volume as liquidity), ``FillModel
 ``LatencyModel``, risk engine and margin account decide every fill; finbot's ``StrategyRunner``
 books what Nautilus reports, so its ledger shadows Nautilus's account (checked at the end). Parity
 with Backtrader is a measured difference here (``finbot.parity.fill_differences``), never a gate;
-the exact gate stays on replica mode (``NautilusEngine``). Issue 12; docs/adr/0017-nautilus-native-mode.md.
+the exact gate stays on replica mode (``NautilusEngine``). Issue 12;
+docs/adr/0017-nautilus-native-mode.md.
 """
 
 from __future__ import annotations
