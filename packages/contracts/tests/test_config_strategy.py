@@ -23,13 +23,14 @@ from finbot.contracts import (
 
 FIXED_CANONICAL = (
     '{"cost_model":{"commission_bps":5.0,"commission_minimum":0.0,"commission_per_share":0.005,'
-    '"rounding":"cent","slippage_bps":0.0},"currency":"USD","dataset":{"name":"demo","paths":[],'
-    '"snapshot_id":null},"end":"2020-12-31","engine":"backtrader","fill_policy":"this_close",'
-    '"seed":0,"start":"2020-01-01","starting_cash":50000.0,"strategy":{"id":"sma_crossover",'
-    '"params":{"fast":10,"slow":30}}}'
+    '"rounding":"cent","slippage_bps":0.0},"currency":"USD","dataset":{"allow":[],"calendar":null,'
+    '"name":"demo","paths":[],"snapshot_id":null},"end":"2020-12-31","engine":"backtrader",'
+    '"fill_policy":"this_close","missing_data":"raise","seed":0,"start":"2020-01-01",'
+    '"starting_cash":50000.0,"strategy":{"id":"sma_crossover","params":{"fast":10,"slow":30}}}'
 )
 # Frozen on purpose: a change here means every stored config hash changes (see ADR 0004).
-FIXED_HASH = "e8ecd2ed26b6a0a0809685f67ad9f6c8c3146baeb5bb25d3731d91a45a4994df"
+# Result schema 2 added dataset.calendar, dataset.allow and missing_data (was e8ecd2ed...).
+FIXED_HASH = "0dabd73f20ab918f2b0d2d2b314b7611f230f2062bb3c4cbe68f12c4e5093c47"
 
 
 def fixed_payload() -> dict[str, object]:

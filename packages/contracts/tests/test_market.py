@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import struct
 from datetime import date
 
 import pytest
@@ -188,7 +189,12 @@ def test_market_data_between_uses_utc_session_dates() -> None:
 def test_snapshot_id_is_stable_and_content_addressed() -> None:
     reference = market()
     # the digest of fixed content, frozen so an accidental change to the canonical form shows up
+    # (binary form since result schema 2; the text form gave 518d0b6b...)
     assert reference.snapshot_id() == (
+        "0032cbfe256ffbf0b315a124daf000768bbb253ded76defb472ee6906b614134"
+    )
+    # the text form before result schema 2, kept to verify data recorded then
+    assert reference.legacy_snapshot_id() == (
         "518d0b6b4e9fb4262733afd01020c3ea1e8eb11b1f8aeb6e87dcb77a27e5822e"
     )
     # independent of instrument order and of the dataset's label
@@ -208,16 +214,23 @@ def test_snapshot_id_is_stable_and_content_addressed() -> None:
     assert no_dividend.snapshot_id() != reference.snapshot_id()
 
 
-def test_canonical_bytes_spell_out_every_value() -> None:
+def test_canonical_bytes_hold_every_value_in_binary() -> None:
     series = BarSeries.from_columns("AAA", [T0], [10.0], [11.0], [9.5], [10.25], [300.0])
     split = Split(instrument_id="AAA", ex_date=date(2024, 1, 2), ratio=2)
     data = MarketData([Instrument(id="AAA")], [series], [split])
-    assert data.canonical_bytes().decode().splitlines() == [
-        '{"id":"AAA","currency":"USD","asset_class":"equity","price_increment":0.01,'
-        '"lot_size":1.0}',
-        "1704153600000000000,10.0,11.0,9.5,10.25,300.0",
-        '{"kind":"split","instrument_id":"AAA","ex_date":"2024-01-02","ratio":2.0}',
-    ]
+    # Written out independently of the implementation: struct packs little-endian int64/float64.
+    expected = b"".join(
+        [
+            b"finbot-market-data/2\n",
+            b'{"id":"AAA","currency":"USD","asset_class":"equity","price_increment":0.01,'
+            b'"lot_size":1.0}\n',
+            struct.pack("<q", 1),
+            struct.pack("<q", 1704153600000000000),
+            struct.pack("<5d", 10.0, 11.0, 9.5, 10.25, 300.0),
+            b'{"kind":"split","instrument_id":"AAA","ex_date":"2024-01-02","ratio":2.0}\n',
+        ]
+    )
+    assert data.canonical_bytes() == expected
     assert data.snapshot_id() == hashlib.sha256(data.canonical_bytes()).hexdigest()
 
 

@@ -1,7 +1,9 @@
-"""The versioned result schema: lossless JSON, stable content hash, the frozen v1 file, migration.
+"""The versioned result schema: lossless JSON, stable content hash, the frozen files, migration.
 
 ``data/result_v1.json`` was written once from ``contracts_fake_engine.sample_run()`` when schema
 version 1 was current and is never regenerated: it is the proof that v1 files stay readable.
+``data/result_v2.json`` was written once from ``sample_v2()`` (the same run plus a data-quality
+record) when version 2 became current.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from finbot.contracts import (
     END_OF_DATA,
     SCHEMA_VERSION,
     BacktestResult,
+    DataQuality,
     Metrics,
+    MissingDataPolicy,
     OrderStatus,
     ResultSchemaError,
     migrate_payload,
@@ -28,6 +32,21 @@ from finbot.contracts import (
 )
 
 V1_FILE = Path(__file__).parent / "data" / "result_v1.json"
+V2_FILE = Path(__file__).parent / "data" / "result_v2.json"
+
+
+def sample_v2() -> BacktestResult:
+    """The v1 sample run with a data-quality record, so the v2 file pins that form too."""
+    result = sample_run()
+    day = to_ns(result.config.start) + 86_400 * 10**9  # type: ignore[arg-type]
+    quality = DataQuality(
+        calendar="XNYS",
+        missing_data=MissingDataPolicy.FFILL,
+        missing_sessions={"BBB": (day,)},
+        filled={"BBB": (day,)},
+        warnings=("BBB: 4 bars, fewer than the strategy's warm-up of 5",),
+    )
+    return result.model_copy(update={"data_quality": quality})
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +80,12 @@ def test_content_hash_is_stable_and_sensitive(result: BacktestResult) -> None:
 
 def test_frozen_v1_file_loads_with_its_values() -> None:
     r = BacktestResult.from_json(V1_FILE.read_text())
-    assert r.schema_version == 1
+    assert json.loads(V1_FILE.read_text())["schema_version"] == 1
+    assert r.schema_version == SCHEMA_VERSION  # migrated on reading
+    # v2 added the data checks: the v1 run's are unknown, its config gets today's defaults
+    assert r.data_quality is None
+    assert r.config.missing_data is MissingDataPolicy.RAISE
+    assert (r.config.dataset.calendar, r.config.dataset.allow) == (None, ())
     assert r.config.starting_cash == 10_000.0
     assert r.config.cost_model.slippage_bps == 5.0
     assert r.config.strategy.params == {"note": "result_v1 sample"}
@@ -117,32 +141,56 @@ def test_v1_file_accounts_add_up() -> None:
     )
 
 
-def v1_drift(result: BacktestResult) -> list[str]:
-    """Where ``result``'s stored form differs from the frozen v1 file, compared as raw text.
+def frozen_drift(result: BacktestResult, frozen_file: Path = V2_FILE) -> list[str]:
+    """Where ``result``'s stored form differs from a frozen file, compared as raw text.
 
     Never through the current model: reading the file with it would fill in any field added since
     v1 from its default, so both sides would agree however the stored form changed (issue 7).
     """
     produced = json.dumps(json.loads(result.to_json()), indent=1, sort_keys=True) + "\n"
-    frozen = V1_FILE.read_text()
+    frozen = frozen_file.read_text()
     if produced == frozen:
         return []
     diff = difflib.unified_diff(
-        frozen.splitlines(), produced.splitlines(), "result_v1.json", "current", lineterm="", n=1
+        frozen.splitlines(), produced.splitlines(), frozen_file.name, "current", lineterm="", n=1
     )
     return list(diff)[:40] or ["the texts differ only in line endings"]
 
 
-def test_current_code_reproduces_the_v1_file_exactly() -> None:
+def test_v1_file_migrates_to_the_v1_run_under_todays_code() -> None:
+    # Version 2 also changed how snapshot ids are computed (binary, not text: issue 7), so the
+    # v1 file's ids are put in before comparing; every other byte must match.
+    old = BacktestResult.from_json(V1_FILE.read_text())
+    today = sample_run()
+    ids = {"data_snapshot_id": old.data_snapshot_id}
+    dataset = today.config.dataset.model_copy(
+        update={"snapshot_id": old.config.dataset.snapshot_id}
+    )
+    today = today.model_copy(
+        update={**ids, "config": today.config.model_copy(update={"dataset": dataset})}
+    )
+    assert today.to_json() == old.to_json()
+
+
+def test_current_code_reproduces_the_v2_file_exactly() -> None:
     # When this fails, the stored form changed: bump SCHEMA_VERSION, add a migration from the
-    # previous version and keep result_v1.json as it is (see docs/adr/0004).
-    assert SCHEMA_VERSION == 1
-    drift = v1_drift(sample_run())
+    # previous version and keep result_v1.json and result_v2.json as they are (docs/adr/0004).
+    assert SCHEMA_VERSION == 2
+    drift = frozen_drift(sample_v2())
     assert drift == [], "\n".join(drift)
 
 
+def test_frozen_v2_file_keeps_its_data_quality() -> None:
+    r = BacktestResult.from_json(V2_FILE.read_text())
+    assert r.data_quality is not None
+    assert r.data_quality.calendar == "XNYS"
+    assert r.data_quality.missing_data is MissingDataPolicy.FFILL
+    assert r.data_quality.filled == {"BBB": (to_ns(r.config.start) + 86_400 * 10**9,)}  # type: ignore[arg-type]
+    assert r.data_quality.bars_touched == 1
+
+
 class _MetricsPlus(Metrics):
-    """Metrics with one more defaulted field: the stored-format change ADR 0004 says bumps v1."""
+    """Metrics with one more defaulted field: a stored-format change ADR 0004 says bumps."""
 
     new_figure: float | None = None
 
@@ -151,14 +199,14 @@ class _ResultPlus(BacktestResult):
     metrics: _MetricsPlus
 
 
-def test_a_defaulted_field_added_to_metrics_fails_the_v1_comparison() -> None:
-    current = sample_run()
+def test_a_defaulted_field_added_to_metrics_fails_the_frozen_comparison() -> None:
+    current = sample_v2()
     patched = _ResultPlus.model_validate(current.model_dump())
-    # Read through the patched model, the v1 file agrees with it: the old, blind comparison.
-    assert patched.to_json() == _ResultPlus.from_json(V1_FILE.read_text()).to_json()
-    drift = v1_drift(patched)
+    # Read through the patched model, the frozen file agrees with it: the old, blind comparison.
+    assert patched.to_json() == _ResultPlus.from_json(V2_FILE.read_text()).to_json()
+    drift = frozen_drift(patched)
     assert '+  "new_figure": null,' in drift, drift
-    assert v1_drift(current) == []
+    assert frozen_drift(current) == []
 
 
 @pytest.mark.parametrize(
@@ -193,7 +241,7 @@ def test_schema_mismatch_names_the_fields() -> None:
 
 def test_in_memory_results_are_always_the_current_version(result: BacktestResult) -> None:
     with pytest.raises(ValidationError, match="is not the current"):
-        BacktestResult.model_validate({**result.model_dump(), "schema_version": 2})
+        BacktestResult.model_validate({**result.model_dump(), "schema_version": 1})
 
 
 def test_migration_steps_run_in_order_up_to_the_target() -> None:
@@ -218,5 +266,5 @@ def test_migration_steps_run_in_order_up_to_the_target() -> None:
 
 
 def test_default_migration_of_a_current_payload_is_identity() -> None:
-    payload = v1_payload()
+    payload = json.loads(V2_FILE.read_text())
     assert migrate_payload(payload) == payload

@@ -8,13 +8,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from finbot.contracts import (
+    SCHEMA_VERSION,
     BacktestResult,
     CostModel,
+    DataQuality,
     DatasetRef,
     EngineInfo,
     EquityCurve,
     Fill,
     Metrics,
+    MissingDataPolicy,
     OrderRequest,
     OrderSide,
     OrderStatus,
@@ -103,12 +106,23 @@ def test_empty_collections_round_trip(tmp_path):
     assert read_result_parquet(tmp_path) == result
 
 
+def test_data_quality_round_trips_through_the_header(tmp_path):
+    quality = DataQuality(
+        calendar="XNYS", missing_data=MissingDataPolicy.DROP, dropped={"AAA": (5, 6)},
+        warnings=("a warning",),
+    )
+    result = _result(data_quality=quality)
+    write_result(result, tmp_path)
+    assert read_result_parquet(tmp_path) == result
+
+
 def test_parquet_stores_typed_columns_and_header_metadata(tmp_path):
     write_result(_result(), tmp_path)
     table = pq.read_table(tmp_path / "fills.parquet")
     assert str(table.schema.field("ts").type) == "timestamp[ns, tz=UTC]"
     header = json.loads(table.schema.metadata[b"finbot.result.header"])
-    assert header["schema_version"] == 1
+    assert header["schema_version"] == SCHEMA_VERSION
+    assert header["data_quality"] is None
     assert header["engine"]["name"] == "backtrader"
     assert header["metrics"]["cagr"] is None
 

@@ -83,7 +83,8 @@ def test_a_v1_registry_migrates_and_verifies(tmp_path: Path) -> None:
         finished = records["01M8WKTNG218VP4FRT45ED0SCQ"]
         # The JSON snapshot of v1 still loads, and the v1 record keeps its seals.
         data = registry.run_snapshot(finished.run_id)
-        assert data.snapshot_id() == finished.data_snapshot_id
+        # (pinned before result schema 2, under the text form of the snapshot id: ADR 0017)
+        assert data.legacy_snapshot_id() == finished.data_snapshot_id
     # The run left running in 2026-11 is past the running limit: abandoned on this open.
     assert {k: r.status for k, r in records.items()} == {
         **V1_RUNS, "01M8WKTNGP4K7NJAQN0NCE6BP3": RunStatus.ABANDONED}

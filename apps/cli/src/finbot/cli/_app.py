@@ -14,17 +14,20 @@ import typer
 from rich.console import Console
 
 from finbot import app as services
-from finbot.contracts import FillPolicy
+from finbot.contracts import FillPolicy, MissingDataPolicy
 
 from ._config_file import ConfigFileOption
 from ._errors import errors_to_exit_codes
 from ._options import (
+    AllowOption,
+    CalendarOption,
     CashOption,
     CommissionOption,
     CommissionPerShareOption,
     DataOption,
     EndOption,
     JsonOption,
+    MissingDataOption,
     NameOption,
     OutputOption,
     ParamOption,
@@ -112,6 +115,9 @@ def backtest(
         ),
     ] = FillPolicy.NEXT_OPEN,
     param: ParamOption = None,
+    calendar: CalendarOption = None,
+    allow: AllowOption = None,
+    missing_data: MissingDataOption = MissingDataPolicy.RAISE,
     engine: Annotated[
         str | None,
         typer.Option(
@@ -157,6 +163,9 @@ def backtest(
             commission_per_share=commission_per_share,
             slippage_bps=slippage_bps,
             param=param,
+            calendar=calendar,
+            allow=allow,
+            missing_data=missing_data,
             fill_policy=fill_policy,
             engine=services.engine_for_mode(engine, nautilus_mode),
         )

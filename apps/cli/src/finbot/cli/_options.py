@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from finbot.app import make_config
-from finbot.contracts import ConfigError, FillPolicy, RunConfig
+from finbot.contracts import ConfigError, DataCheck, FillPolicy, MissingDataPolicy, RunConfig
 
 from ._params import parse_params
 
@@ -62,6 +62,30 @@ ParamOption = Annotated[
         "-p",
         help="Strategy parameter key=value (repeatable); the value is read as JSON "
         "when it parses (10, 0.5, true, [1,2]), else as text.",
+    ),
+]
+CalendarOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Exchange calendar the data is checked against (an exchange-calendars code: XNYS, "
+        "XLON, XEUR, 24/5, ...). Default: the dataset's own, else XNYS.",
+    ),
+]
+AllowOption = Annotated[
+    list[DataCheck] | None,
+    typer.Option(
+        "--allow",
+        case_sensitive=False,
+        help="Override a plausibility check for data known to be right (repeatable): "
+        "future-dates, split-jumps, outliers, off-session.",
+    ),
+]
+MissingDataOption = Annotated[
+    MissingDataPolicy,
+    typer.Option(
+        case_sensitive=False,
+        help="Sessions an instrument has no bar for: raise (list them), ffill (carry the last "
+        "close, volume 0, never filled) or drop (remove those sessions from every instrument).",
     ),
 ]
 OutputOption = Annotated[
@@ -125,6 +149,9 @@ def config_from_options(
     param: list[str] | None,
     fill_policy: FillPolicy,
     engine: str | None,
+    calendar: str | None = None,
+    allow: list[DataCheck] | None = None,
+    missing_data: MissingDataPolicy = MissingDataPolicy.RAISE,
 ) -> RunConfig:
     """The ``RunConfig`` the shared options describe (``--param`` parsed, dates as UTC dates).
 
@@ -143,6 +170,9 @@ def config_from_options(
         slippage_bps=slippage_bps,
         fill_policy=fill_policy,
         engine=engine,
+        calendar=calendar,
+        allow=tuple(allow or ()),
+        missing_data=missing_data,
     )
 
 

@@ -33,17 +33,20 @@ from finbot.app import (
     run_recorder,
     write_results,
 )
-from finbot.contracts import BacktestResult, ConfigError, FillPolicy
+from finbot.contracts import BacktestResult, ConfigError, FillPolicy, MissingDataPolicy
 
 from ._config_file import ConfigFileOption
 from ._errors import EXIT_PARITY_BREACHED, errors_to_exit_codes
 from ._options import (
+    AllowOption,
+    CalendarOption,
     CashOption,
     CommissionOption,
     CommissionPerShareOption,
     DataOption,
     EndOption,
     JsonOption,
+    MissingDataOption,
     NameOption,
     OutputOption,
     ParamOption,
@@ -96,6 +99,9 @@ def parity(
         ),
     ] = ParityFillPolicy.NEXT_OPEN,
     param: ParamOption = None,
+    calendar: CalendarOption = None,
+    allow: AllowOption = None,
+    missing_data: MissingDataOption = MissingDataPolicy.RAISE,
     engines: Annotated[
         str | None,
         typer.Option(
@@ -143,6 +149,9 @@ def parity(
             commission_per_share=commission_per_share,
             slippage_bps=slippage_bps,
             param=param,
+            calendar=calendar,
+            allow=allow,
+            missing_data=missing_data,
             fill_policy=FillPolicy.NEXT_OPEN,
             engine=names[0],
         )

@@ -13,6 +13,8 @@ from rich.text import Text
 from finbot.contracts import BacktestResult, Metrics, session_date
 from finbot.reports import METRIC_ROWS, format_value
 
+from ._rejections import rejections
+
 
 def summary_payload(
     result: BacktestResult, *, output_files: list[str] | None = None, run_id: str | None = None
@@ -39,6 +41,10 @@ def summary_payload(
         },
         "final_equity": metrics.final_equity,
         "result_hash": result.content_hash(),
+        "rejections": rejections(result).as_json(),
+        "data_quality": (
+            None if result.data_quality is None else result.data_quality.model_dump(mode="json")
+        ),
     }
     if output_files is not None:
         payload["output_files"] = output_files
@@ -59,6 +65,17 @@ def print_summary(
         f"Open positions: {len(result.positions)}"
     )
     console.print(f"Traded: {escape(', '.join(traded)) if traded else 'nothing'}")
+    rejected = rejections(result)
+    if rejected.all_rejected:
+        console.print(
+            f"[bold red]EVERY ORDER WAS REJECTED[/]: {escape(rejected.text())}; "
+            "the metrics describe a run that never traded"
+        )
+    elif rejected.count:
+        console.print(f"[yellow]Rejected:[/] {escape(rejected.text())}")
+    quality = result.data_quality
+    for warning in quality.warnings if quality is not None else ():
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
     currency = result.config.currency
     console.print(
         f"Final equity: [bold]{m.final_equity:,.2f} {currency}[/] "
@@ -91,8 +108,31 @@ def run_rows(result: BacktestResult, *, engine: str | None) -> list[tuple[str, s
             f"(min {costs.commission_minimum:g}, rounding {costs.rounding.value}), "
             f"slippage {costs.slippage_bps:g} bps",
         ),
+        ("Data checks", data_checks_text(result)),
         ("Starting cash", f"{config.starting_cash:,.2f} {config.currency}"),
     ]
+
+
+def data_checks_text(result: BacktestResult) -> str:
+    """Calendar, missing-data policy, what it found and touched, and the checks overridden."""
+    quality = result.data_quality
+    if quality is None:
+        return "not recorded (data not prepared by finbot)"
+    missing = sum(map(len, quality.missing_sessions.values()))
+    known = sum(map(len, quality.known_gaps.values()))
+    text = (
+        f"calendar {quality.calendar}, missing data {quality.missing_data.value}: "
+        f"{missing} missing session(s)"
+    )
+    if known:
+        text += f" ({known} declared by the dataset)"
+    if quality.bars_touched:
+        verb = "filled" if quality.filled else "dropped"
+        text += f", {quality.bars_touched} bar(s) {verb}"
+    allowed = result.config.dataset.allow
+    if allowed:
+        text += f"; checks overridden: {', '.join(a.value for a in allowed)}"
+    return text
 
 
 def header_table(title: str, rows: Iterable[tuple[str, str]]) -> Table:

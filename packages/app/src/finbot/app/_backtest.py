@@ -19,14 +19,19 @@ from finbot.contracts import (
     BacktestEngine,
     BacktestResult,
     ConfigError,
+    DataCheck,
+    DataQuality,
     DatasetRef,
+    EngineRunError,
     FillPolicy,
     FinbotError,
     MarketData,
+    MissingDataPolicy,
     RunConfig,
     Strategy,
     StrategyParams,
     StrategySpec,
+    session_date,
 )
 
 from . import _wiring
@@ -53,6 +58,9 @@ def make_config(
     fill_policy: FillPolicy | str = FillPolicy.NEXT_OPEN,
     engine: str | None = None,
     seed: int = 0,
+    calendar: str | None = None,
+    allow: Sequence[DataCheck | str] = (),
+    missing_data: MissingDataPolicy | str = MissingDataPolicy.RAISE,
 ) -> RunConfig:
     """Build a validated ``RunConfig`` from plain values, with finbot's defaults.
 
@@ -70,16 +78,22 @@ def make_config(
         fill_policy: ``next_open`` or ``this_close``.
         engine: Engine id; default ``backtrader``.
         seed: Seed for any randomness in the run.
+        calendar: exchange-calendars code the data is checked against (default: the dataset's
+            own, else XNYS).
+        allow: Plausibility checks to override (``future-dates``, ``split-jumps``,
+            ``outliers``, ``off-session``).
+        missing_data: What to do with missing sessions: ``raise`` (default), ``ffill``, ``drop``.
 
     Raises:
         ConfigError: A value is invalid (e.g. end before start, negative commission); the message
             names the field.
     """
     paths = tuple(str(p) for p in data)
+    ref: dict[str, Any] = {"calendar": calendar, "allow": tuple(allow)}
     if paths:
-        ref = {"name": dataset or "+".join(Path(p).stem for p in paths), "paths": paths}
+        ref |= {"name": dataset or "+".join(Path(p).stem for p in paths), "paths": paths}
     else:
-        ref = {"name": dataset or _wiring.default_dataset()}
+        ref |= {"name": dataset or _wiring.default_dataset()}
     payload: dict[str, Any] = {
         "strategy": {"id": strategy or _wiring.DEFAULT_STRATEGY, "params": dict(params or {})},
         "dataset": ref,
@@ -94,6 +108,7 @@ def make_config(
         "fill_policy": fill_policy,
         "engine": engine or _wiring.DEFAULT_ENGINE,
         "seed": seed,
+        "missing_data": missing_data,
     }
     try:
         return RunConfig.model_validate(payload)
@@ -130,7 +145,9 @@ class PreparedRun:
             the engine receives and the result stores.
         strategy_cls: The strategy class the reference resolved to.
         params: The strategy's validated parameters, defaults included.
-        data: The market data cut to ``config.start .. config.end``: what the engine sees.
+        data: The market data cut to ``config.start .. config.end`` with the missing-data policy
+            applied: what the engine sees.
+        quality: What the data checks found and changed; stored in the result.
         dataset: The whole dataset ``data`` was cut from (the registry pins it once for every
             run on it); None when only the window is known.
     """
@@ -140,6 +157,7 @@ class PreparedRun:
     params: StrategyParams
     data: MarketData
     dataset: MarketData | None = None
+    quality: DataQuality | None = None
 
     def new_strategy(self) -> Strategy:
         """A fresh strategy instance; strategies keep state, so each engine run needs its own."""
@@ -181,10 +199,43 @@ def prepare_run(config: RunConfig, *, data: MarketData | None = None) -> Prepare
     params = strategy_cls.make_params(config.strategy.params)
     market = data if data is not None else load_data(config.dataset)
     resolved = resolve_config(config, params, market.snapshot_id())
-    window = data_window(config, market)
+    window, quality = apply_data_policy(config, data_window(config, market), strategy_cls(params))
     return PreparedRun(
-        config=resolved, strategy_cls=strategy_cls, params=params, data=window, dataset=market
+        config=resolved,
+        strategy_cls=strategy_cls,
+        params=params,
+        data=window,
+        dataset=market,
+        quality=quality,
     )
+
+
+def apply_data_policy(
+    config: RunConfig, window: MarketData, strategy: Strategy
+) -> tuple[MarketData, DataQuality]:
+    """The run's missing-data policy applied to its window, plus warm-up warnings (ADR 0017).
+
+    Raises:
+        DataValidationError: Policy ``raise`` and sessions missing that the data does not declare.
+        ConfigError: The calendar is unknown.
+    """
+    window, quality = _wiring.apply_missing_data(
+        window, config.missing_data, calendar=config.dataset.calendar
+    )
+    short = warmup_warnings(window, strategy.warmup_bars())
+    if short:
+        quality = quality.model_copy(update={"warnings": (*quality.warnings, *short)})
+    return window, quality
+
+
+def warmup_warnings(data: MarketData, warmup: int) -> list[str]:
+    """One warning per instrument with fewer bars than the strategy's warm-up."""
+    return [
+        f"{series.instrument_id} has {len(series)} bars, fewer than the strategy's warm-up of "
+        f"{warmup}: the strategy cannot act on it"
+        for series in data
+        if len(series) < warmup
+    ]
 
 
 def data_window(config: RunConfig, market: MarketData) -> MarketData:
@@ -224,6 +275,8 @@ def resolve_config(config: RunConfig, params: StrategyParams, snapshot_id: str) 
     )
 
 
+
+
 def run_prepared(
     prepared: PreparedRun,
     *,
@@ -247,7 +300,27 @@ def run_prepared(
         # Built last: importing an engine is the slow part, so cheaper input errors come first.
         engine = _wiring.make_engine(prepared.config.engine, verbose=verbose)
     with run_errors(prepared, engine.name), time_limit(timeout_seconds):
-        return engine.run(prepared.config, prepared.new_strategy(), prepared.data)
+        result = engine.run(prepared.config, prepared.new_strategy(), prepared.data)
+    if prepared.quality is None:
+        return result
+    check_no_synthetic_fills(result, prepared.quality)
+    return result.model_copy(update={"data_quality": prepared.quality})
+
+
+def check_no_synthetic_fills(result: BacktestResult, quality: DataQuality) -> None:
+    """Fail the run if an engine filled an order on a bar ``ffill`` made up.
+
+    Raises:
+        EngineRunError: A fill is stamped with a synthetic bar of its instrument.
+    """
+    synthetic = {iid: set(ts) for iid, ts in quality.filled.items()}
+    for fill in result.fills:
+        if fill.ts_ns in synthetic.get(fill.instrument_id, ()):
+            raise EngineRunError(
+                f"engine {result.engine.name} filled order {fill.order_id} on a forward-filled "
+                f"bar of {fill.instrument_id} at {session_date(fill.ts_ns)}; synthetic bars must "
+                "not fill"
+            )
 
 
 @contextlib.contextmanager

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from finbot.contracts import (
     BacktestEngine,
     ConfigError,
+    DataQuality,
     DatasetRef,
     EngineRunError,
     MarketData,
+    MissingDataPolicy,
     Strategy,
 )
 
@@ -192,6 +194,15 @@ def load_market_data(ref: DatasetRef) -> MarketData:
     from finbot.data import load_dataset
 
     return load_dataset(ref)
+
+
+def apply_missing_data(
+    data: MarketData, policy: MissingDataPolicy, *, calendar: str | None
+) -> tuple[MarketData, DataQuality]:
+    """Find the data's missing sessions and apply the run's policy, through ``finbot.data``."""
+    from finbot.data import apply_missing_data as apply
+
+    return apply(data, policy, calendar=calendar)
 
 
 def write_result_files(result: BacktestResult, out_dir: str) -> dict[str, Path]:

@@ -7,8 +7,16 @@ Depends on pydantic only.
 
 from ._account import AccountState
 from ._broker_events import BrokerEvent, BrokerEventKind
-from ._config import DatasetRef, RunConfig, StrategySpec, canonical_json
+from ._config import (
+    DataCheck,
+    DatasetRef,
+    MissingDataPolicy,
+    RunConfig,
+    StrategySpec,
+    canonical_json,
+)
 from ._costs import CommissionRounding, CostModel, FillPolicy
+from ._data_quality import DataQuality
 from ._errors import (
     ConfigError,
     DataValidationError,
@@ -90,8 +98,10 @@ __all__ = [
     # costs, config
     "CommissionRounding",
     "CostModel",
+    "DataCheck",
     "DatasetRef",
     "FillPolicy",
+    "MissingDataPolicy",
     "RunConfig",
     "StrategySpec",
     "canonical_json",
@@ -114,6 +124,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "BacktestResult",
+    "DataQuality",
     "EngineInfo",
     "EquityCurve",
     "Metrics",

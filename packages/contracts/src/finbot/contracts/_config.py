@@ -5,9 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, PositiveFloat, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PositiveFloat,
+    field_validator,
+    model_validator,
+)
 
 from ._costs import CostModel, FillPolicy
 
@@ -23,14 +32,45 @@ class StrategySpec(BaseModel):
     params: dict[str, JsonValue] = Field(default_factory=dict)
 
 
+class DataCheck(StrEnum):
+    """A plausibility check on loaded data that a user may explicitly override (``allow``)."""
+
+    FUTURE_DATES = "future-dates"
+    SPLIT_JUMPS = "split-jumps"
+    OUTLIERS = "outliers"
+    OFF_SESSION = "off-session"
+
+
+class MissingDataPolicy(StrEnum):
+    """What a run does with sessions of the calendar an instrument has no bar for."""
+
+    RAISE = "raise"
+    FFILL = "ffill"
+    DROP = "drop"
+
+
 class DatasetRef(BaseModel):
-    """Where a run's data comes from. ``snapshot_id`` pins the exact bytes when known."""
+    """Where a run's data comes from. ``snapshot_id`` pins the exact bytes when known.
+
+    ``calendar`` names the exchange-calendars calendar the data is checked against (``None``: the
+    dataset's own, else XNYS); ``allow`` lists the plausibility checks overridden for this data.
+    """
 
     model_config = _FROZEN
 
     name: str = Field(min_length=1, description="an embedded dataset name, or a label for files")
     paths: tuple[str, ...] = Field(default=(), description="data files; empty for embedded data")
     snapshot_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    calendar: str | None = Field(
+        default=None, min_length=1, description="exchange-calendars code, e.g. XNYS"
+    )
+    allow: tuple[DataCheck, ...] = Field(default=(), description="plausibility checks overridden")
+
+    @field_validator("allow")
+    @classmethod
+    def _sorted_unique(cls, value: tuple[DataCheck, ...]) -> tuple[DataCheck, ...]:
+        # One spelling per set of overrides, so equal configs hash equal.
+        return tuple(sorted(set(value)))
 
 
 class RunConfig(BaseModel):
@@ -48,6 +88,9 @@ class RunConfig(BaseModel):
     fill_policy: FillPolicy = FillPolicy.NEXT_OPEN
     engine: str = "backtrader"
     seed: int = Field(default=0, ge=0, description="seed for any randomness in the run")
+    missing_data: MissingDataPolicy = Field(
+        default=MissingDataPolicy.RAISE, description="what to do with missing sessions"
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> RunConfig:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
@@ -101,6 +103,11 @@ class CashDividend(BaseModel):
 CorporateAction = Split | CashDividend
 
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
+# The largest price or volume a bar may hold. Finite is not enough: 1e308 overflows as soon as the
+# books multiply it by a quantity. 1e18 keeps every product a run forms (quantity x price, sums
+# over a run, squares in the metrics: at most ~1e36 to 1e40) far from float overflow (~1.8e308)
+# and is beyond any real price or volume.
+MAX_BAR_VALUE = 1e18
 
 
 class BarSeries:
@@ -225,6 +232,10 @@ def _sliced(series: BarSeries, lo: int, hi: int) -> BarSeries:
     return out
 
 
+def _too_large(name: str, value: float) -> str:
+    return f"{name} is {value:g}, too large to compute with (at most {MAX_BAR_VALUE:g})"
+
+
 def _validate(
     instrument_id: str,
     stamps: tuple[int, ...],
@@ -246,8 +257,12 @@ def _validate(
                 raise fail(f"{name} is {value}, not a finite number", name)
             if value <= 0:
                 raise fail(f"{name} is {value}; prices must be positive", name)
+            if value > MAX_BAR_VALUE:
+                raise fail(_too_large(name, value), name)
         if not math.isfinite(v[i]) or v[i] < 0:
             raise fail(f"volume is {v[i]}; it must be a finite number >= 0", "volume")
+        if v[i] > MAX_BAR_VALUE:
+            raise fail(_too_large("volume", v[i]), "volume")
         if h[i] < lo[i]:
             raise fail(f"high {h[i]} is below low {lo[i]}", "high")
         if h[i] < max(o[i], c[i]):
@@ -265,9 +280,22 @@ def _validate(
 
 
 class MarketData:
-    """The bars (and corporate actions) a run trades on, keyed by instrument id."""
+    """The bars (and corporate actions) a run trades on, keyed by instrument id.
 
-    __slots__ = ("_bars", "_instruments", "_snapshot_id", "corporate_actions", "name")
+    A dataset may declare its ``calendar`` (an exchange-calendars code, e.g. ``XNYS``) and its
+    ``known_gaps``: sessions (UTC ns) an instrument is known to have no bar for (a halt), which
+    the missing-data check accepts as gaps. Neither is part of the snapshot id.
+    """
+
+    __slots__ = (
+        "_bars",
+        "_instruments",
+        "_snapshot_id",
+        "calendar",
+        "corporate_actions",
+        "known_gaps",
+        "name",
+    )
 
     def __init__(
         self,
@@ -276,6 +304,8 @@ class MarketData:
         corporate_actions: Iterable[CorporateAction] = (),
         *,
         name: str = "dataset",
+        calendar: str | None = None,
+        known_gaps: Mapping[str, Iterable[int]] | None = None,
     ) -> None:
         instrument_list = list(instruments)
         series_list = list(bars)
@@ -302,6 +332,14 @@ class MarketData:
                 f"corporate actions name unknown instruments: {', '.join(unknown)}", source=name
             )
         self.name = name
+        self.calendar = calendar
+        gaps = {iid: tuple(sorted(ts)) for iid, ts in (known_gaps or {}).items()}
+        strange = sorted(set(gaps) - set(self._bars))
+        if strange:
+            raise DataValidationError(
+                f"known gaps name unknown instruments: {', '.join(strange)}", source=name
+            )
+        self.known_gaps: Mapping[str, tuple[int, ...]] = gaps
         self._snapshot_id: str | None = None
 
     @property
@@ -335,30 +373,73 @@ class MarketData:
             (s.between(start_ns, end_ns) for s in self._bars.values()),
             self.corporate_actions,
             name=self.name,
+            calendar=self.calendar,
+            known_gaps=self.known_gaps,
         )
 
     def canonical_bytes(self) -> bytes:
-        """A byte form independent of how the data was loaded; its sha256 is the snapshot id."""
-        parts: list[str] = []
+        """A byte form independent of how the data was loaded; its sha256 is the snapshot id.
+
+        Per instrument (sorted by id): the instrument's JSON, the bar count, then each column as
+        little-endian int64 (``ts_ns``) or IEEE float64 values; then the corporate actions' JSON.
+        Binary, so hashing a large dataset builds no text.
+        """
+        return b"".join(self._canonical_parts())
+
+    def _canonical_parts(self) -> Iterator[bytes]:
+        yield _SNAPSHOT_FORMAT
         for iid in sorted(self._bars):
-            parts.append(self._instruments[iid].model_dump_json())
+            yield self._instruments[iid].model_dump_json().encode() + b"\n"
             s = self._bars[iid]
-            parts.extend(
-                f"{t},{o!r},{h!r},{lo!r},{c!r},{v!r}"
-                for t, o, h, lo, c, v in zip(
-                    s.ts_ns, s.open, s.high, s.low, s.close, s.volume, strict=True
-                )
-            )
-        parts.extend(
-            a.model_dump_json()
-            for a in sorted(
-                self.corporate_actions, key=lambda a: (a.instrument_id, a.ex_date, a.kind)
-            )
-        )
-        return "\n".join(parts).encode()
+            yield len(s).to_bytes(8, "little")
+            yield _little_endian(array("q", s.ts_ns))
+            for column in (s.open, s.high, s.low, s.close, s.volume):
+                yield _little_endian(array("d", column))
+        for a in sorted(self.corporate_actions, key=lambda a: (a.instrument_id, a.ex_date, a.kind)):
+            yield a.model_dump_json().encode() + b"\n"
 
     def snapshot_id(self) -> str:
         """sha256 (hex) of :meth:`canonical_bytes`; computed once, as the data never changes."""
         if self._snapshot_id is None:
-            self._snapshot_id = hashlib.sha256(self.canonical_bytes()).hexdigest()
+            digest = hashlib.sha256()
+            for part in self._canonical_parts():
+                digest.update(part)
+            self._snapshot_id = digest.hexdigest()
         return self._snapshot_id
+
+
+    def legacy_snapshot_id(self) -> str:
+        """The snapshot id in the text form used before result schema 2 (one line per bar).
+
+        Only for verifying data recorded before then (registries keep such ids); it builds a line
+        of text per bar, which :meth:`snapshot_id` avoids. Hashed in chunks, so memory stays flat.
+        """
+        digest = hashlib.sha256()
+        first = True
+        for iid in sorted(self._bars):
+            lines = [self._instruments[iid].model_dump_json()]
+            s = self._bars[iid]
+            rows = zip(s.ts_ns, s.open, s.high, s.low, s.close, s.volume, strict=True)
+            for t, o, h, lo, c, v in rows:
+                lines.append(f"{t},{o!r},{h!r},{lo!r},{c!r},{v!r}")
+                if len(lines) >= 65_536:
+                    digest.update((("" if first else "\n") + "\n".join(lines)).encode())
+                    first, lines = False, []
+            if lines:
+                digest.update((("" if first else "\n") + "\n".join(lines)).encode())
+                first = False
+        for a in sorted(self.corporate_actions, key=lambda a: (a.instrument_id, a.ex_date, a.kind)):
+            digest.update((("" if first else "\n") + a.model_dump_json()).encode())
+            first = False
+        return digest.hexdigest()
+
+
+# Names the canonical form, so a change of form can never collide with an older snapshot id.
+_SNAPSHOT_FORMAT = b"finbot-market-data/2\n"
+
+
+def _little_endian(values: array[Any]) -> bytes:
+    if sys.byteorder != "little":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()

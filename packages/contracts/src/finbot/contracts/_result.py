@@ -14,10 +14,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ._config import RunConfig, canonical_json
+from ._data_quality import DataQuality
 from ._errors import ResultSchemaError
 from ._orders import Fill, OrderUpdate
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -117,7 +118,11 @@ class EngineInfo(BaseModel):
 
 
 class BacktestResult(BaseModel):
-    """Everything a run produced. Contains no wall-clock data, so equal runs hash equal."""
+    """Everything a run produced. Contains no wall-clock data, so equal runs hash equal.
+
+    ``data_quality`` is ``None`` when finbot did not prepare the data (a version-1 result, or an
+    engine run directly on ``MarketData``); a run prepared by finbot records its checks there.
+    """
 
     model_config = _FROZEN
 
@@ -131,6 +136,7 @@ class BacktestResult(BaseModel):
     trades: tuple[TradeRecord, ...]
     positions: tuple[PositionRecord, ...]
     metrics: Metrics
+    data_quality: DataQuality | None = None
 
     @field_validator("schema_version")
     @classmethod
@@ -183,8 +189,28 @@ class BacktestResult(BaseModel):
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
-# Each entry upgrades a payload from version N to N+1. Empty while v1 is the only version.
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 adds the data checks: the config's requests and the result's ``data_quality``.
+
+    A version-1 config asked for nothing, so it gets the defaults (the dataset's calendar, no
+    overrides, missing data ``raise``: what rerunning it now does); what the version-1 run
+    actually checked is unknown, so ``data_quality`` is ``None``, never a guess.
+    """
+    out = {**payload, "data_quality": None}
+    config = payload.get("config")
+    if isinstance(config, dict):
+        # A malformed payload is left as is: validation then names the offending field.
+        dataset = config.get("dataset")
+        if isinstance(dataset, dict):
+            dataset = {**dataset, "calendar": None, "allow": []}
+        out["config"] = {**config, "dataset": dataset, "missing_data": "raise"}
+    return out
+
+
+# Each entry upgrades a payload from version N to N+1; released steps are never edited.
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 
 def migrate_payload(

@@ -157,6 +157,13 @@ class Strategy:
                 f"bad parameters for strategy {name}: {problems} (declared parameters: {known})"
             ) from None
 
+    def warmup_bars(self) -> int:
+        """Bars an instrument needs before this strategy can act on it (0: none declared).
+
+        Runs only warn when the data is shorter; override it to state the strategy's look-back.
+        """
+        return 0
+
     def on_start(self, ctx: StrategyContext) -> None:
         """Called once before the first bar."""
 

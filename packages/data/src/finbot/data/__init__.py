@@ -2,9 +2,11 @@
 
 Loaders for Yahoo/Backtrader CSV and Parquet bar files (validated into ``finbot.contracts``
 ``MarketData``), the frozen embedded datasets and seeded synthetic ones, back-adjustment for
-corporate actions, the ``DataSource`` runs use, and result files (JSON + Parquet) with pandas views.
+corporate actions, plausibility checks, exchange sessions and the missing-data policy, the
+``DataSource`` runs use, and result files (JSON + Parquet) with pandas views.
 """
 
+from ._calendar import DEFAULT_CALENDAR
 from ._corporate import adjust_for_corporate_actions
 from ._embedded import (
     EMBEDDED_DATASETS,
@@ -16,12 +18,16 @@ from ._files import load_files, read_csv_bars
 from ._frames import result_frames
 from ._golden import (
     GOLDEN_ACTIONS,
+    GOLDEN_CALENDAR,
     GOLDEN_INSTRUMENTS,
     GOLDEN_MISSING_SESSION,
     GOLDEN_SEED,
     generate_golden_dataset,
 )
+from ._missing import apply_missing_data, resolve_calendar
+from ._origin import Origin
 from ._parquet import read_parquet_bars
+from ._plausibility import check_plausibility
 from ._result_files import read_result_parquet, write_result
 from ._source import (
     DEFAULT_DATASET,
@@ -49,8 +55,15 @@ __all__ = [
     "read_parquet_bars",
     # corporate actions
     "adjust_for_corporate_actions",
+    # calendars, plausibility, missing data
+    "DEFAULT_CALENDAR",
+    "Origin",
+    "apply_missing_data",
+    "check_plausibility",
+    "resolve_calendar",
     # synthetic data
     "GOLDEN_ACTIONS",
+    "GOLDEN_CALENDAR",
     "GOLDEN_INSTRUMENTS",
     "GOLDEN_MISSING_SESSION",
     "GOLDEN_SEED",

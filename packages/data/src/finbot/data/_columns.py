@@ -14,6 +14,8 @@ from pydantic import ValidationError
 
 from finbot.contracts import BarSeries, DataValidationError, Instrument
 
+from ._origin import Origin, Origins
+
 PRICE_FIELDS = ("open", "high", "low", "close")
 BAR_FIELDS = (*PRICE_FIELDS, "volume")
 
@@ -115,8 +117,14 @@ def build_series(
     source: str,
     rows: Sequence[int],
     field_names: Mapping[str, str],
+    origins: Origins | None = None,
 ) -> BarSeries:
-    """Validate through ``BarSeries.from_columns``, reporting fields as the file spells them."""
+    """Validate through ``BarSeries.from_columns``, reporting fields as the file spells them.
+
+    ``origins``, when given, records where the series came from (for later checks' messages).
+    """
+    if origins is not None:
+        origins[instrument_id] = Origin(source=source, rows=rows, fields=field_names)
     try:
         return BarSeries.from_columns(
             instrument_id,

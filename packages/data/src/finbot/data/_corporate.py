@@ -43,7 +43,14 @@ def adjust_for_corporate_actions(data: MarketData) -> MarketData:
     for action in data.corporate_actions:
         by_instrument[action.instrument_id].append(action)
     series = [_adjust(s, by_instrument.get(s.instrument_id, []), data.name) for s in data]
-    return MarketData(data.instruments.values(), series, (), name=data.name)
+    return MarketData(
+        data.instruments.values(),
+        series,
+        (),
+        name=data.name,
+        calendar=data.calendar,
+        known_gaps=data.known_gaps,
+    )
 
 
 def _adjust(series: BarSeries, actions: list[CorporateAction], source: str) -> BarSeries:

@@ -24,6 +24,7 @@ from ._columns import (
     require_instants,
     to_utc_ns,
 )
+from ._origin import Origins
 
 _ALIASES = {
     "date": "date",
@@ -49,8 +50,12 @@ def parse_csv_bars(
     instrument_id: str,
     timezone: str | None = None,
     use_adj_close: bool = False,
+    origins: Origins | None = None,
 ) -> BarSeries:
-    """Parse and validate the bytes of one CSV bar file (one instrument)."""
+    """Parse and validate the bytes of one CSV bar file (one instrument).
+
+    ``origins``, when given, records the file and each bar's line for later checks' messages.
+    """
     if not data.strip():
         raise DataValidationError("file is empty", source=source)
     frame = _read(data, source)
@@ -70,7 +75,8 @@ def parse_csv_bars(
     ts_ns, stamp_field = _timestamps(frame, columns, timezone, source, rows)
     field_names = {name: columns[name] for name in BAR_FIELDS} | {"timestamp": stamp_field}
     series = build_series(
-        instrument_id, ts_ns, values, source=source, rows=rows, field_names=field_names
+        instrument_id, ts_ns, values, source=source, rows=rows, field_names=field_names,
+        origins=origins,
     )
     if not use_adj_close:
         return series

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -15,13 +16,16 @@ from finbot.contracts import (
     DataValidationError,
     Instrument,
     MarketData,
+    to_ns,
 )
 
 from ._csv import parse_csv_bars
 from ._golden import ACTIONS_FILE, MANIFEST
+from ._origin import Origins
 
 EMBEDDED_DATASETS: tuple[str, ...] = ("golden",)
 _ACTIONS = TypeAdapter(list[CorporateAction])
+_GAPS = TypeAdapter(dict[str, list[date]])
 
 
 def embedded_dataset_dir(name: str) -> Traversable:
@@ -29,17 +33,17 @@ def embedded_dataset_dir(name: str) -> Traversable:
     return resources.files("finbot.data").joinpath("datasets", name)
 
 
-def load_embedded(name: str) -> MarketData:
+def load_embedded(name: str, *, origins: Origins | None = None) -> MarketData:
     """Load an embedded dataset (raw prices plus its corporate actions), checksums verified.
 
     Raises:
         DataValidationError: A file is missing or its sha256 differs from the manifest.
     """
-    return read_frozen_dataset(embedded_dataset_dir(name), name=name)
+    return read_frozen_dataset(embedded_dataset_dir(name), name=name, origins=origins)
 
 
 def read_frozen_dataset(
-    folder: str | Path | Traversable, *, name: str | None = None
+    folder: str | Path | Traversable, *, name: str | None = None, origins: Origins | None = None
 ) -> MarketData:
     """Load a folder written by ``generate_golden_dataset``, verifying every file's sha256.
 
@@ -47,6 +51,10 @@ def read_frozen_dataset(
         folder: Holds ``manifest.json``, one ``{INSTRUMENT}.csv`` per instrument and
             ``corporate_actions.json``.
         name: The dataset's name (default: the manifest's).
+        origins: When given, filled with each instrument's file and rows (for later checks).
+
+    The manifest may declare the data's ``calendar`` and its ``known_gaps`` (instrument -> list of
+    ``YYYY-MM-DD`` sessions it has no bar for); both go into the ``MarketData``.
 
     Raises:
         DataValidationError: The manifest or a file is missing, or a checksum differs.
@@ -73,7 +81,10 @@ def read_frozen_dataset(
         )
     series = [
         parse_csv_bars(
-            files[f"{iid}.csv"], source=str(root.joinpath(f"{iid}.csv")), instrument_id=iid
+            files[f"{iid}.csv"],
+            source=str(root.joinpath(f"{iid}.csv")),
+            instrument_id=iid,
+            origins=origins,
         )
         for iid in instruments
     ]
@@ -84,8 +95,20 @@ def read_frozen_dataset(
             f"invalid corporate actions: {exc}", source=str(root.joinpath(ACTIONS_FILE))
         ) from None
     label = name if name is not None else str(manifest.get("name", "dataset"))
+    try:
+        gaps = _GAPS.validate_python(manifest.get("known_gaps", {}))
+    except ValidationError as exc:
+        raise DataValidationError(
+            f"invalid known_gaps: {exc}", source=str(manifest_file)
+        ) from None
+    calendar = manifest.get("calendar")
     return MarketData(
-        (Instrument(id=s.instrument_id) for s in series), series, actions, name=label
+        (Instrument(id=s.instrument_id) for s in series),
+        series,
+        actions,
+        name=label,
+        calendar=str(calendar) if calendar is not None else None,
+        known_gaps={iid: [to_ns(day) for day in days] for iid, days in gaps.items()},
     )
 
 

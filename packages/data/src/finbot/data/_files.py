@@ -11,6 +11,7 @@ from finbot.contracts import BarSeries, ConfigError, DataValidationError, Instru
 
 from ._columns import instrument_id_for
 from ._csv import parse_csv_bars
+from ._origin import Origins
 from ._parquet import parquet_series
 
 _PARQUET_MAGIC = b"PAR1"
@@ -45,6 +46,7 @@ def load_files(
     instrument_ids: Sequence[str | None] | None = None,
     timezone: str | None = None,
     use_adj_close: bool = False,
+    origins: Origins | None = None,
 ) -> MarketData:
     """Load bar files (CSV or Parquet, told apart by content) as one validated ``MarketData``.
 
@@ -56,6 +58,7 @@ def load_files(
         instrument_ids: Per-path id overrides (``None`` entries keep the file-name rule).
         timezone: Zone of naive intraday timestamps (default UTC).
         use_adj_close: For Yahoo CSV files, back-adjust prices with the ``Adj Close`` column.
+        origins: When given, filled with each instrument's file and rows (for later checks).
 
     Raises:
         DataValidationError: A file is missing, malformed, or two files give the same instrument.
@@ -70,7 +73,7 @@ def load_files(
     series: dict[str, BarSeries] = {}
     origin: dict[str, str] = {}
     for path, override in zip(paths, overrides, strict=True):
-        for one in _load_one(path, override, timezone, use_adj_close):
+        for one in _load_one(path, override, timezone, use_adj_close, origins):
             if one.instrument_id in series:
                 raise DataValidationError(
                     f"instrument {one.instrument_id} is also in {origin[one.instrument_id]}; "
@@ -84,15 +87,20 @@ def load_files(
 
 
 def _load_one(
-    path: str | Path, instrument_id: str | None, timezone: str | None, use_adj_close: bool
+    path: str | Path,
+    instrument_id: str | None,
+    timezone: str | None,
+    use_adj_close: bool,
+    origins: Origins | None,
 ) -> tuple[BarSeries, ...]:
     data = _read_bytes(path)
     if data[:4] == _PARQUET_MAGIC:
         # The bytes are in hand: parse them rather than read the file a second time.
         return parquet_series(
-            pa.BufferReader(data), path, instrument_id=instrument_id, timezone=timezone
+            pa.BufferReader(data), path, instrument_id=instrument_id, timezone=timezone,
+            origins=origins,
         )
-    return (_csv_series(data, path, instrument_id, timezone, use_adj_close),)
+    return (_csv_series(data, path, instrument_id, timezone, use_adj_close, origins),)
 
 
 def _csv_series(
@@ -101,6 +109,7 @@ def _csv_series(
     instrument_id: str | None,
     timezone: str | None,
     use_adj_close: bool,
+    origins: Origins | None = None,
 ) -> BarSeries:
     return parse_csv_bars(
         data,
@@ -108,6 +117,7 @@ def _csv_series(
         instrument_id=instrument_id_for(path, instrument_id),
         timezone=timezone,
         use_adj_close=use_adj_close,
+        origins=origins,
     )
 
 

@@ -45,6 +45,7 @@ GOLDEN_ACTIONS: tuple[CorporateAction, ...] = (
     CashDividend(instrument_id="CHARLIE", ex_date=date(2022, 9, 14), amount=0.85),
 )
 GOLDEN_MISSING_SESSION = ("DELTA", date(2022, 3, 15))
+GOLDEN_CALENDAR = "24/5"
 
 
 def generate_golden_dataset(out_dir: str | Path, *, seed: int = GOLDEN_SEED) -> dict[str, Path]:
@@ -89,6 +90,9 @@ def generate_golden_dataset(out_dir: str | Path, *, seed: int = GOLDEN_SEED) -> 
         ),
         "seed": seed,
         "instruments": list(GOLDEN_INSTRUMENTS),
+        # Weekday sessions, no holidays (how the dates were made); DELTA's gap is on purpose.
+        "calendar": GOLDEN_CALENDAR,
+        "known_gaps": {GOLDEN_MISSING_SESSION[0]: [GOLDEN_MISSING_SESSION[1].isoformat()]},
         "files": {n: hashlib.sha256(blob).hexdigest() for n, blob in sorted(contents.items())},
     }
     contents[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()

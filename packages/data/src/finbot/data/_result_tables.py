@@ -42,7 +42,9 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
 }
 TABLES = tuple(SCHEMAS)
-HEADER_FIELDS = ("schema_version", "config", "engine", "data_snapshot_id", "metrics")
+HEADER_FIELDS = (
+    "schema_version", "config", "engine", "data_snapshot_id", "metrics", "data_quality"
+)
 # Renamed because their type is a timestamp, no longer a bare nanosecond count.
 _RENAMED = {"ts_ns": "ts", "submitted_ts_ns": "submitted_ts", "entry_ts_ns": "entry_ts",
             "exit_ts_ns": "exit_ts"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,9 @@ from finbot.contracts import ConfigError, DatasetRef, DataValidationError, Marke
 from ._corporate import adjust_for_corporate_actions
 from ._embedded import EMBEDDED_DATASETS, load_embedded
 from ._files import load_files
+from ._missing import resolve_calendar, with_calendar
+from ._origin import Origins
+from ._plausibility import check_plausibility
 from ._synthetic import synthetic_daily, synthetic_intraday
 
 DEFAULT_DATASET = "golden"
@@ -33,35 +37,59 @@ class LocalDataSource:
             not model corporate actions the same way, so runs trade adjusted prices).
         timezone: Zone of naive intraday timestamps in files (default UTC).
         use_adj_close: For Yahoo CSV files, back-adjust with the ``Adj Close`` column.
+        now_ns: The instant after which a bar is "in the future" (default: the clock at load).
+
+    Every load checks plausibility (``check_plausibility``) against the calendar ``ref.calendar``,
+    else the dataset's own, else XNYS, skipping the checks ``ref.allow`` overrides; the data it
+    returns carries that calendar.
     """
 
     def __init__(
-        self, *, adjust: bool = True, timezone: str | None = None, use_adj_close: bool = False
+        self,
+        *,
+        adjust: bool = True,
+        timezone: str | None = None,
+        use_adj_close: bool = False,
+        now_ns: int | None = None,
     ) -> None:
         self.adjust = adjust
         self.timezone = timezone
         self.use_adj_close = use_adj_close
+        self.now_ns = now_ns
 
     def load(self, ref: DatasetRef) -> MarketData:
-        """Load, validate and (by default) adjust; check ``ref.snapshot_id`` when it is set.
+        """Load, validate, check and (by default) adjust; check ``ref.snapshot_id`` when set.
 
         Raises:
-            ConfigError: The name is no known dataset and no paths were given.
-            DataValidationError: A file is missing or malformed, or the snapshot id differs.
+            ConfigError: The name is no known dataset and no paths were given, or the calendar
+                is unknown.
+            DataValidationError: A file is missing, malformed or implausible (naming the file,
+                row and value), or the snapshot id differs.
         """
+        origins: Origins = {}
         if ref.paths:
             data = load_files(
-                ref.paths, name=ref.name, timezone=self.timezone, use_adj_close=self.use_adj_close
+                ref.paths, name=ref.name, timezone=self.timezone,
+                use_adj_close=self.use_adj_close, origins=origins,
             )
         elif ref.name in EMBEDDED_DATASETS:
-            data = load_embedded(ref.name)
+            data = load_embedded(ref.name, origins=origins)
         elif ref.name in _GENERATED:
             data = _GENERATED[ref.name]()
         else:
             known = ", ".join((*EMBEDDED_DATASETS, *GENERATED_DATASETS))
             raise ConfigError(f"unknown dataset '{ref.name}'; known datasets: {known}, or files")
+        calendar = resolve_calendar(data, ref.calendar)
+        check_plausibility(
+            data,
+            origins,
+            calendar=calendar,
+            allow=ref.allow,
+            now_ns=self.now_ns if self.now_ns is not None else time.time_ns(),
+        )
         if self.adjust and data.corporate_actions:
             data = adjust_for_corporate_actions(data)
+        data = with_calendar(data, calendar)
         if ref.snapshot_id is not None and data.snapshot_id() != ref.snapshot_id:
             raise DataValidationError(
                 f"snapshot id is {data.snapshot_id()}, but the reference pins {ref.snapshot_id}: "

@@ -132,4 +132,7 @@ def _market(
                 source=name,
             )
         )
-    return MarketData((Instrument(id=s.instrument_id) for s in series), series, name=name)
+    # Business days, and intraday bars from 14:30 UTC all year: weekday sessions, no holidays.
+    return MarketData(
+        (Instrument(id=s.instrument_id) for s in series), series, name=name, calendar="24/5"
+    )

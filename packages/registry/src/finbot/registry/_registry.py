@@ -530,7 +530,7 @@ class Registry:
         config = record.config
         window = dataset.between(config.start, config.end)
         actual = window.snapshot_id()
-        if actual != record.data_snapshot_id:
+        if not _same_snapshot(window, actual, record.data_snapshot_id):
             raise RegistryIntegrityError(
                 f"dataset snapshot {record.dataset_snapshot_id} cut to "
                 f"{config.start}..{config.end} gives data {actual}, not the run's "
@@ -544,7 +544,7 @@ class Registry:
         blob = self.artifacts.get(artifact, run_id=run_id, label=f"data snapshot {snapshot_id}")
         data = decode_snapshot(blob, source=f"data snapshot {snapshot_id}")
         actual = data.snapshot_id()
-        if actual != snapshot_id:
+        if not _same_snapshot(data, actual, snapshot_id):
             raise RegistryIntegrityError(
                 f"data snapshot {snapshot_id} rebuilds to data with snapshot id {actual}",
                 run_id=run_id,
@@ -888,3 +888,13 @@ def record_run(
         artifacts=artifacts,
         dataset=dataset,
     )
+
+
+
+def _same_snapshot(data: MarketData, current: str, recorded: str) -> bool:
+    """Whether ``data`` is the recorded snapshot: by today's id, else by the pre-schema-2 id.
+
+    Runs recorded before result schema 2 pinned their data under the text form of the id (ADR
+    0017); that slower form is computed only when today's id does not match.
+    """
+    return recorded == current or recorded == data.legacy_snapshot_id()

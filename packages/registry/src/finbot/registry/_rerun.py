@@ -93,6 +93,10 @@ def rerun(
     strategy = strategy_loader(config.strategy)
     engine = engine_factory(config.engine)
     new = engine.run(config, strategy, data)
+    if recorded.data_quality is not None and new.data_snapshot_id == recorded.data_snapshot_id:
+        # The pinned snapshot is the data after the run's checks and missing-data policy, so the
+        # record of those checks holds for the rerun too (the engine alone never writes it).
+        new = new.model_copy(update={"data_quality": recorded.data_quality})
 
     causes: list[str] = []
     if new.config.config_hash() != record.config_hash:

@@ -49,6 +49,11 @@ class BollingerReversion(Strategy):
     strategy_id: ClassVar[str] = "bollinger_reversion"
     Params: ClassVar[type[StrategyParams]] = BollingerReversionParams
 
+    def warmup_bars(self) -> int:
+        p = self.params
+        assert isinstance(p, BollingerReversionParams)
+        return p.period
+
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params
         assert isinstance(p, BollingerReversionParams)

@@ -34,6 +34,11 @@ class MomentumRotation(Strategy):
     strategy_id: ClassVar[str] = "momentum_rotation"
     Params: ClassVar[type[StrategyParams]] = MomentumRotationParams
 
+    def warmup_bars(self) -> int:
+        p = self.params
+        assert isinstance(p, MomentumRotationParams)
+        return p.lookback + 1
+
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params
         assert isinstance(p, MomentumRotationParams)

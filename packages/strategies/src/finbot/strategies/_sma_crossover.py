@@ -41,6 +41,11 @@ class SmaCrossover(Strategy):
     strategy_id: ClassVar[str] = "sma_crossover"
     Params: ClassVar[type[StrategyParams]] = SmaCrossoverParams
 
+    def warmup_bars(self) -> int:
+        p = self.params
+        assert isinstance(p, SmaCrossoverParams)
+        return p.slow
+
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params
         assert isinstance(p, SmaCrossoverParams)
