@@ -75,3 +75,40 @@ def test_shell_completion_is_offered() -> None:
     result = runner.invoke(app, ["--help"])
     assert "--install-completion" in result.stdout
     assert "--show-completion" in result.stdout
+
+
+def test_output_with_a_symlink_out_of_it_is_refused_before_the_run(
+    fake_wiring: FakeWiring, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text("precious")
+    (out / "result.json").symlink_to(elsewhere)
+    result = runner.invoke(app, ["backtest", "--output", str(out), "--no-record"])
+    assert result.exit_code == EXIT_USAGE
+    assert "symlink" in result.output and "result.json" in result.output
+    assert fake_wiring.engine.calls == []  # found before the run
+    assert elsewhere.read_text() == "precious"
+
+
+def test_a_symlink_inside_the_output_directory_is_fine(
+    fake_wiring: FakeWiring, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    (out / "old").mkdir(parents=True)
+    (out / "latest").symlink_to(out / "old")
+    result = runner.invoke(app, ["backtest", "--output", str(out), "--no-record"])
+    assert result.exit_code == 0, result.output
+    assert (out / "result.json").is_file()
+
+
+def test_output_inside_a_file_is_refused_before_the_run(
+    fake_wiring: FakeWiring, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["backtest", "--output", str(blocker / "sub"), "--no-record"])
+    assert result.exit_code == EXIT_USAGE
+    assert "is a file" in result.output
+    assert fake_wiring.engine.calls == []

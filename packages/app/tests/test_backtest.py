@@ -161,3 +161,18 @@ def test_the_default_dataset_is_finbot_datas_own_default() -> None:
 
     assert _wiring.DEFAULT_DATASET == DEFAULT_DATASET
     assert DEFAULT_DATASET in EMBEDDED_DATASETS
+
+
+def test_run_backtest_records_when_asked(fake_wiring: FakeWiring, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from finbot.app import open_registry
+
+    location = str(tmp_path / "notebook-registry")
+    result = run_backtest(make_config(), record=True, registry=location, tags=("nb",))
+    with open_registry(location, create=False) as registry:
+        runs = registry.runs()
+        assert [r.status.value for r in runs] == ["finished"]
+        assert runs[0].tags == ("nb",)
+        assert registry.load_result(runs[0].run_id) == result
+    run_backtest(make_config())  # record=False (the default) writes nothing
+    with open_registry(location, create=False) as registry:
+        assert len(registry.runs()) == 1

@@ -268,3 +268,16 @@ def test_migration_steps_run_in_order_up_to_the_target() -> None:
 def test_default_migration_of_a_current_payload_is_identity() -> None:
     payload = json.loads(V2_FILE.read_text())
     assert migrate_payload(payload) == payload
+
+
+def test_repr_is_one_short_line_and_html_names_every_metric(result: BacktestResult) -> None:
+    from finbot.contracts import METRIC_ROWS
+
+    text = repr(result)
+    assert "\n" not in text and len(text) < 300
+    assert text.startswith("BacktestResult(")
+    assert "total return" in text and "%" in text
+    page = result._repr_html_()
+    assert page.startswith("<table>")
+    for _, label, _ in METRIC_ROWS:
+        assert label in page

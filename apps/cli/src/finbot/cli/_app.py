@@ -39,7 +39,6 @@ from ._options import (
     StrategyOption,
     TagOption,
     VerboseOption,
-    check_output_dir,
     config_from_options,
     run_tags,
     stdout_guard,
@@ -169,7 +168,7 @@ def backtest(
             fill_policy=fill_policy,
             engine=services.engine_for_mode(engine, nautilus_mode),
         )
-        check_output_dir(output)
+        services.check_output_dir(output)
         services.check_report_path(report)
         tags = run_tags(tag, name)
         began = time.perf_counter()

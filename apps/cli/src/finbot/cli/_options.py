@@ -176,16 +176,6 @@ def config_from_options(
     )
 
 
-def check_output_dir(output: Path | None) -> None:
-    """Refuse an ``--output`` that cannot be a directory before the run, not after it.
-
-    Raises:
-        ConfigError: ``output`` exists and is not a directory.
-    """
-    if output is not None and output.exists() and not output.is_dir():
-        raise ConfigError(f"--output {output} exists and is not a directory")
-
-
 def stdout_guard(as_json: bool) -> contextlib.AbstractContextManager[object]:
     """In ``--json`` mode stdout carries the JSON document only: send engine chatter to stderr."""
     return contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()

@@ -40,6 +40,7 @@ from ._executors import (
     make_executor,
 )
 from ._grid import expand, grid_size, parse_grid, parse_value
+from ._output import check_output_dir, refuse_escaping_links
 from ._overfitting import (
     DeflatedSharpe,
     Pbo,
@@ -124,6 +125,9 @@ __all__ = [
     "run_prepared",
     "time_limit",
     "write_result",
+    # output
+    "check_output_dir",
+    "refuse_escaping_links",
     # parity
     "REPORT_FILE",
     "TOLERANCES",

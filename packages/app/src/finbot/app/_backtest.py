@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -349,6 +349,9 @@ def run_backtest(
     data: MarketData | None = None,
     engine: BacktestEngine | None = None,
     verbose: bool = False,
+    record: bool = False,
+    registry: str | None = None,
+    tags: Sequence[str] = (),
 ) -> BacktestResult:
     """Run one backtest and return its result: ``prepare_run`` then ``run_prepared``.
 
@@ -361,6 +364,10 @@ def run_backtest(
         engine: An engine instance to use instead of building ``config.engine``; its ``name`` must
             equal ``config.engine``.
         verbose: Let the engine log (where it supports that).
+        record: Record the run in the registry, as ``finbot backtest`` does (running, then
+            finished or failed); the newest run of ``open_registry(registry).runs()`` is it.
+        registry: Registry directory or URL (default ``$FINBOT_REGISTRY`` or ./.finbot).
+        tags: Tags of the recorded run.
 
     Raises:
         StrategyLoadError: The strategy reference cannot be resolved.
@@ -368,9 +375,20 @@ def run_backtest(
             that differs from the pinned ``config.dataset.snapshot_id``.
         DataValidationError: The data files break a rule.
         EngineRunError: The engine run failed.
+        RegistryError: ``record`` is set and the registry cannot record.
     """
     check_engine(config.engine, engine)
-    return run_prepared(prepare_run(config, data=data), engine=engine, verbose=verbose)
+    prepared = prepare_run(config, data=data)
+    if not record:
+        return run_prepared(prepared, engine=engine, verbose=verbose)
+    from ._recording import run_recorder
+
+    started = datetime.now(UTC)
+    with run_recorder(registry, True) as recorder:
+        with recorder.running(prepared, started=started, tags=tags) as run_id:
+            result = run_prepared(prepared, engine=engine, verbose=verbose)
+        recorder.finished(result, prepared, started=started, run_id=run_id)
+    return result
 
 
 def result_frames(result: BacktestResult) -> Mapping[str, pd.DataFrame]:
@@ -383,5 +401,12 @@ def write_result(result: BacktestResult, out_dir: str | Path) -> dict[str, Path]
 
     Returns:
         File name (``result.json``, ``fills``, ...) -> path of each file written.
+
+    Raises:
+        ConfigError: ``out_dir`` holds a symlink leading out of it (checked again here, right
+            before writing, as well as before the run).
     """
+    from ._output import check_output_dir
+
+    check_output_dir(Path(out_dir))
     return _wiring.write_result_files(result, str(out_dir))

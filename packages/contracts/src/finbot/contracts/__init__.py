@@ -26,6 +26,7 @@ from ._errors import (
     StrategyLoadError,
     describe_validation_problem,
 )
+from ._format import METRIC_KINDS, METRIC_ROWS, format_metric, format_value
 from ._market import (
     AssetClass,
     Bar,
@@ -121,6 +122,10 @@ __all__ = [
     "DataSource",
     "RunRegistry",
     # results and metrics
+    "METRIC_KINDS",
+    "METRIC_ROWS",
+    "format_metric",
+    "format_value",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "BacktestResult",

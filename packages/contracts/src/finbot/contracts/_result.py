@@ -7,6 +7,7 @@ change that alters the stored form; readers accept every older version through `
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -16,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ._config import RunConfig, canonical_json
 from ._data_quality import DataQuality
 from ._errors import ResultSchemaError
+from ._format import METRIC_ROWS, format_value
 from ._orders import Fill, OrderUpdate
+from ._time import session_date
 
 SCHEMA_VERSION = 2
 
@@ -185,6 +188,56 @@ class BacktestResult(BaseModel):
     def content_hash(self) -> str:
         """sha256 (hex) of :meth:`to_json`."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+    def _span(self) -> str:
+        ts = self.equity_curve.ts_ns
+        if not ts:
+            return "no bars"
+        return f"{session_date(ts[0])}..{session_date(ts[-1])}, {len(ts)} steps"
+
+    def __repr__(self) -> str:
+        """One line: what ran, over which dates, and the headline figures.
+
+        The full record is ``model_dump()`` / ``to_json()``.
+        """
+        m = self.metrics
+        return (
+            f"BacktestResult({self.config.strategy.id} on {self.engine.name} "
+            f"{self.engine.version}, {self._span()}: total return "
+            f"{format_value(m.total_return, 'pct')}, Sharpe {format_value(m.sharpe, 'num')}, "
+            f"max drawdown {format_value(m.max_drawdown, 'pct')}, {m.trade_count} trades, "
+            f"final equity {format_value(m.final_equity, 'money')} {self.config.currency})"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """The notebook view: the run and every metric, in finbot's one number format."""
+        c = self.config
+        head = [
+            ("Strategy", c.strategy.id),
+            ("Parameters", ", ".join(f"{k}={v}" for k, v in c.strategy.params.items()) or "-"),
+            ("Dataset", c.dataset.name),
+            ("Dates", self._span()),
+            ("Engine", f"{self.engine.name} {self.engine.version}"),
+            ("Fill policy", c.fill_policy.value),
+            ("Starting cash", f"{format_value(c.starting_cash, 'money')} {c.currency}"),
+        ]
+        rows = [
+            *head,
+            *(
+                (label, format_value(getattr(self.metrics, f), kind))
+                for f, label, kind in METRIC_ROWS
+            ),
+            ("Trades", str(self.metrics.trade_count)),
+            ("Final equity", f"{format_value(self.metrics.final_equity, 'money')} {c.currency}"),
+        ]
+        cells = "".join(
+            f"<tr><th style=\"text-align:left\">{html.escape(k)}</th>"
+            f"<td style=\"text-align:right\">{html.escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table><caption>BacktestResult</caption>{cells}</table>"
 
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]

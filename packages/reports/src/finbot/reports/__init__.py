@@ -4,6 +4,8 @@ Each page is one HTML file with plotly.js inlined, so it opens with no network. 
 page checks drive a locally installed Chromium (``check_page``, ``export_png``).
 """
 
+from finbot.contracts import METRIC_KINDS, METRIC_ROWS, format_metric, format_value
+
 from ._analytics import (
     VAR_LEVEL,
     RiskFigures,
@@ -28,7 +30,6 @@ from ._browser import (
 )
 from ._cohort_page import CohortRun, cohort_page, varying_params
 from ._downsample import MAX_POINTS, keep_indices
-from ._format import METRIC_KINDS, METRIC_ROWS, format_metric, format_value
 from ._page import Page
 from ._parity_page import EngineComparison, gap_bp, parity_page
 from ._tearsheet import tear_sheet

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import Any
 
-from finbot.contracts import BacktestResult
+from finbot.contracts import BacktestResult, format_metric
 
 from ._downsample import MAX_POINTS, thin
-from ._format import format_metric
 from ._page import Page
 
 # Points drawn over all overlaid lines together; each run gets its share (at least 200).

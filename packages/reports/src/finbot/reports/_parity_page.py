@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from finbot.contracts import BacktestResult, Fill
+from finbot.contracts import BacktestResult, Fill, format_value
 
 from ._downsample import thin
-from ._format import format_value
 from ._labels import assumption_rows, x_label
 from ._page import Page
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from itertools import accumulate
 
-from finbot.contracts import BacktestResult, MarketData, OrderSide
+from finbot.contracts import METRIC_ROWS, BacktestResult, MarketData, OrderSide, format_value
 
 from ._analytics import (
     VAR_LEVEL,
@@ -21,7 +21,6 @@ from ._analytics import (
     rolling_figures,
 )
 from ._downsample import MAX_POINTS, keep_indices, thin
-from ._format import METRIC_ROWS, format_value
 from ._labels import assumption_rows, x_label, x_labels
 from ._page import Page
 

@@ -1,4 +1,4 @@
-"""The one number format of every finbot surface: returns as percent, ratios to two decimals."""
+"""The one number format of every finbot surface (CLI, reports, notebooks): returns as percent."""
 
 from __future__ import annotations
 
