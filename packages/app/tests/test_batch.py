@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,15 @@ from finbot.app import (
     FailureKind,
     LocalExecutor,
     RunStatus,
+    RunTimeoutError,
     SerialExecutor,
     _wiring,
     parse_batch,
     plan_batch,
     run_batch,
 )
+from finbot.app._batch_worker import classify
+from finbot.contracts import ConfigError, DataValidationError, EngineRunError
 from finbot.registry import Registry
 
 
@@ -128,3 +132,22 @@ def test_injected_failures_are_classified_and_only_transient_ones_retried(
     ]
     failed_records = registry.runs(status="failed")
     assert len(failed_records) == 3
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (pickle.PicklingError("cannot pickle 'generator' object"), FailureKind.SERIALIZATION),
+        (TypeError("cannot pickle '_thread.lock' object"), FailureKind.SERIALIZATION),
+        (DataValidationError("bad row", source="x.csv"),
+         FailureKind.BAD_DATA),
+        (ConfigError("no bars between"),
+         FailureKind.BAD_DATA),
+        (MemoryError(), FailureKind.OUT_OF_MEMORY),
+        (RunTimeoutError("late"), FailureKind.TIMEOUT),
+        (EngineRunError("account mismatch"),
+         FailureKind.ENGINE_ERROR),
+    ],
+)
+def test_failures_seen_outside_a_run_are_classified(error: Exception, kind: FailureKind) -> None:
+    assert classify(error) is kind

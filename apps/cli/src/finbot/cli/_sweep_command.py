@@ -159,28 +159,19 @@ def sweep(
 ) -> None:
     """Run a strategy over a parameter grid, in parallel; rank the runs by a metric."""
     with errors_to_exit_codes(verbose):
-        payload: dict[str, Any] = {
-            "name": name,
-            "strategy": strategy,
-            "grid": parse_grid(param or ()),
-            "datasets": [{"paths": [str(p) for p in data]}] if data else [],
-            "engines": engine or [],
-            "start": iso_date(start),
-            "end": iso_date(end),
-            "cash": cash,
-            "commission_bps": commission,
-            "commission_per_share": commission_per_share,
-            "slippage_bps": slippage_bps,
-            "fill_policy": fill_policy,
-            "metric": metric,
-            "execution": execution_options(
-                executor, workers, scheduler, dask_local, timeout, retries
-            ),
-        }
+        payload = run_options_payload(
+            strategy=strategy, data=data, start=start, end=end, cash=cash,
+            commission=commission, commission_per_share=commission_per_share,
+            slippage_bps=slippage_bps, fill_policy=fill_policy, param=param, engines=engine,
+        )
+        payload["name"] = name
+        with_overrides(
+            payload,
+            execution_options(executor, workers, scheduler, dask_local, timeout, retries),
+            metric,
+        )
         with stdout_guard(as_json):
-            plan = plan_payload(
-                {k: v for k, v in payload.items() if v is not None}, source="finbot sweep"
-            )
+            plan = plan_payload(payload, source="finbot sweep")
         _run_and_show(plan, registry=registry, record=record, as_json=as_json, top=top)
 
 
@@ -201,19 +192,59 @@ def batch(
 ) -> None:
     """Run the batch a TOML file describes (strategy, datasets, engines, grid, execution)."""
     with errors_to_exit_codes(verbose):
-        payload = read_batch_file(path)
-        overrides = execution_options(executor, workers, scheduler, dask_local, timeout, retries)
-        if overrides:
-            execution = payload.get("execution")
-            payload["execution"] = {**(execution if isinstance(execution, dict) else {}),
-                                    **overrides}
-        if metric:
-            payload["metric"] = metric
+        payload = with_overrides(
+            read_batch_file(path),
+            execution_options(executor, workers, scheduler, dask_local, timeout, retries),
+            metric,
+        )
         with stdout_guard(as_json):
             plan = plan_payload(payload, source=f"batch file {path}")
         _run_and_show(plan, registry=registry, record=record, as_json=as_json, top=top)
 
 
-def iso_date(value: datetime | None) -> str | None:
-    """A ``--start``/``--end`` value as the batch spec's ISO date."""
+def _iso_date(value: datetime | None) -> str | None:
     return value.date().isoformat() if value else None
+
+
+def run_options_payload(
+    *,
+    strategy: str | None,
+    data: list[Path] | None,
+    start: datetime | None,
+    end: datetime | None,
+    cash: float,
+    commission: float,
+    commission_per_share: float,
+    slippage_bps: float,
+    fill_policy: FillPolicy,
+    param: list[str] | None,
+    engines: list[str] | None,
+) -> dict[str, Any]:
+    """The batch payload the run options describe (``-p`` items parsed as a grid)."""
+    return {
+        "strategy": strategy,
+        "grid": parse_grid(param or ()),
+        "datasets": [{"paths": [str(p) for p in data]}] if data else [],
+        "engines": engines or [],
+        "start": _iso_date(start),
+        "end": _iso_date(end),
+        "cash": cash,
+        "commission_bps": commission,
+        "commission_per_share": commission_per_share,
+        "slippage_bps": slippage_bps,
+        "fill_policy": fill_policy,
+    }
+
+
+def with_overrides(
+    payload: dict[str, Any], execution: dict[str, Any], metric: str | None
+) -> dict[str, Any]:
+    """``payload`` with command-line execution settings and metric over its own; Nones dropped."""
+    if execution:
+        given = payload.get("execution")
+        payload["execution"] = {**(given if isinstance(given, dict) else {}), **execution}
+    if metric:
+        payload["metric"] = metric
+    for key in [k for k, v in payload.items() if v is None]:
+        del payload[key]
+    return payload

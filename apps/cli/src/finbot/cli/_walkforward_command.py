@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from finbot.app import WalkForwardReport, parse_grid, plan_payload, read_batch_file, walk_forward
+from finbot.app import WalkForwardReport, plan_payload, read_batch_file, walk_forward
 from finbot.contracts import FillPolicy
 from finbot.reports import format_value
 
@@ -45,7 +45,8 @@ from ._sweep_command import (
     TimeoutOption,
     WorkersOption,
     execution_options,
-    iso_date,
+    run_options_payload,
+    with_overrides,
 )
 
 
@@ -146,31 +147,21 @@ def walkforward(
         else:
             wf = {"folds": folds, "train_sessions": train, "test_sessions": test,
                   "anchored": anchored, "purge_sessions": purge, "embargo_sessions": embargo}
-            payload = {
-                "strategy": strategy,
-                "grid": parse_grid(param or ()),
-                "datasets": [{"paths": [str(p) for p in data]}] if data else [],
-                "engines": [engine] if engine else [],
-                "start": iso_date(start),
-                "end": iso_date(end),
-                "cash": cash,
-                "commission_bps": commission,
-                "commission_per_share": commission_per_share,
-                "slippage_bps": slippage_bps,
-                "fill_policy": fill_policy,
-                "walk_forward": {k: v for k, v in wf.items() if v is not None},
-            }
+            payload = run_options_payload(
+                strategy=strategy, data=data, start=start, end=end, cash=cash,
+                commission=commission, commission_per_share=commission_per_share,
+                slippage_bps=slippage_bps, fill_policy=fill_policy, param=param,
+                engines=[engine] if engine else None,
+            )
+            payload["walk_forward"] = {k: v for k, v in wf.items() if v is not None}
             source = "finbot walkforward"
-        overrides = execution_options(executor, workers, scheduler, dask_local, timeout, retries)
-        if overrides:
-            execution = payload.get("execution")
-            payload["execution"] = {**(execution if isinstance(execution, dict) else {}),
-                                    **overrides}
-        if metric:
-            payload["metric"] = metric
+        with_overrides(
+            payload,
+            execution_options(executor, workers, scheduler, dask_local, timeout, retries),
+            metric,
+        )
         with stdout_guard(as_json):
-            plan = plan_payload({k: v for k, v in payload.items() if v is not None},
-                                source=source)
+            plan = plan_payload(payload, source=source)
         err = Console(stderr=True)
         with stdout_guard(as_json), live_progress(err, "walk-forward") as progress:
             report = walk_forward(plan, registry=registry, record=record, on_progress=progress)
