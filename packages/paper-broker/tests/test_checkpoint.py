@@ -60,3 +60,14 @@ def test_a_foreign_file_is_not_a_checkpoint(tmp_path):
     path.write_bytes(b"hello\nworld")
     with pytest.raises(CheckpointError, match="not a paper checkpoint"):
         read_header(path)
+
+
+def test_market_data_held_by_value_round_trips(tmp_path):
+    from paper_support import market
+
+    data = market([(1.0, 2.0, 0.5, 1.5), (1.5, 2.5, 1.0, 2.0)])
+    path = tmp_path / "c.pkl"
+    write_checkpoint(path, {"mine": data}, {}, {})
+    loaded = read_checkpoint(path, {})[1]["mine"]
+    assert loaded.bars("AAA") == data.bars("AAA")
+    assert loaded.snapshot_id() == data.snapshot_id()

@@ -10,7 +10,7 @@ import inspect
 import json
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -20,6 +20,7 @@ from finbot.contracts import (
     BacktestResult,
     ConfigError,
     EngineInfo,
+    Instrument,
     MarketData,
     RunConfig,
     Strategy,
@@ -50,7 +51,9 @@ class _State:
     runner: StrategyRunner
     broker: PaperBroker
     venue: SimulatedBroker
+    streamed: bool = False
     next_step: int = 0
+    last_ts: int | None = None
     started: bool = False
     finished: bool = False
 
@@ -112,7 +115,7 @@ class PaperSession:
         directory: Path,
         config: RunConfig,
         settings: PaperSettings,
-        data: MarketData,
+        identity: dict[str, str],
         state: _State,
         live: Live,
         feed: BarFeed,
@@ -122,7 +125,7 @@ class PaperSession:
         self.directory = directory
         self.config = config
         self.settings = settings
-        self.data = data
+        self.identity = identity
         self.state = state
         self.live = live
         self.feed = feed
@@ -137,26 +140,37 @@ class PaperSession:
         config: RunConfig,
         settings: PaperSettings,
         strategy: Strategy,
-        data: MarketData,
+        data: MarketData | None = None,
+        instruments: Sequence[Instrument] = (),
         listener: SessionListener | None = None,
         pacer: Pacer | None = None,
         feed: BarFeed | None = None,
     ) -> PaperSession:
         """A session in ``directory``: new, or resumed from its last checkpoint.
 
-        ``strategy`` is a fresh instance; a resume replaces it with the checkpointed one.
+        With ``data`` the session replays it (through ``feed`` when given, else a
+        :class:`ReplayFeed`). Without, it is a stream: ``feed`` delivers the bars of
+        ``instruments`` step by step and the run never knows which step is its last, as with a
+        live source. ``strategy`` is a fresh instance; a resume replaces it with the checkpointed
+        one.
 
         Raises:
+            ConfigError: neither ``data`` nor a ``feed`` with ``instruments`` is given.
             CheckpointError: the checkpoint belongs to another config or data, or is damaged.
             JournalError: the journal cannot be opened.
         """
+        if data is None and (feed is None or not instruments):
+            raise ConfigError("a paper session needs data to replay, or a feed and its instruments")
         directory.mkdir(parents=True, exist_ok=True)
         journal = Journal(directory / JOURNAL_FILE)
-        identity = {"config": config.canonical_json(), "data": data.snapshot_id()}
-        fresh = _new_state(config, settings, strategy, data)
+        identity = {
+            "config": config.canonical_json(),
+            "data": data.snapshot_id() if data is not None else _stream_id(instruments),
+        }
+        fresh = _new_state(config, settings, strategy, data, instruments)
         checkpoint = directory / CHECKPOINT_FILE
         after = 0
-        externals = _externals(fresh.runner, data)
+        externals = _externals(fresh.runner)
         if checkpoint.exists():
             head, loaded = read_checkpoint(checkpoint, {**externals, "live": None})
             if head.get("identity") != identity:
@@ -166,6 +180,9 @@ class PaperSession:
             if not isinstance(loaded, _State):
                 raise CheckpointError(f"{checkpoint} does not hold a paper session state")
             fresh, after = loaded, int(head["position"])
+        if feed is None:
+            assert data is not None  # checked above
+            feed = ReplayFeed(data)
         events = EventStream(journal, after, listener)
         live = Live(events, Controls(directory))
         fresh.broker.live = live
@@ -173,10 +190,10 @@ class PaperSession:
             directory,
             config,
             settings,
-            data,
+            identity,
             fresh,
             live,
-            feed or ReplayFeed(data),
+            feed,
             pacer or Pacer(None),
             after,
         )
@@ -212,12 +229,16 @@ class PaperSession:
         if not st.started:
             runner.start()
             st.started = True
-        after = runner.timeline[st.next_step - 1] if st.next_step else None
-        for ts, bars in self.feed.steps(after):
+        streamed = st.streamed
+        for ts, bars in self.feed.steps(st.last_ts):
             self.pacer.wait(ts)
             deliver(venue.poll(ts, bars), runner)
-            runner.step(ts)
+            if streamed:
+                runner.push(ts, bars)
+            else:
+                runner.step(ts)
             st.next_step += 1
+            st.last_ts = ts
             if live.events.position - self._checkpointed >= every:
                 self.checkpoint()
             if live.controls.interrupted:
@@ -254,12 +275,12 @@ class PaperSession:
         st = self.state
         position = self.live.events.position
         header = {
-            "identity": {"config": self.config.canonical_json(), "data": self.data.snapshot_id()},
+            "identity": self.identity,
             "position": position,
             "next_step": st.next_step,
             "finished": st.finished,
         }
-        externals = {**_externals(st.runner, self.data), "live": self.live}
+        externals = {**_externals(st.runner), "live": self.live}
         try:
             write_checkpoint(
                 self.directory / CHECKPOINT_FILE, st, header, externals, fsync=self.settings.fsync
@@ -277,21 +298,34 @@ class PaperSession:
 
 
 def _new_state(
-    config: RunConfig, settings: PaperSettings, strategy: Strategy, data: MarketData
+    config: RunConfig,
+    settings: PaperSettings,
+    strategy: Strategy,
+    data: MarketData | None,
+    instruments: Sequence[Instrument],
 ) -> _State:
     broker = PaperBroker(RiskControls(settings.risk))
-    runner = StrategyRunner(Observed(strategy, broker), config, data, broker)
+    observed = Observed(strategy, broker)
+    if data is None:
+        runner = StrategyRunner.streaming(observed, config, instruments, broker)
+    else:
+        runner = StrategyRunner(observed, config, data, broker)
     venue = make_venue(runner, config, settings)
     broker.bind(runner, venue)
-    return _State(runner=runner, broker=broker, venue=venue)
+    return _State(runner=runner, broker=broker, venue=venue, streamed=data is None)
 
 
-def _externals(runner: StrategyRunner, data: MarketData) -> dict[str, Any]:
+def _stream_id(instruments: Sequence[Instrument]) -> str:
+    return "stream of " + ",".join(sorted(i.id for i in instruments))
+
+
+def _externals(runner: StrategyRunner) -> dict[str, Any]:
     """Objects a resume rebuilds from the data, so a checkpoint refers to them instead.
 
     The strategy's classes are among them: one loaded from a file lives in a module a new import
     replaces, where pickle could not find it by name; the resume loads it afresh anyway.
     """
+    data = runner.data  # the replayed data (empty for a stream, whose bars are state)
     found: dict[str, Any] = {"data": data, "timeline": runner.timeline}
     strategy = runner.strategy.inner if isinstance(runner.strategy, Observed) else runner.strategy
     for cls in _user_classes(type(strategy)):
