@@ -44,8 +44,17 @@ def test_a_sigkilled_cli_session_resumes_to_the_same_result(uninterrupted, tmp_p
     directory = tmp_path / "session"
     # paced (about 2.5 s for the 750 daily bars) so that the kill lands mid-run
     proc = subprocess.Popen(
-        [*FINBOT, "paper", "--session", str(directory), "--checkpoint-every", "10", "-q",
-         "--speed", str(86_400 * 400)],
+        [
+            *FINBOT,
+            "paper",
+            "--session",
+            str(directory),
+            "--checkpoint-every",
+            "10",
+            "-q",
+            "--speed",
+            str(86_400 * 400),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -129,10 +138,27 @@ def test_the_paper_broker_joins_parity_on_request_only(tmp_path):
         app,
         # both policies: the file is imported once per policy before the runs, so the paper
         # session checkpoints an instance of a class its module no longer holds
-        ["parity", "--strategy", "docs_site/examples/breakout.py:Breakout", "--engines",
-         "backtrader,paper", "--fill-policy", "both", "--no-record"],
+        [
+            "parity",
+            "--strategy",
+            "docs_site/examples/breakout.py:Breakout",
+            "--engines",
+            "backtrader,paper",
+            "--fill-policy",
+            "both",
+            "--no-record",
+        ],
     )
     assert out.exit_code == 0, out.output
     assert "paper" in out.output
     help_text = RUNNER.invoke(app, ["parity", "--help"]).output
     assert "paper" not in help_text.split("default:")[1].split(")")[0]
+
+
+def test_stream_feeds_the_data_as_a_live_source_would_with_the_same_fills(uninterrupted, tmp_path):
+    out = RUNNER.invoke(app, ["paper", "--session", str(tmp_path / "s"), "--stream", "-q"])
+    assert out.exit_code == 0, out.output
+    streamed, replayed = _result(tmp_path / "s"), _result(uninterrupted)
+    assert json.loads(streamed["engine"]["details"]["paper_settings"])["streamed"] is True
+    assert streamed["fills"] == replayed["fills"]
+    assert streamed["equity_curve"] == replayed["equity_curve"]

@@ -1,7 +1,7 @@
 from paper_support import DAY, T0
 
 from finbot.contracts import Bar, BarSeries, Instrument, MarketData
-from finbot.paper_broker import Pacer, ReplayFeed
+from finbot.paper_broker import ReplayFeed
 
 
 def _two_instruments() -> MarketData:
@@ -25,34 +25,3 @@ def test_replay_resumes_after_an_instant():
     steps = list(ReplayFeed(_two_instruments()).steps(after_ns=T0 + DAY))
     assert [(ts, sorted(bars)) for ts, bars in steps] == [(T0 + 2 * DAY, ["AAA", "BBB"])]
     assert steps[0][1]["BBB"].close == 5.5
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def test_pacer_lets_session_time_pass_speed_times_faster_than_wall_time():
-    clock = FakeClock()
-    pacer = Pacer(86_400.0, clock=clock, sleep=clock.sleep)  # a day of bars a second
-    pacer.wait(T0)
-    pacer.wait(T0 + DAY)  # due 1 s after the first
-    clock.now += 0.25  # the step itself took a quarter second
-    pacer.wait(T0 + 3 * DAY)  # due 3 s after the first: 1.75 s left
-    assert clock.slept == [1.0, 1.75]
-
-
-def test_pacer_without_speed_never_waits():
-    clock = FakeClock()
-    pacer = Pacer(None, clock=clock, sleep=clock.sleep)
-    for k in range(3):
-        pacer.wait(T0 + k * DAY)
-    assert clock.slept == []

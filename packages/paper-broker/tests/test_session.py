@@ -248,3 +248,31 @@ def test_control_files_are_looked_at_once_per_poll_interval(tmp_path):
     assert controls.kill_requested().startswith("kill flag file")
     controls.sigterm = True  # a signal is seen at once
     assert controls.kill_requested() == "SIGTERM received"
+
+
+class RecordingClock:
+    """A Clock that records the steps it was asked to wait for, and never waits."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    def wait_until(self, ts_ns: int) -> None:
+        self.asked.append(ts_ns)
+
+    def now_ns(self) -> int:
+        return self.asked[-1] if self.asked else 0
+
+
+def test_the_clock_is_asked_before_every_step(tmp_path):
+    clock = RecordingClock()
+    session = PaperSession.open(
+        tmp_path,
+        config=config(),
+        settings=PaperSettings(),
+        strategy=Plan({}),
+        data=market(FLAT),
+        clock=clock,
+    )
+    session.run()
+    session.close()
+    assert clock.asked == [T0 + k * DAY for k in range(len(FLAT))]

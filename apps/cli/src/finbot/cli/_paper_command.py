@@ -108,6 +108,13 @@ def paper(
     volume_share: Annotated[
         float, typer.Option(help="Share of a bar's volume one order may take (0-1].")
     ] = 0.1,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Feed the data as a stream that never knows its last bar, as a live source.",
+        ),
+    ] = False,
     checkpoint_every: Annotated[
         int, typer.Option(help="Checkpoint after this many journaled events.")
     ] = 100,
@@ -162,6 +169,7 @@ def paper(
             partial_fills=partial_fills,
             volume_share=volume_share,
             checkpoint_every=checkpoint_every,
+            streamed=stream,
         )
         directory = _directory(session)
         console = Console()

@@ -159,7 +159,8 @@ def _run(
     speed: float | None,
     handle_signals: bool,
 ) -> SessionOutcome:
-    from finbot.paper_broker import Pacer, PaperSession
+    from finbot.contracts.engine import WallClock
+    from finbot.paper_broker import PaperSession
 
     session = PaperSession.open(
         directory,
@@ -168,7 +169,7 @@ def _run(
         strategy=prepared.new_strategy(),
         data=prepared.data,
         listener=listener,
-        pacer=Pacer(speed),
+        clock=WallClock(speed) if speed else None,
     )
     try:
         with run_errors(prepared, "paper"):

@@ -11,7 +11,7 @@ from ._config import InstrumentLimits, PaperSettings, RiskLimits
 from ._controls import KILL_FILE, RESET_FILE, request_kill, request_reset
 from ._engine import PaperEngine
 from ._events import SessionListener
-from ._feed import BarFeed, Pacer, ReplayFeed
+from ._feed import MarketFeed, ReplayFeed
 from ._journal import Journal, JournalEntry, JournalError
 from ._lifecycle import TRANSITIONS, IllegalTransitionError, OrderEvent, fill_event, next_status
 from ._risk import Book, RiskControls, RiskRejection
@@ -40,8 +40,7 @@ __all__ = [
     "PaperSettings",
     "RiskLimits",
     # feed
-    "BarFeed",
-    "Pacer",
+    "MarketFeed",
     "ReplayFeed",
     # lifecycle and journal
     "TRANSITIONS",

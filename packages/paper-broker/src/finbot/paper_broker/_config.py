@@ -82,6 +82,11 @@ class PaperSettings(BaseModel):
     volume_share: float = Field(
         default=0.1, gt=0, le=1, description="fraction of a bar's volume one order may take"
     )
+    streamed: bool = Field(
+        default=False,
+        description="feed recorded data as a stream that never knows its last bar, as a live "
+        "source would (orders on the final bar are routed, then canceled at the end)",
+    )
     checkpoint_every: PositiveInt = Field(
         default=100, description="write a checkpoint after this many journaled events"
     )

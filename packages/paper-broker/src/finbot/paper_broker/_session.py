@@ -26,13 +26,14 @@ from finbot.contracts import (
     Strategy,
     StrategyRunner,
 )
+from finbot.contracts.engine import Clock
 
 from ._broker import Live, PaperBroker
 from ._checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from ._config import PaperSettings
 from ._controls import Controls
 from ._events import EventStream, SessionListener
-from ._feed import BarFeed, Pacer, ReplayFeed
+from ._feed import MarketFeed, ReplayFeed
 from ._journal import Journal
 from ._observed import Observed
 from ._risk import RiskControls
@@ -118,8 +119,8 @@ class PaperSession:
         identity: dict[str, str],
         state: _State,
         live: Live,
-        feed: BarFeed,
-        pacer: Pacer,
+        feed: MarketFeed,
+        clock: Clock | None,
         checkpointed: int,
     ) -> None:
         self.directory = directory
@@ -129,7 +130,7 @@ class PaperSession:
         self.state = state
         self.live = live
         self.feed = feed
-        self.pacer = pacer
+        self.clock = clock
         self._checkpointed = checkpointed
 
     @classmethod
@@ -143,16 +144,17 @@ class PaperSession:
         data: MarketData | None = None,
         instruments: Sequence[Instrument] = (),
         listener: SessionListener | None = None,
-        pacer: Pacer | None = None,
-        feed: BarFeed | None = None,
+        clock: Clock | None = None,
+        feed: MarketFeed | None = None,
     ) -> PaperSession:
         """A session in ``directory``: new, or resumed from its last checkpoint.
 
         With ``data`` the session replays it (through ``feed`` when given, else a
-        :class:`ReplayFeed`). Without, it is a stream: ``feed`` delivers the bars of
-        ``instruments`` step by step and the run never knows which step is its last, as with a
-        live source. ``strategy`` is a fresh instance; a resume replaces it with the checkpointed
-        one.
+        :class:`ReplayFeed`). Without, or with ``settings.streamed``, it is a stream: ``feed``
+        (or the replay of ``data``) delivers the bars of ``instruments`` (or the data's) step by
+        step and the run never knows which step is its last, as with a live source. ``clock``
+        paces the steps (e.g. ``WallClock(speed=86400)``); None takes them at once. ``strategy``
+        is a fresh instance; a resume replaces it with the checkpointed one.
 
         Raises:
             ConfigError: neither ``data`` nor a ``feed`` with ``instruments`` is given.
@@ -167,6 +169,8 @@ class PaperSession:
             "config": config.canonical_json(),
             "data": data.snapshot_id() if data is not None else _stream_id(instruments),
         }
+        if data is not None and settings.streamed:
+            instruments = list(data.instruments.values())
         fresh = _new_state(config, settings, strategy, data, instruments)
         checkpoint = directory / CHECKPOINT_FILE
         after = 0
@@ -194,7 +198,7 @@ class PaperSession:
             fresh,
             live,
             feed,
-            pacer or Pacer(None),
+            clock,
             after,
         )
         if journal.last_seq == 0:
@@ -230,8 +234,10 @@ class PaperSession:
             runner.start()
             st.started = True
         streamed = st.streamed
+        clock = self.clock
         for ts, bars in self.feed.steps(st.last_ts):
-            self.pacer.wait(ts)
+            if clock is not None:
+                clock.wait_until(ts)
             deliver(venue.poll(ts, bars), runner)
             if streamed:
                 runner.push(ts, bars)
@@ -306,13 +312,14 @@ def _new_state(
 ) -> _State:
     broker = PaperBroker(RiskControls(settings.risk))
     observed = Observed(strategy, broker)
-    if data is None:
+    if data is None or settings.streamed:
         runner = StrategyRunner.streaming(observed, config, instruments, broker)
     else:
         runner = StrategyRunner(observed, config, data, broker)
     venue = make_venue(runner, config, settings)
     broker.bind(runner, venue)
-    return _State(runner=runner, broker=broker, venue=venue, streamed=data is None)
+    streamed = data is None or settings.streamed
+    return _State(runner=runner, broker=broker, venue=venue, streamed=streamed)
 
 
 def _stream_id(instruments: Sequence[Instrument]) -> str:
