@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from finbot.contracts import (
@@ -158,3 +160,34 @@ def test_slipped_price_moves_against_the_trader() -> None:
     assert model.slipped_price(OrderSide.BUY, 100.0) == pytest.approx(100.1, rel=1e-15)
     assert model.slipped_price(OrderSide.SELL, 100.0) == pytest.approx(99.9, rel=1e-15)
     assert CostModel().slipped_price(OrderSide.BUY, 100.0) == 100.0
+
+
+# The float fast path of the cent commission must give exactly what the decimal path gives.
+_prices = st.one_of(
+    st.floats(min_value=0.01, max_value=100_000.0, allow_nan=False),
+    st.integers(min_value=1, max_value=10_000_000).map(lambda c: c / 100),  # whole cents
+)
+_quantities = st.one_of(
+    st.integers(min_value=1, max_value=1_000_000).map(float),
+    st.floats(min_value=0.001, max_value=1e6, allow_nan=False),
+)
+_rates = st.sampled_from([0.0, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 0.25])
+_per_share = st.sampled_from([0.0, 0.001, 0.0035, 0.005, 0.01, 0.02])
+_minimum = st.sampled_from([0.0, 0.35, 1.0, 2.5])
+
+
+@settings(max_examples=600, deadline=None)
+@given(_quantities, _prices, _rates, _per_share, _minimum)
+def test_cent_commission_fast_path_equals_the_exact_decimal_one(q, p, bps, per_share, minimum):
+    model = CostModel(
+        commission_bps=bps, commission_per_share=per_share, commission_minimum=minimum
+    )
+    assert model.commission(q, p) == model._exact_cent_commission(q, p)
+
+
+def test_cent_commission_fast_path_defers_true_half_cents_to_the_decimal_path():
+    # 75 * 112.0 * 1bp + 75 * 0.005 = 1.215 exactly; in floats 1.2149999...: half up is 1.22
+    model = CostModel(commission_bps=1, commission_per_share=0.005)
+    assert model.commission(75, 112.0) == model._exact_cent_commission(75, 112.0) == 1.22
+    # 1 * 0.5 * 1bp: 0.005 exactly -> 0.01
+    assert CostModel(commission_bps=100).commission(1, 0.5) == 0.01

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -58,6 +59,21 @@ class CostModel(BaseModel):
         return max(raw, self.commission_minimum)
 
     def _cent_commission(self, quantity: float, price: float) -> float:
+        # Fast path: the float sum differs from the exact one on the printed values by a few ulp,
+        # so it rounds to the same cent unless it lies next to a half cent or to the minimum;
+        # those cases (and zero or non-finite sums) take the exact decimal path below.
+        raw = quantity * price * self.commission_bps / 10_000.0
+        raw += quantity * self.commission_per_share
+        cents = raw * 100.0
+        if 0.0 < cents < _FAST_LIMIT and raw > self.commission_minimum * _ABOVE_MINIMUM:
+            whole = math.floor(cents)
+            fraction = cents - whole
+            if abs(fraction - 0.5) > _HALF_CENT_MARGIN * cents:
+                # n / 100 is the float nearest the decimal n cents, as float("n.nn") is.
+                return (whole + (fraction > 0.5)) / 100.0
+        return self._exact_cent_commission(quantity, price)
+
+    def _exact_cent_commission(self, quantity: float, price: float) -> float:
         # Exact decimal arithmetic on the inputs' printed values: in binary floats a true half
         # cent such as 75 * 112.0 * 1bp + 75 * 0.005 = 1.215 comes out as 1.2149999... and would
         # round down; here it rounds half up to 1.22 like a broker's statement.
@@ -78,6 +94,11 @@ class CostModel(BaseModel):
 
 _BPS = Decimal(10_000)
 _CENT = Decimal("0.01")
+# The fast float path of the cent commission: it stays below 2**52 cents (so whole cents are exact
+# floats), clear of the minimum and at least this far (relative) from a half cent.
+_FAST_LIMIT = 2.0**52
+_ABOVE_MINIMUM = 1.0 + 1e-9
+_HALF_CENT_MARGIN = 1e-9
 
 
 def _decimal(value: float) -> Decimal:

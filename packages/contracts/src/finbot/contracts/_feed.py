@@ -43,6 +43,7 @@ class BarFeed:
         "closes",
         "fields",
         "instrument_ids",
+        "last_step",
         "seen",
         "stamps",
         "timeline",
@@ -70,6 +71,8 @@ class BarFeed:
         )
         self._next_step = 0
         self._last_ts: int | None = None
+        # True once the step just taken is the replay's last (a stream never knows).
+        self.last_step = False
 
     @classmethod
     def replay(cls, data: MarketData) -> BarFeed:
@@ -90,20 +93,19 @@ class BarFeed:
         }
         return cls(instrument_ids, columns, {iid: [] for iid in instrument_ids}, None)
 
-    @property
-    def last_step(self) -> bool:
-        """True once the step just taken is the replay's last (a stream never knows)."""
-        timeline = self.timeline
-        return timeline is not None and self._next_step >= len(timeline)
-
     def peek(self, ts_ns: int) -> dict[str, Bar]:
         """The bars stamped ``ts_ns`` that the next step hands out, without taking the step."""
+        return self._bars(ts_ns, False)
+
+    def _bars(self, ts_ns: int, take: bool) -> dict[str, Bar]:
         seen = self.seen
         bars: dict[str, Bar] = {}
         for iid, stamps, o, h, lo, c, v in self._bar_columns:
             i = seen[iid]
             if i < len(stamps) and stamps[i] == ts_ns:
                 bars[iid] = _new_tuple(Bar, (stamps[i], o[i], h[i], lo[i], c[i], v[i]))
+                if take:
+                    seen[iid] = i + 1
         return bars
 
     def advance(self, ts_ns: int) -> dict[str, Bar]:
@@ -124,12 +126,9 @@ class BarFeed:
                 f"engine stepped to {from_ns(ts_ns)}, but the next step of the timeline is "
                 f"{expected}"
             )
-        self._next_step = k + 1
-        bars = self.peek(ts_ns)
-        seen = self.seen
-        for iid in bars:
-            seen[iid] += 1
-        return bars
+        self._next_step = k = k + 1
+        self.last_step = k >= len(timeline)
+        return self._bars(ts_ns, True)
 
     def push(self, ts_ns: int, bars: Mapping[str, Bar]) -> dict[str, Bar]:
         """Append one streamed step's bars (each stamped ``ts_ns``); the bars, as a dict.

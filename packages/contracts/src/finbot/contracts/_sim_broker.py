@@ -234,7 +234,9 @@ class SimulatedBroker:
     # --- per step ---------------------------------------------------------------------------
     def drain(self) -> list[BrokerEvent]:
         """Events waiting without working a step (cancels asked for at the end of the data)."""
-        events, self._pending = self._pending, []
+        # Emptied in place: a driving loop may hold the queues (see Simulation.run).
+        events = self._pending.copy()
+        self._pending.clear()
         return events
 
     def poll(self, ts_ns: int, bars: Mapping[str, Bar]) -> list[BrokerEvent]:
@@ -268,7 +270,7 @@ class SimulatedBroker:
                 events.append(
                     BrokerEvent(BrokerEventKind.REJECTED, o.order_id, ts_ns, INSUFFICIENT_CASH)
                 )
-        self._new = []
+        self._new.clear()
 
     def _work(self, ts_ns: int, bars: Mapping[str, Bar], events: list[BrokerEvent]) -> None:
         view = self.view

@@ -79,11 +79,13 @@ class Simulation:
         runner, broker = self.runner, self.broker
         runner.start()
         step = runner.step
+        # The broker's three queues, read directly: this loop runs once per bar.
+        new, working, pending = broker._new, broker._working, broker._pending
         for ts in runner.timeline:
             if clock is not None:
                 clock.wait_until(ts)
             # Most steps have no order working: the broker is not asked at all.
-            if broker.busy:
+            if new or working or pending:
                 events = broker.poll(ts, runner.peek(ts))
                 if events:
                     deliver(events, runner)
