@@ -7,6 +7,7 @@ from ._errors import EngineRunError
 from ._feed import BarFeed
 from ._orders import Fill, OrderRequest, OrderType
 from ._result import EquityCurve
+from ._trades import FifoBook
 
 # Positions closer to zero than this are flat.
 _FLAT = 1e-12
@@ -15,12 +16,14 @@ _FLAT = 1e-12
 class Ledger:
     """Cash and positions in the account currency, booked fill by fill; marked once per step."""
 
-    __slots__ = ("_costs", "_fees", "cash", "curve", "fills", "positions")
+    __slots__ = ("_costs", "_fees", "cash", "curve", "fifo", "fills", "positions")
 
     def __init__(self, starting_cash: float, costs: CostModel) -> None:
         self.cash = starting_cash
         self.positions: dict[str, float] = {}
         self.fills: list[Fill] = []
+        # FIFO lots and closed trades, kept as fills arrive: the same matching the result uses.
+        self.fifo = FifoBook()
         self._costs = costs
         self._fees: dict[tuple[float, float], float] = {}  # commission by (quantity, price)
         # Four flat lists, not a list of points: no tuple per step for the GC to track.
@@ -66,6 +69,7 @@ class Ledger:
         else:
             self.positions[iid] = new
         self.fills.append(fill)
+        self.fifo.add(fill)
 
     def market_value(self, feed: BarFeed) -> tuple[float, float]:
         """Net and gross value of the positions at the latest closes seen."""

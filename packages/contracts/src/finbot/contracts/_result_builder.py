@@ -10,7 +10,6 @@ from ._ledger import Ledger
 from ._metrics import compute_metrics
 from ._order_manager import OrderManager
 from ._result import BacktestResult, EngineInfo, PositionRecord
-from ._trades import match_fifo
 
 
 def build_result(
@@ -21,11 +20,11 @@ def build_result(
     orders: OrderManager,
     last_close: Callable[[str], float | None],
 ) -> BacktestResult:
-    """Trades (FIFO round trips), positions and metrics all come from this one path."""
+    """Trades (the ledger's FIFO round trips), positions and metrics from this one path."""
     curve = ledger.equity_curve()
     all_orders = tuple(orders.orders.values())
     fills = tuple(ledger.fills)
-    trades, open_lots = match_fifo(fills)
+    trades, open_lots = tuple(ledger.fifo.trades), ledger.fifo.open_positions()
     return BacktestResult(
         config=config,
         engine=engine,

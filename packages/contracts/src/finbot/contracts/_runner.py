@@ -8,10 +8,11 @@ ledger, and the result builder. Everything that decides a number in the result h
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from ._account import AccountState
 from ._config import RunConfig
@@ -34,6 +35,7 @@ from ._strategy import PriceField, Strategy
 from ._time import from_ns
 
 END_OF_DATA = "end of data"
+_LOG = logging.getLogger("finbot.strategy")
 
 
 class OrderRouter(Protocol):
@@ -80,6 +82,10 @@ class StrategyRunner:
         timeline = self.feed.timeline
         self.timeline: tuple[int, ...] = timeline if timeline is not None else ()
         self.now_ns = self.timeline[0] if self.timeline else 0
+        self.log_lines: list[tuple[int, str]] = []  # (step ts_ns, message) from ctx.log
+        self._timers: dict[str, tuple[int, int | None]] = {}  # name -> (due ts_ns, every_ns)
+        self._warmup = 0
+        self._steps = 0
 
     @classmethod
     def streaming(
@@ -126,6 +132,7 @@ class StrategyRunner:
     # --- driven by the adapter -------------------------------------------------------------
     def start(self) -> None:
         """Call once before the first step."""
+        self._warmup = self.strategy.warmup_steps()
         self.strategy.on_start(self.context)
 
     def step(self, ts_ns: int) -> None:
@@ -142,7 +149,7 @@ class StrategyRunner:
         # Neither fill policy can fill an order placed on the final step in every engine (next
         # open does not exist), so no engine sees it: it is canceled at stop.
         self.orders.routing = not feed.last_step
-        self.strategy.on_bar(self.context, bars)
+        self._call_strategy(ts_ns, bars)
 
     def push(self, ts_ns: int, bars: Mapping[str, Bar]) -> None:
         """A streamed step: take ``bars`` (each stamped ``ts_ns``), mark equity, call the strategy.
@@ -154,7 +161,7 @@ class StrategyRunner:
         taken = self.feed.push(ts_ns, bars)
         self.now_ns = ts_ns
         self.ledger.mark(ts_ns, self.feed)
-        self.strategy.on_bar(self.context, taken)
+        self._call_strategy(ts_ns, taken)
 
     def peek(self, ts_ns: int) -> dict[str, Bar]:
         """The bars stamped ``ts_ns`` that the next replay step hands out, without taking it."""
@@ -257,7 +264,47 @@ class StrategyRunner:
             positions=tuple(sorted(self.ledger.positions.items())),
         )
 
+    def set_timer(self, name: str, at_ns: int, every_ns: int | None) -> None:
+        if every_ns is not None and every_ns <= 0:
+            raise ValueError(f"timer {name!r}: every_ns must be positive, got {every_ns}")
+        self._timers[name] = (at_ns, every_ns)
+
+    def cancel_timer(self, name: str) -> None:
+        self._timers.pop(name, None)
+
+    def log(self, message: str) -> None:
+        self.log_lines.append((self.now_ns, message))
+        _LOG.info("%s %s", from_ns(self.now_ns).isoformat(), message)
+
+    def strategy_state(self) -> Mapping[str, Any]:
+        """The strategy's ``on_save_state``, for a checkpoint."""
+        return self.strategy.on_save_state(self.context)
+
+    def load_strategy_state(self, state: Mapping[str, Any]) -> None:
+        """Hand a checkpoint's strategy state back to ``on_load_state``."""
+        self.strategy.on_load_state(self.context, state)
+
     # --- internals -------------------------------------------------------------------------
+    def _call_strategy(self, ts_ns: int, bars: dict[str, Bar]) -> None:
+        if self._timers:
+            self._fire_timers(ts_ns)
+        self._steps += 1
+        if self._steps > self._warmup:
+            self.strategy.on_bar(self.context, bars)
+
+    def _fire_timers(self, ts_ns: int) -> None:
+        due = sorted((at, name) for name, (at, _) in self._timers.items() if at <= ts_ns)
+        for at, name in due:
+            timer = self._timers.get(name)
+            if timer is None or timer[0] != at:  # canceled or reset by an earlier callback
+                continue
+            every = timer[1]
+            if every is None:
+                del self._timers[name]
+            else:  # the next due instant after this step; missed periods fire once
+                self._timers[name] = (at + ((ts_ns - at) // every + 1) * every, every)
+            self.strategy.on_timer(self.context, name)
+
     def _pushed_data(self) -> MarketData:
         feed = self.feed
         series = []
@@ -320,6 +367,26 @@ class RunContext:
 
     def bar_count(self, instrument_id: str) -> int:
         return self._feed.seen[instrument_id]
+
+    def average_price(self, instrument_id: str) -> float | None:
+        return self._ledger.fifo.average_price(instrument_id)
+
+    def unrealized_pnl(self, instrument_id: str) -> float:
+        qty = self._ledger.positions.get(instrument_id, 0.0)
+        avg = self._ledger.fifo.average_price(instrument_id)
+        last = self._feed.last_close(instrument_id)
+        if not qty or avg is None or last is None:
+            return 0.0
+        return qty * (last - avg)
+
+    def log(self, message: str) -> None:
+        self._runner.log(message)
+
+    def set_timer(self, name: str, at_ns: int, *, every_ns: int | None = None) -> None:
+        self._runner.set_timer(name, at_ns, every_ns)
+
+    def cancel_timer(self, name: str) -> None:
+        self._runner.cancel_timer(name)
 
     def position(self, instrument_id: str) -> float:
         return self._ledger.positions.get(instrument_id, 0.0)

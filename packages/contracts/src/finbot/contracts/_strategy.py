@@ -61,6 +61,30 @@ class StrategyContext(Protocol):
         """Signed quantity held now."""
         ...
 
+    def average_price(self, instrument_id: str) -> float | None:
+        """Average entry price of the open position (its FIFO lots), or None when flat."""
+        ...
+
+    def unrealized_pnl(self, instrument_id: str) -> float:
+        """Open position marked at the latest close, less its average entry cost (0.0 flat)."""
+        ...
+
+    def log(self, message: str) -> None:
+        """Record a line, stamped with the current step, in the run's log."""
+        ...
+
+    def set_timer(self, name: str, at_ns: int, *, every_ns: int | None = None) -> None:
+        """Call ``on_timer(ctx, name)`` at the first step at or after ``at_ns``.
+
+        Then every ``every_ns`` after that, if given (missed periods fire once). It runs before
+        that step's ``on_bar``; setting a timer of the same name replaces it.
+        """
+        ...
+
+    def cancel_timer(self, name: str) -> None:
+        """Stop a timer (no effect when there is none of that name)."""
+        ...
+
     @property
     def cash(self) -> float:
         """Cash now."""
@@ -178,6 +202,24 @@ class Strategy:
 
     def on_stop(self, ctx: StrategyContext) -> None:
         """Called once after the last bar."""
+
+    def on_timer(self, ctx: StrategyContext, name: str) -> None:
+        """Called when a timer set with ``ctx.set_timer`` is due, before that step's ``on_bar``."""
+
+    def warmup_steps(self) -> int:
+        """Steps at the start of a run that only build history: ``on_bar`` is not called on them.
+
+        Declare it from the parameters (e.g. the longest lookback) instead of counting bars in
+        ``on_bar``; equity is still marked on those steps.
+        """
+        return 0
+
+    def on_save_state(self, ctx: StrategyContext) -> Mapping[str, Any]:
+        """The strategy's own state for a checkpoint (JSON-like values); default: nothing."""
+        return {}
+
+    def on_load_state(self, ctx: StrategyContext, state: Mapping[str, Any]) -> None:
+        """Restore what ``on_save_state`` returned, when a run resumes from a checkpoint."""
 
 
 

@@ -32,10 +32,24 @@ def match_fifo(
     fills: Iterable[Fill],
 ) -> tuple[tuple[TradeRecord, ...], dict[str, tuple[float, float]]]:
     """Closed round trips, and each open position's signed quantity and average entry price."""
-    lots: dict[str, deque[_Lot]] = {}
-    trades: list[TradeRecord] = []
+    book = FifoBook()
     for fill in fills:
-        book = lots.setdefault(fill.instrument_id, deque())
+        book.add(fill)
+    return tuple(book.trades), book.open_positions()
+
+
+class FifoBook:
+    """Open lots per instrument, matched first-in first-out as fills arrive; closed trades."""
+
+    __slots__ = ("_lots", "trades")
+
+    def __init__(self) -> None:
+        self._lots: dict[str, deque[_Lot]] = {}
+        self.trades: list[TradeRecord] = []
+
+    def add(self, fill: Fill) -> None:
+        """Match a fill against the open lots of its instrument; what is left opens a lot."""
+        book = self._lots.setdefault(fill.instrument_id, deque())
         remaining = fill.signed_quantity
         fee_per_unit = fill.commission / fill.quantity if fill.quantity else 0.0
         while remaining and book and (book[0].quantity > 0) != (remaining > 0):
@@ -44,7 +58,7 @@ def match_fifo(
             direction = 1 if lot.quantity > 0 else -1
             gross = direction * matched * (fill.price - lot.price)
             commission = matched * (lot.commission_per_unit + fee_per_unit)
-            trades.append(
+            self.trades.append(
                 TradeRecord(
                     instrument_id=fill.instrument_id,
                     direction=direction,
@@ -64,13 +78,24 @@ def match_fifo(
                 book.popleft()
         if abs(remaining) > 1e-12:
             book.append(_Lot(remaining, fill.price, fill.ts_ns, fee_per_unit))
-    open_positions = {
-        iid: (
-            math.fsum(lot.quantity for lot in book),
-            math.fsum(lot.quantity * lot.price for lot in book)
-            / math.fsum(lot.quantity for lot in book),
-        )
-        for iid, book in lots.items()
-        if book
-    }
-    return tuple(trades), open_positions
+
+    def average_price(self, instrument_id: str) -> float | None:
+        """Average entry price of the instrument's open lots, or None when it has none."""
+        book = self._lots.get(instrument_id)
+        if not book:
+            return None
+        return _average(book)
+
+    def open_positions(self) -> dict[str, tuple[float, float]]:
+        """Each open position's signed quantity and average entry price."""
+        return {
+            iid: (math.fsum(lot.quantity for lot in book), _average(book))
+            for iid, book in self._lots.items()
+            if book
+        }
+
+
+def _average(book: deque[_Lot]) -> float:
+    return math.fsum(lot.quantity * lot.price for lot in book) / math.fsum(
+        lot.quantity for lot in book
+    )
