@@ -149,7 +149,12 @@ class StrategyRunner:
         # Neither fill policy can fill an order placed on the final step in every engine (next
         # open does not exist), so no engine sees it: it is canceled at stop.
         self.orders.routing = not feed.last_step
-        self._call_strategy(ts_ns, bars)
+        # _call_strategy, inlined: this runs once per bar of every replay.
+        if self._timers:
+            self._fire_timers(ts_ns)
+        self._steps = n = self._steps + 1
+        if n > self._warmup:
+            self.strategy.on_bar(self.context, bars)
 
     def push(self, ts_ns: int, bars: Mapping[str, Bar]) -> None:
         """A streamed step: take ``bars`` (each stamped ``ts_ns``), mark equity, call the strategy.
