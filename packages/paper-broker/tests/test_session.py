@@ -276,3 +276,25 @@ def test_the_clock_is_asked_before_every_step(tmp_path):
     session.run()
     session.close()
     assert clock.asked == [T0 + k * DAY for k in range(len(FLAT))]
+
+
+def test_an_illegal_transition_reported_to_the_broker_is_refused(tmp_path):
+    # A filled order cannot be canceled or accepted again: whoever reported it is wrong.
+    from dataclasses import replace
+
+    from finbot.paper_broker import IllegalTransitionError
+
+    session = PaperSession.open(
+        tmp_path,
+        config=config(),
+        settings=PaperSettings(),
+        strategy=Plan({0: [("buy", "AAA", 10)]}),
+        data=market(FLAT),
+    )
+    result = session.run().result
+    session.close()
+    filled = result.orders[0]
+    assert filled.status is OrderStatus.FILLED
+    for status, event in ((OrderStatus.CANCELED, "cancel"), (OrderStatus.ACCEPTED, "accept")):
+        with pytest.raises(IllegalTransitionError, match=f"filled cannot {event}"):
+            session.state.broker.on_order_update(replace(filled, status=status))

@@ -60,4 +60,5 @@ class EventPrinter:
         self.console.print(
             f"{when}  [{style}]{kind:<22}[/] {order_id or '':<9} {escape(describe(kind, payload))}",
             highlight=False,
+            soft_wrap=True,
         )
