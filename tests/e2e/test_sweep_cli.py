@@ -118,3 +118,27 @@ def test_walkforward_runs_end_to_end_and_regimes_split_its_best_run(tmp_path: Pa
     assert sum(r["days"] for r in rows) == 120
     bad = runner.invoke(app, ["regimes", run_id, "--by", "moon", "--registry", reg])
     assert bad.exit_code == EXIT_USAGE and "unknown regime rule 'moon'" in bad.stderr
+
+
+def test_a_batch_file_with_a_walk_forward_table_runs_a_walk_forward(tmp_path: Path) -> None:
+    path = tmp_path / "wf.toml"
+    path.write_text(
+        """
+        start = 2021-01-01
+        end = 2022-12-31
+        metric = "total_return"
+        [grid]
+        fast = [5, 10]
+        slow = [30]
+        [walk_forward]
+        folds = 2
+        test_sessions = 100
+        anchored = true
+        [execution]
+        executor = "serial"
+        """
+    )
+    result = runner.invoke(app, ["batch", str(path), "--no-record"])
+    assert result.exit_code == 0, result.output
+    assert "walk-forward: 2 folds, optimizing total_return" in result.stdout
+    assert "out of sample: 200 days" in result.stdout

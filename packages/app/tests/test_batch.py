@@ -151,3 +151,23 @@ def test_injected_failures_are_classified_and_only_transient_ones_retried(
 )
 def test_failures_seen_outside_a_run_are_classified(error: Exception, kind: FailureKind) -> None:
     assert classify(error) is kind
+
+
+def test_the_deflated_sharpe_counts_every_trial_the_registry_holds(
+    fake_wiring: FakeWiring, tmp_path: Path
+) -> None:
+    from finbot.app import plan_payload, run_sweep
+
+    location = str(tmp_path / "registry")
+    first = run_sweep(plan_payload({"grid": {"fraction": [0.1, 0.2, 0.3]},
+                                    "execution": {"executor": "serial"}}), registry=location)
+    [group] = first.statistics["groups"]
+    assert group["deflated_sharpe"]["trials"] == 3
+    # A second search of the same strategy on the same data: its best run is deflated for all
+    # five distinct configurations tried so far (0.3 was already tried and is skipped).
+    second = run_sweep(plan_payload({"grid": {"fraction": [0.3, 0.4, 0.5]},
+                                     "execution": {"executor": "serial"}}), registry=location)
+    [group] = second.statistics["groups"]
+    assert group["deflated_sharpe"]["trials"] == 5
+    assert group["pbo"]["trials"] == 3
+    assert any("not meaningful" in w for w in group["warnings"])

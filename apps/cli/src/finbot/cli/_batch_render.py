@@ -20,7 +20,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from finbot.app import LOWER_IS_BETTER, BatchProgress, BatchReport, RunRow, RunStatus
+from finbot.app import (
+    LOWER_IS_BETTER,
+    BatchProgress,
+    BatchReport,
+    RunRow,
+    RunStatus,
+    WalkForwardReport,
+)
 from finbot.reports import format_value
 
 _STATUS_STYLE = {
@@ -220,3 +227,44 @@ def statistics_lines(stats: dict[str, Any] | Any) -> Sequence[str]:
             )
         lines.extend(f"[yellow]warning:[/] {escape(w)}" for w in group.get("warnings", []))
     return lines
+
+
+def print_walk_forward(console: Console, report: WalkForwardReport) -> None:
+    """The per-fold table, the out-of-sample summary and each fold's overfitting statistics."""
+    table = Table(title=f"walk-forward: {len(report.folds)} folds, optimizing {report.metric}")
+    for column in ("fold", "train", "test", "winner", f"IS {report.metric}",
+                   f"OOS {report.metric}", "OOS return", "PBO", "DSR"):
+        table.add_column(column, justify="right" if column != "winner" else "left")
+    for f in report.folds:
+        winner, oos = f.winner, f.out_of_sample
+        stats = f.statistics
+        pbo = stats.get("pbo", {}).get("pbo")
+        dsr = stats.get("deflated_sharpe", {}).get("dsr")
+        table.add_row(
+            str(f.fold.index),
+            f"{f.fold.train[0]} .. {f.fold.train[1]}",
+            f"{f.fold.test[0]} .. {f.fold.test[1]}",
+            escape(" ".join(f"{k}={json.dumps(v)}" for k, v in winner.params.items()))
+            if winner else "(no finished run)",
+            _num(winner.metric(report.metric) if winner else None),
+            _num(oos.metric(report.metric) if oos else None),
+            format_value(oos.metric("total_return") if oos else None, "pct"),
+            _num(pbo),
+            _num(dsr),
+        )
+    console.print(table)
+    s = report.summary()
+    console.print(
+        f"out of sample: {s['oos_days']} days, total return "
+        f"{format_value(s['oos_total_return'], 'pct')}, Sharpe {_num(s['oos_sharpe'])}; "
+        f"mean PBO of the training grids {_num(s['mean_pbo'])}",
+        highlight=False,
+    )
+    for f in report.folds:
+        for line in statistics_lines({"groups": [{"dataset": f"fold {f.fold.index}",
+                                                  "engine": "training grid", **f.statistics}]}):
+            console.print(line, highlight=False)
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"

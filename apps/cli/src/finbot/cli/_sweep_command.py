@@ -13,10 +13,18 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from finbot.app import BatchPlan, BatchReport, parse_grid, plan_payload, read_batch_file, run_sweep
+from finbot.app import (
+    BatchPlan,
+    BatchReport,
+    parse_grid,
+    plan_payload,
+    read_batch_file,
+    run_sweep,
+    walk_forward,
+)
 from finbot.contracts import FillPolicy
 
-from ._batch_render import live_progress, print_batch
+from ._batch_render import live_progress, print_batch, print_walk_forward
 from ._errors import EXIT_RUN_FAILED, errors_to_exit_codes
 from ._options import (
     CashOption,
@@ -190,7 +198,10 @@ def batch(
     registry: RegistryOption = None,
     record: RecordOption = True,
 ) -> None:
-    """Run the batch a TOML file describes (strategy, datasets, engines, grid, execution)."""
+    """Run the batch a TOML file describes (strategy, datasets, engines, grid, execution).
+
+    A file with a ``[walk_forward]`` table runs as ``finbot walkforward --batch FILE``.
+    """
     with errors_to_exit_codes(verbose):
         payload = with_overrides(
             read_batch_file(path),
@@ -199,7 +210,23 @@ def batch(
         )
         with stdout_guard(as_json):
             plan = plan_payload(payload, source=f"batch file {path}")
+        if plan.spec.walk_forward is not None:
+            run_and_show_walk_forward(plan, registry=registry, record=record, as_json=as_json)
+            return
         _run_and_show(plan, registry=registry, record=record, as_json=as_json, top=top)
+
+
+def run_and_show_walk_forward(
+    plan: BatchPlan, *, registry: str | None, record: bool, as_json: bool
+) -> None:
+    """Run the walk-forward with live progress on stderr, then print its report."""
+    err = Console(stderr=True)
+    with stdout_guard(as_json), live_progress(err, "walk-forward") as progress:
+        report = walk_forward(plan, registry=registry, record=record, on_progress=progress)
+    if as_json:
+        typer.echo(json.dumps(report.to_payload(), indent=2))
+    else:
+        print_walk_forward(Console(width=max(Console().width, 120)), report)
 
 
 def _iso_date(value: datetime | None) -> str | None:

@@ -5,20 +5,14 @@ The use case is ``finbot.app.walk_forward``; this module parses options and rend
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from finbot.app import WalkForwardReport, plan_payload, read_batch_file, walk_forward
+from finbot.app import plan_payload, read_batch_file
 from finbot.contracts import FillPolicy
-from finbot.reports import format_value
 
-from ._batch_render import live_progress, statistics_lines
 from ._errors import errors_to_exit_codes
 from ._options import (
     CashOption,
@@ -45,50 +39,10 @@ from ._sweep_command import (
     TimeoutOption,
     WorkersOption,
     execution_options,
+    run_and_show_walk_forward,
     run_options_payload,
     with_overrides,
 )
-
-
-def print_walk_forward(console: Console, report: WalkForwardReport) -> None:
-    """The per-fold table, the out-of-sample summary and each fold's overfitting statistics."""
-    table = Table(title=f"walk-forward: {len(report.folds)} folds, optimizing {report.metric}")
-    for column in ("fold", "train", "test", "winner", f"IS {report.metric}",
-                   f"OOS {report.metric}", "OOS return", "PBO", "DSR"):
-        table.add_column(column, justify="right" if column != "winner" else "left")
-    for f in report.folds:
-        winner, oos = f.winner, f.out_of_sample
-        stats = f.statistics
-        pbo = stats.get("pbo", {}).get("pbo")
-        dsr = stats.get("deflated_sharpe", {}).get("dsr")
-        table.add_row(
-            str(f.fold.index),
-            f"{f.fold.train[0]} .. {f.fold.train[1]}",
-            f"{f.fold.test[0]} .. {f.fold.test[1]}",
-            escape(" ".join(f"{k}={json.dumps(v)}" for k, v in winner.params.items()))
-            if winner else "(no finished run)",
-            _num(winner.metric(report.metric) if winner else None),
-            _num(oos.metric(report.metric) if oos else None),
-            format_value(oos.metric("total_return") if oos else None, "pct"),
-            _num(pbo),
-            _num(dsr),
-        )
-    console.print(table)
-    s = report.summary()
-    console.print(
-        f"out of sample: {s['oos_days']} days, total return "
-        f"{format_value(s['oos_total_return'], 'pct')}, Sharpe {_num(s['oos_sharpe'])}; "
-        f"mean PBO of the training grids {_num(s['mean_pbo'])}",
-        highlight=False,
-    )
-    for f in report.folds:
-        for line in statistics_lines({"groups": [{"dataset": f"fold {f.fold.index}",
-                                                  "engine": "training grid", **f.statistics}]}):
-            console.print(line, highlight=False)
-
-
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3g}"
 
 
 def walkforward(
@@ -162,10 +116,5 @@ def walkforward(
         )
         with stdout_guard(as_json):
             plan = plan_payload(payload, source=source)
-        err = Console(stderr=True)
-        with stdout_guard(as_json), live_progress(err, "walk-forward") as progress:
-            report = walk_forward(plan, registry=registry, record=record, on_progress=progress)
-        if as_json:
-            typer.echo(json.dumps(report.to_payload(), indent=2))
-        else:
-            print_walk_forward(Console(width=max(Console().width, 120)), report)
+        run_and_show_walk_forward(plan, registry=registry, record=record, as_json=as_json)
+
