@@ -37,3 +37,31 @@ def test_a_dask_batch_survives_a_killed_worker_and_records_every_run(tmp_path: P
     # The run whose worker died was retried once and then succeeded.
     killed = [r for r in report.rows if any("worker_lost" in h for h in r.history)]
     assert killed and all(r.status is RunStatus.SUCCEEDED for r in killed)
+
+
+def test_an_existing_scheduler_runs_the_batch_and_a_run_in_a_worker_thread_times_out(
+    tmp_path: Path,
+) -> None:
+    from distributed import LocalCluster
+
+    # Threads, not processes: the runs execute in worker threads, where no signal arrives, so
+    # the per-run timeout must come from the watchdog.
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=":0") as cluster:
+        spec = parse_batch(
+            {
+                "strategy": f"{SOURCE}:Flaky",
+                "grid": {"mode": ["ok", "slow"]},
+                "start": "2021-01-01",
+                "end": "2021-12-31",
+                "execution": {"timeout_seconds": 1.0, "task_seconds": 0.001},
+            }
+        )
+        report = run_batch(plan_batch(spec), DaskExecutor(scheduler=cluster.scheduler_address))
+    by_mode = {r.params["mode"]: r for r in report.rows}
+    assert by_mode["ok"].status is RunStatus.SUCCEEDED
+    slow = by_mode["slow"]
+    assert (slow.status, slow.failure, slow.attempts) == (
+        RunStatus.FAILED, FailureKind.TIMEOUT, 1
+    )
+    assert report.workers == 2
