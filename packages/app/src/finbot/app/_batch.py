@@ -154,7 +154,10 @@ class _Batch:
         row.run_id = self.registry.record_failure(
             run.config, f"{kind.value}: {error}", tags=self.tags()
         )
-        self.add_row(row, "failed", run_id=row.run_id, failure_kind=kind.value, error=error)
+        self.add_row(
+            row, "failed", run_id=row.run_id, failure_kind=kind.value, error=error,
+            seconds=row.seconds,
+        )
 
     def tags(self) -> tuple[str, ...]:
         return (f"batch:{self.batch_id}",) if self.batch_id else ()
@@ -167,6 +170,7 @@ class _Batch:
             self.record_success(run, row, outcome)
             return
         assert outcome.failure is not None
+        row.seconds = outcome.seconds
         self.fail(run, row, outcome.failure, outcome.error or outcome.failure.value)
 
     def fail(self, run: PlannedRun, row: RunRow, kind: FailureKind, error: str) -> None:
