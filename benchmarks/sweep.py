@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import time
 from typing import Any
 
@@ -43,6 +44,13 @@ def direct(plan) -> tuple[float, list[float]]:
     equities = [engine.run(p.config, p.new_strategy(), p.data).metrics.final_equity
                 for p in prepared]
     return time.perf_counter() - began, equities
+
+
+def cpu() -> float:
+    """CPU seconds of this process and of its reaped children (pool or cluster workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def batch(plan, executor, *, start_first: bool = False) -> tuple[float, float, list[float]]:
@@ -71,18 +79,26 @@ def main() -> None:
     plan = plan_batch(parse_batch({"grid": GRID}))
     assert len(plan.runs) == 64
     results: dict[str, Any] = {}
+    # CPU seconds beside wall seconds: on a loaded machine wall time counts the wait for a core,
+    # CPU time counts the work, so cpu(parallel) / cpu(serial) tells whether the executor adds work.
+    cpus: dict[str, float] = {}
+    c0 = cpu()
     t_direct, reference = direct(plan)
-    results["direct"] = t_direct
+    results["direct"], cpus["direct"] = t_direct, cpu() - c0
+    c0 = cpu()
     t_serial, _, eq = batch(plan, SerialExecutor())
     assert eq == reference, "serial batch differs from direct engine calls"
-    results["serial"] = t_serial
+    results["serial"], cpus["serial"] = t_serial, cpu() - c0
+    c0 = cpu()
     t_local, _, eq = batch(plan, LocalExecutor(args.workers))
     assert eq == reference, "local batch differs from direct engine calls"
-    results["local"] = t_local
+    results["local"], cpus["local"] = t_local, cpu() - c0
+    c0 = cpu()
     t_dask, t_cluster, eq = batch(plan, DaskExecutor(local_workers=args.workers), start_first=True)
     assert eq == reference, "dask batch differs from direct engine calls"
     results["dask"] = t_dask
     results["dask_cluster_start"] = t_cluster
+    cpus["dask_with_cluster"] = cpu() - c0
 
     figures = {
         "runs": 64,
@@ -91,6 +107,9 @@ def main() -> None:
         "load_average": os.getloadavg(),
         "python": platform.python_version(),
         "seconds": results,
+        "cpu_seconds": cpus,
+        "cpu_local_over_serial": cpus["local"] / cpus["serial"],
+        "cpu_dask_with_cluster_over_serial": cpus["dask_with_cluster"] / cpus["serial"],
         "serial_over_direct": t_serial / t_direct,
         "batch_overhead_ms_per_run": (t_serial - t_direct) / 64 * 1000,
         "speedup_local": t_serial / t_local,
