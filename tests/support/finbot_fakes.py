@@ -6,8 +6,8 @@ The fake engine is the domain's simulated broker (ADR 0010) behind the engine po
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +17,8 @@ from finbot.contracts import (
     BacktestResult,
     Bar,
     BarSeries,
+    BrokerEvent,
+    BrokerEventKind,
     DatasetRef,
     EngineInfo,
     Instrument,
@@ -27,7 +29,7 @@ from finbot.contracts import (
     StrategyParams,
     to_ns,
 )
-from finbot.contracts.engine import simulate
+from finbot.contracts.engine import Simulation
 
 
 class BuyAndHold(Strategy):
@@ -48,21 +50,43 @@ class BuyAndHold(Strategy):
 
 
 class FakeEngine:
-    """The simulated broker alone (``finbot.contracts.engine.simulate``), recording its calls."""
+    """The simulated broker alone (``finbot.contracts.engine.Simulation``), recording its calls.
 
-    name = "fake"
+    ``price`` maps every fill price the broker decides to the one reported (default: unchanged),
+    which makes a broker that disagrees on price: cash, equity and metrics all move with it.
+    """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        name: str = "fake",
+        *,
+        version: str = "0",
+        adapter: str = "conftest",
+        adapter_version: str = "0",
+        price: Callable[[float], float] | None = None,
+    ) -> None:
+        self.name = name
         self.calls: list[tuple[RunConfig, Strategy, MarketData]] = []
+        self._info = EngineInfo(
+            name=name, version=version, adapter=adapter, adapter_version=adapter_version
+        )
+        self._price = price
 
     def run(self, config: RunConfig, strategy: Strategy, data: MarketData) -> BacktestResult:
         self.calls.append((config, strategy, data))
-        return simulate(
-            strategy,
-            config,
-            data,
-            EngineInfo(name="fake", version="0", adapter="conftest", adapter_version="0"),
-        )
+        simulation = Simulation(strategy, config, data)
+        skew = self._price
+        if skew is not None:
+            poll = simulation.broker.poll
+
+            def skewed(ts_ns: int, bars: Mapping[str, Bar]) -> list[BrokerEvent]:
+                return [
+                    replace(e, price=skew(e.price)) if e.kind is BrokerEventKind.FILLED else e
+                    for e in poll(ts_ns, bars)
+                ]
+
+            simulation.broker.poll = skewed  # type: ignore[method-assign]
+        return simulation.run(self._info)
 
 
 def make_market_data(

@@ -3,65 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from finbot_fakes import FakeWiring
+from finbot_fakes import FakeEngine, FakeWiring
 from typer.testing import CliRunner
 
 from finbot.app import _wiring
 from finbot.cli import EXIT_USAGE, app, make_config, run_parity
 from finbot.contracts import (
     BacktestResult,
-    Bar,
-    BrokerEvent,
-    BrokerEventKind,
     ConfigError,
-    EngineInfo,
-    MarketData,
-    RunConfig,
-    Strategy,
 )
-from finbot.contracts.engine import Simulation
 from finbot.parity import EXACT
 
 runner = CliRunner()
-
-
-class ScaledPriceEngine:
-    """A fake engine: the simulated broker, with every fill price reported times ``scale``.
-
-    With ``scale=1`` it agrees with the ``FakeEngine`` (the same broker) exactly; any other scale
-    is a broker that disagrees on price, so every downstream figure (cash, equity, metrics) moves.
-    """
-
-    def __init__(self, name: str, scale: float) -> None:
-        self.name = name
-        self.scale = scale
-
-    def run(self, config: RunConfig, strategy: Strategy, data: MarketData) -> BacktestResult:
-        simulation = Simulation(strategy, config, data)
-        poll, scale = simulation.broker.poll, self.scale
-
-        def scaled(ts_ns: int, bars: Mapping[str, Bar]) -> list[BrokerEvent]:
-            return [
-                replace(e, price=e.price * scale) if e.kind is BrokerEventKind.FILLED else e
-                for e in poll(ts_ns, bars)
-            ]
-
-        simulation.broker.poll = scaled  # type: ignore[method-assign]
-        return simulation.run(
-            EngineInfo(name=self.name, version="0", adapter="test", adapter_version="0")
-        )
 
 
 @pytest.fixture
 def engines(fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch) -> FakeWiring:
     """Adds 'twin' (agrees with 'fake'), 'off' (fills 1% higher), 'noise' (1e-13 higher)."""
     for name, scale in (("twin", 1.0), ("off", 1.01), ("noise", 1.0 + 1e-13)):
-        engine = ScaledPriceEngine(name, scale)
+        engine = FakeEngine(name, adapter="test", price=lambda p, k=scale: p * k)
         monkeypatch.setitem(_wiring.ENGINES, name, (lambda v, e=engine: e, f"{name}-dist"))
     return fake_wiring
 

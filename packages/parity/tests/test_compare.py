@@ -4,19 +4,17 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from finbot_fakes import FakeEngine
 
 from finbot.contracts import (
     BacktestResult,
     BarSeries,
     CostModel,
     DatasetRef,
-    EngineInfo,
     Instrument,
     MarketData,
-    OrderRequest,
     RunConfig,
     Strategy,
-    StrategyRunner,
     StrategySpec,
     to_ns,
 )
@@ -35,19 +33,6 @@ class _BuyThenSell(Strategy):
             ctx.close_position("AAA")
 
 
-class _OpenFillRouter:
-    """Fills every market order at the next step's open: a minimal stand-in engine."""
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[str, OrderRequest]] = []
-
-    def submit(self, order_id: str, request: OrderRequest) -> None:
-        self.pending.append((order_id, request))
-
-    def cancel(self, order_id: str) -> None:
-        raise AssertionError("not used")
-
-
 def _run(engine: str, price_nudge: float = 0.0) -> BacktestResult:
     days = [to_ns(date(2024, 1, d)) for d in range(1, 11)]
     series = BarSeries.from_columns(
@@ -60,16 +45,9 @@ def _run(engine: str, price_nudge: float = 0.0) -> BacktestResult:
         cost_model=CostModel(commission_bps=10),
         engine=engine,
     )
-    router = _OpenFillRouter()
-    runner = StrategyRunner(_BuyThenSell(), config, data, router)
-    runner.start()
-    for i, ts in enumerate(runner.timeline):
-        for order_id, request in router.pending:
-            runner.filled(order_id, request.quantity, series.open[i] + price_nudge, ts)
-        router.pending.clear()
-        runner.step(ts)
-    runner.stop()
-    return runner.result(EngineInfo(name=engine, version="0", adapter="unit", adapter_version="0"))
+    # The shared simulated-broker fake (market orders fill at the next open), nudged on price.
+    skew = (lambda p: p + price_nudge) if price_nudge else None
+    return FakeEngine(engine, adapter="unit", price=skew).run(config, _BuyThenSell(), data)
 
 
 def test_identical_runs_agree_exactly() -> None:

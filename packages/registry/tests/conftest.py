@@ -18,21 +18,19 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from finbot_fakes import FakeEngine as SimFakeEngine
 
 from finbot.contracts import (
     BacktestResult,
     Bar,
     BarSeries,
-    EngineInfo,
     Instrument,
     MarketData,
-    OrderRequest,
     RunConfig,
     Strategy,
     StrategyContext,
     StrategyLoadError,
     StrategyParams,
-    StrategyRunner,
     StrategySpec,
     to_ns,
 )
@@ -70,54 +68,19 @@ def load_strategy(spec: StrategySpec) -> Strategy:
     return Flip(spec.params)
 
 
-class _Router:
-    def __init__(self) -> None:
-        self.pending: list[tuple[str, OrderRequest]] = []
-        self.cancels: set[str] = set()
-
-    def submit(self, order_id: str, request: OrderRequest) -> None:
-        self.pending.append((order_id, request))
-
-    def cancel(self, order_id: str) -> None:
-        self.cancels.add(order_id)
-
-
-class FakeEngine:
-    """A deterministic BacktestEngine: market orders fill at the next bar's open (+ ``bias``)."""
+class FakeEngine(SimFakeEngine):
+    """The shared simulated-broker fake; every fill price reported ``bias`` higher."""
 
     def __init__(self, version: str = "1.0", bias: float = 0.0) -> None:
-        self.version = version
-        self.bias = bias
-
-    @property
-    def name(self) -> str:
-        return "fake"
+        super().__init__(
+            version=version,
+            adapter="tests",
+            adapter_version="1",
+            price=(lambda p: p + bias) if bias else None,
+        )
 
     def run(self, config: RunConfig, strategy: Strategy, data: MarketData) -> BacktestResult:
-        data = data.between(config.start, config.end)
-        router = _Router()
-        runner = StrategyRunner(strategy, config, data, router)
-        runner.start()
-        for ts in runner.timeline:
-            waiting = []
-            for order_id, request in router.pending:
-                if order_id in router.cancels:
-                    runner.canceled(order_id, ts, "canceled")
-                    continue
-                series = data.bars(request.instrument_id)
-                bar = next((b for b in series if b.ts_ns == ts), None)
-                if bar is None:
-                    waiting.append((order_id, request))
-                    continue
-                runner.accepted(order_id, ts)
-                price = config.cost_model.slipped_price(request.side, bar.open) + self.bias
-                runner.filled(order_id, request.quantity, price, ts)
-            router.pending = waiting
-            runner.step(ts)
-        runner.stop()
-        return runner.result(
-            EngineInfo(name="fake", version=self.version, adapter="tests", adapter_version="1")
-        )
+        return super().run(config, strategy, data.between(config.start, config.end))
 
 
 def make_data(days: int = 30, *, name: str = "synthetic", drift: float = 0.0) -> MarketData:
