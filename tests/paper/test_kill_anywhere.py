@@ -14,10 +14,11 @@ import os
 import random
 
 import pytest
-from kill_support import SETTINGS, journaled_events, killed_child, run_replay
+from kill_support import journaled_events, killed_child, run_replay
 
 from finbot.contracts import BacktestResult
 from finbot.paper_broker import Journal
+from finbot.paper_broker import _session as session_module
 
 SEED = int(os.environ.get("FINBOT_PAPER_KILL_SEED", "20261203"))
 KILLS_AFTER_EVENTS = 50
@@ -25,18 +26,31 @@ KILLS_IN_CHECKPOINTS = 6
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> tuple[BacktestResult, list[tuple], int]:
+def reference(tmp_path_factory) -> tuple[BacktestResult, list[tuple], int, int]:
     directory = tmp_path_factory.mktemp("uninterrupted")
-    result = run_replay(directory)
+    # count the checkpoints the uninterrupted run writes: the kill points inside them
+    write = session_module.write_checkpoint
+    written = []
+
+    def counting(*args, **kwargs):
+        written.append(1)
+        return write(*args, **kwargs)
+
+    session_module.write_checkpoint = counting
+    try:
+        result = run_replay(directory)
+    finally:
+        session_module.write_checkpoint = write
     events = journaled_events(directory)
     journal = Journal(directory / "journal.sqlite")
     last = journal.last_seq
     journal.close()
-    return result, events, last
+    return result, events, last, len(written)
 
 
 def test_the_flow_is_rich_enough_to_mean_something(reference):
-    _, events, last = reference
+    _, events, last, checkpoints = reference
+    assert checkpoints > KILLS_IN_CHECKPOINTS
     kinds = {k for k, *_ in events}
     assert {
         "order_new",
@@ -57,7 +71,7 @@ def _kill_points(last: int) -> list[int]:
 
 
 def test_killed_after_any_event_resumes_to_the_uninterrupted_result(reference, tmp_path):
-    result, events, last = reference
+    result, events, last, _ = reference
     failures = []
     for k in _kill_points(last):
         directory = tmp_path / f"after-{k}"
@@ -69,9 +83,9 @@ def test_killed_after_any_event_resumes_to_the_uninterrupted_result(reference, t
 
 
 def test_killed_while_writing_a_checkpoint_resumes_to_the_uninterrupted_result(reference, tmp_path):
-    result, events, last = reference
+    result, events, _, checkpoints = reference
     rng = random.Random(SEED + 1)
-    for n in sorted(rng.sample(range(1, last // SETTINGS.checkpoint_every), KILLS_IN_CHECKPOINTS)):
+    for n in sorted(rng.sample(range(1, checkpoints + 1), KILLS_IN_CHECKPOINTS)):
         directory = tmp_path / f"checkpoint-{n}"
         killed_child(directory, in_checkpoint=n)
         assert (directory / "checkpoint.pkl.tmp").exists()  # killed between write and rename
@@ -81,7 +95,7 @@ def test_killed_while_writing_a_checkpoint_resumes_to_the_uninterrupted_result(r
 
 
 def test_killed_again_and_again_still_resumes_to_the_uninterrupted_result(reference, tmp_path):
-    result, events, last = reference
+    result, events, last, _ = reference
     rng = random.Random(SEED + 2)
     directory = tmp_path / "chain"
     # the kill points count journal rows, which include one session_resumed marker per resume
