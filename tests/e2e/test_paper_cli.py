@@ -162,3 +162,31 @@ def test_stream_feeds_the_data_as_a_live_source_would_with_the_same_fills(uninte
     assert json.loads(streamed["engine"]["details"]["paper_settings"])["streamed"] is True
     assert streamed["fills"] == replayed["fills"]
     assert streamed["equity_curve"] == replayed["equity_curve"]
+
+
+def test_sigterm_to_the_paper_process_trips_the_kill_switch_and_stops_flat(tmp_path):
+    directory = tmp_path / "session"
+    proc = subprocess.Popen(
+        [*FINBOT, "paper", "--session", str(directory), "-q", "--speed", str(86_400 * 50)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    journal = directory / "journal.sqlite"
+    deadline = time.monotonic() + 60
+    # wait until the strategy holds a position (its first fill), then ask the process to stop
+    while time.monotonic() < deadline:
+        if journal.exists() and any(e.kind == "order_filled" for e in Journal(journal).entries()):
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "stopped by SIGTERM" in out
+    entries = list(Journal(journal).entries())
+    tripped = [e for e in entries if e.kind == "kill_switch_tripped"]
+    assert [e.payload["reason"] for e in tripped] == ["SIGTERM received"]
+    flatten = [e for e in entries if e.kind == "order_new" and e.payload["tag"]]
+    assert [e.payload["tag"] for e in flatten] == ["kill switch: flatten"]
+    assert entries[-1].kind != "session_finished"  # stopped before the end of the data
+    assert not (directory / "result").exists()
