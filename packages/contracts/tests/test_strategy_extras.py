@@ -114,3 +114,24 @@ def test_a_timer_period_must_be_positive():
     runner = Simulation(Probe(), CONFIG, DATA).runner
     with pytest.raises(ValueError, match="every_ns must be positive"):
         runner.context.set_timer("x", TS[0], every_ns=0)
+
+
+def test_a_trailing_stop_tightens_with_the_close_and_never_loosens():
+    from contracts_fake_engine import Scripted
+
+    script = {0: [lambda ctx: ctx.trailing_stop("AAA", 10, amount=5.0)]}
+    result = Simulation(Scripted(script), CONFIG, DATA).run(SIM)
+    first, second = result.orders
+    # close 101 -> stop 96; close 104 -> 99 (the first is canceled at that step); close 101 would
+    # ask 96, looser: kept at 99; bar 3 opens at 98, through the stop: filled at the open
+    assert (first.request.stop_price, first.status, first.ts_ns) == (96.0, "canceled", TS[1])
+    assert (second.request.stop_price, second.status) == (99.0, "filled")
+    assert [(f.price, f.ts_ns) for f in result.fills] == [(98.0, TS[3])]
+
+
+def test_a_trailing_stop_needs_one_positive_distance():
+    runner = Simulation(Probe(), CONFIG, DATA).runner
+    with pytest.raises(ValueError, match="exactly one of amount or percent"):
+        runner.context.trailing_stop("AAA", 1, amount=1.0, percent=1.0)
+    with pytest.raises(ValueError, match="no bar of AAA yet"):
+        runner.context.trailing_stop("AAA", 1, amount=1.0)

@@ -33,6 +33,7 @@ from ._result import BacktestResult, EngineInfo
 from ._result_builder import build_result
 from ._strategy import PriceField, Strategy
 from ._time import from_ns
+from ._trailing import TrailingStop
 
 END_OF_DATA = "end of data"
 _LOG = logging.getLogger("finbot.strategy")
@@ -86,6 +87,7 @@ class StrategyRunner:
         self._timers: dict[str, tuple[int, int | None]] = {}  # name -> (due ts_ns, every_ns)
         self._warmup = 0
         self._steps = 0
+        self._trails: dict[str, TrailingStop] = {}  # handle -> trailing stop
 
     @classmethod
     def streaming(
@@ -155,6 +157,8 @@ class StrategyRunner:
         self._steps = n = self._steps + 1
         if n > self._warmup:
             self.strategy.on_bar(self.context, bars)
+        if self._trails:
+            self._move_trailing_stops()
 
     def push(self, ts_ns: int, bars: Mapping[str, Bar]) -> None:
         """A streamed step: take ``bars`` (each stamped ``ts_ns``), mark equity, call the strategy.
@@ -269,6 +273,42 @@ class StrategyRunner:
             positions=tuple(sorted(self.ledger.positions.items())),
         )
 
+    def trailing_stop(
+        self,
+        instrument_id: str,
+        quantity: float,
+        side: OrderSide,
+        amount: float | None,
+        percent: float | None,
+    ) -> str:
+        if (amount is None) == (percent is None) or (amount or percent or 0.0) <= 0:
+            raise ValueError("a trailing stop needs exactly one of amount or percent, positive")
+        close = self.feed.last_close(instrument_id)
+        if close is None:
+            raise ValueError(f"no bar of {instrument_id} yet to trail from")
+        trail = TrailingStop("", instrument_id, side, quantity, amount, percent, "", 0.0)
+        trail.stop = trail.stop_for(close)
+        trail.order_id = trail.handle = self._trailing_order(trail, trail.stop)
+        self._trails[trail.handle] = trail
+        return trail.handle
+
+    def cancel_trailing_stop(self, handle: str) -> None:
+        trail = self._trails.pop(handle, None)
+        if trail is not None:
+            self.cancel(trail.order_id)
+
+    def _trailing_order(self, trail: TrailingStop, stop: float) -> str:
+        return self.submit(
+            OrderRequest(
+                instrument_id=trail.instrument_id,
+                side=trail.side,
+                quantity=trail.quantity,
+                order_type=OrderType.STOP,
+                stop_price=stop,
+                tag="trailing stop",
+            )
+        )
+
     def set_timer(self, name: str, at_ns: int, every_ns: int | None) -> None:
         if every_ns is not None and every_ns <= 0:
             raise ValueError(f"timer {name!r}: every_ns must be positive, got {every_ns}")
@@ -296,6 +336,23 @@ class StrategyRunner:
         self._steps += 1
         if self._steps > self._warmup:
             self.strategy.on_bar(self.context, bars)
+        if self._trails:
+            self._move_trailing_stops()
+
+    def _move_trailing_stops(self) -> None:
+        for handle, trail in list(self._trails.items()):
+            order = self.orders.orders[trail.order_id]
+            if order.status.is_final:  # filled, or canceled/rejected/expired: the trail ends
+                del self._trails[handle]
+                continue
+            close = self.feed.last_close(trail.instrument_id)
+            if close is None:
+                continue
+            stop = trail.stop_for(close)
+            if stop > 0 and trail.improves(stop):
+                self.cancel(trail.order_id)
+                trail.order_id = self._trailing_order(trail, stop)
+                trail.stop = stop
 
     def _fire_timers(self, ts_ns: int) -> None:
         due = sorted((at, name) for name, (at, _) in self._timers.items() if at <= ts_ns)
@@ -392,6 +449,20 @@ class RunContext:
 
     def cancel_timer(self, name: str) -> None:
         self._runner.cancel_timer(name)
+
+    def trailing_stop(
+        self,
+        instrument_id: str,
+        quantity: float,
+        *,
+        side: OrderSide = OrderSide.SELL,
+        amount: float | None = None,
+        percent: float | None = None,
+    ) -> str:
+        return self._runner.trailing_stop(instrument_id, quantity, side, amount, percent)
+
+    def cancel_trailing_stop(self, handle: str) -> None:
+        self._runner.cancel_trailing_stop(handle)
 
     def position(self, instrument_id: str) -> float:
         return self._ledger.positions.get(instrument_id, 0.0)

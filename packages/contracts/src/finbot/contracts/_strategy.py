@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ._account import AccountState
 from ._errors import ConfigError, describe_validation_problem
 from ._market import Bar
-from ._orders import Fill, OrderRequest, OrderUpdate, TimeInForce
+from ._orders import Fill, OrderRequest, OrderSide, OrderUpdate, TimeInForce
 
 PriceField = Literal["open", "high", "low", "close", "volume"]
 
@@ -71,6 +71,27 @@ class StrategyContext(Protocol):
 
     def log(self, message: str) -> None:
         """Record a line, stamped with the current step, in the run's log."""
+        ...
+
+    def trailing_stop(
+        self,
+        instrument_id: str,
+        quantity: float,
+        *,
+        side: OrderSide = OrderSide.SELL,
+        amount: float | None = None,
+        percent: float | None = None,
+    ) -> str:
+        """A stop ``amount`` (or ``percent``) away from the latest close, moved after each step.
+
+        After every step the run tightens it to the new close's distance (in whole cents) by
+        canceling the working stop and placing the new one; it never loosens. It ends when its
+        stop fills or is canceled. Returns its handle (the first stop order's id).
+        """
+        ...
+
+    def cancel_trailing_stop(self, handle: str) -> None:
+        """Stop trailing and cancel the working stop order."""
         ...
 
     def set_timer(self, name: str, at_ns: int, *, every_ns: int | None = None) -> None:
