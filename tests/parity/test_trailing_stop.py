@@ -1,4 +1,4 @@
-"""A trailing stop (re-priced after each step from the close) executes identically on all engines."""
+"""A trailing stop (re-priced after each step from the close) agrees exactly on all engines."""
 
 from __future__ import annotations
 
