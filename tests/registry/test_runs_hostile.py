@@ -88,7 +88,7 @@ def test_edited_metrics_with_a_recomputed_hash_fail_verify_and_rerun(
     tmp_path: Path, wave_csv: Path
 ) -> None:
     from finbot.registry._record import outcome_hash
-    from finbot.registry._registry import _outcome_values
+    from finbot.registry._rows import outcome_values
 
     reg = tmp_path / "reg"
     run_id = _record(wave_csv, reg)
@@ -98,7 +98,7 @@ def test_edited_metrics_with_a_recomputed_hash_fail_verify_and_rerun(
         start = db.execute("SELECT start_hash FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
         row["metrics_json"] = row["metrics_json"].replace('"sharpe":', '"sharpe":9', 1)
         db.execute("UPDATE run_outcomes SET metrics_json = ?, outcome_hash = ? WHERE run_id = ?",
-                   (row["metrics_json"], outcome_hash(start, _outcome_values(row)), run_id))
+                   (row["metrics_json"], outcome_hash(start, outcome_values(row)), run_id))
         db.commit()
     verify = runner.invoke(app, ["runs", "verify", "--registry", str(reg)])
     assert verify.exit_code == 1 and "rewritten" in verify.output

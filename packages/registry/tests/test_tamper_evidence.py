@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from finbot.registry import Registry, RegistryIntegrityError
 from finbot.registry._chain import chain_hash
 from finbot.registry._record import outcome_hash, start_hash
-from finbot.registry._registry import _outcome_values, _start_values
+from finbot.registry._rows import outcome_values, start_values
 from finbot.registry._schema import record_chain, run_outcomes, runs
 
 KEY = b"team secret"
@@ -48,7 +48,7 @@ def _edit_metrics(registry: Registry, run_id: str) -> None:
     row["metrics_json"] = row["metrics_json"].replace('"trade_count":', '"trade_count":1', 1)
     start = _row(registry, runs, run_id)["start_hash"]
     _sql(registry, sa.update(run_outcomes).where(run_outcomes.c.run_id == run_id).values(
-        metrics_json=row["metrics_json"], outcome_hash=outcome_hash(start, _outcome_values(row))))
+        metrics_json=row["metrics_json"], outcome_hash=outcome_hash(start, outcome_values(row))))
 
 
 def _three_runs(registry: Registry, fakes) -> list[str]:
@@ -111,13 +111,13 @@ def test_a_forger_without_the_key_is_caught(registry_location, fakes) -> None:
         # Re-tag a run and re-seal its record and the whole chain, without the key.
         row = _row(registry, runs, middle)
         row["tags_json"] = '["published"]'
-        new_start = start_hash(_start_values(row))
+        new_start = start_hash(start_values(row))
         outcome = _row(registry, run_outcomes, middle)
         _sql(registry,
              sa.update(runs).where(runs.c.run_id == middle).values(
                  tags_json=row["tags_json"], start_hash=new_start),
              sa.update(run_outcomes).where(run_outcomes.c.run_id == middle).values(
-                 outcome_hash=outcome_hash(new_start, _outcome_values(outcome))))
+                 outcome_hash=outcome_hash(new_start, outcome_values(outcome))))
         _forge_chain(registry, key=b"guessed")
         assert any("does not match its seal under the registry key" in p
                    for p in registry.verify())

@@ -19,8 +19,9 @@ from ._errors import (
 from ._export import write_csv, write_jsonl
 from ._identity import StrategyIdentity, strategy_identity
 from ._record import RunRecord, RunStatus
-from ._registry import DEFAULT_LOCATION, ENV_LOCATION, RESULT_ARTIFACT, Registry, record_run
+from ._registry import DEFAULT_LOCATION, ENV_LOCATION, Registry, record_run
 from ._rerun import EngineFactory, RerunReport, StrategyLoader
+from ._rows import RESULT_ARTIFACT
 from ._schema import SCHEMA_VERSION
 from ._snapshot_codec import decode_snapshot, encode_snapshot
 from ._verify import ListedRun, VerificationReport

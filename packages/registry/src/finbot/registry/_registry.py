@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -23,7 +22,7 @@ from finbot.contracts import (
 )
 
 from . import _chain
-from ._artifacts import ArtifactStore, sha256_hex
+from ._artifacts import ArtifactStore
 from ._batches import BatchStore
 from ._database import (
     Location,
@@ -45,13 +44,13 @@ from ._ids import new_run_id
 from ._liveness import DEFAULT_RUNNING_LIMIT, stale_reason
 from ._record import RunRecord, RunStatus, outcome_hash, start_hash, utc_iso
 from ._rerun import EngineFactory, RerunReport, StrategyLoader, rerun
+from ._rows import RESULT_ARTIFACT, joined, outcome_values, start_values, to_record
 from ._schema import check_version, migrate, record_chain, run_outcomes, runs, snapshots
 from ._snapshot_codec import decode_snapshot, encode_snapshot, same_window
 from ._verify import ListedRun, VerificationReport, database_check, metrics_problem
 
 DEFAULT_LOCATION = ".finbot"
 ENV_LOCATION = "FINBOT_REGISTRY"
-RESULT_ARTIFACT = "result.json"
 
 
 def _now() -> datetime:
@@ -295,11 +294,11 @@ class Registry:
         """
         moment = now or _now()
         with read_transaction(self._engine) as conn:
-            rows = conn.execute(_joined().where(run_outcomes.c.run_id.is_(None))).all()
+            rows = conn.execute(joined().where(run_outcomes.c.run_id.is_(None))).all()
         marked: list[str] = []
         for row in rows:
             try:
-                record = _to_record(row)
+                record = to_record(row)
             except RegistryError:
                 continue
             reason = stale_reason(record, moment, self.running_limit)
@@ -321,7 +320,7 @@ class Registry:
         """One run, verified; ``run_id`` may be a unique prefix (at least 6 characters)."""
         key = run_id.strip().upper()
         with read_transaction(self._engine) as conn:
-            query = _joined()
+            query = joined()
             if len(key) == 26:
                 query = query.where(runs.c.run_id == key)
             elif len(key) >= 6:
@@ -333,7 +332,7 @@ class Registry:
             raise RunNotFoundError(f"no run {run_id!r} in registry {self.location}")
         if len(found) > 1:
             raise RunNotFoundError(f"run id prefix {run_id!r} matches more than one run")
-        return _to_record(found[0])
+        return to_record(found[0])
 
     def runs(
         self,
@@ -374,7 +373,7 @@ class Registry:
         Runs whose rows were deleted (still sealed in the hash chain) come last, flagged. Flagged
         runs are kept whatever the filters say: their fields cannot be trusted to filter them.
         """
-        query = _joined()
+        query = joined()
         if strategy is not None:
             query = query.where(runs.c.strategy_id == strategy)
         if engine is not None:
@@ -403,7 +402,7 @@ class Registry:
         listed: list[ListedRun] = []
         for row in rows:
             try:
-                record = _to_record(row)
+                record = to_record(row)
             except RegistryIntegrityError as exc:
                 listed.append(ListedRun(row._mapping[runs.c.run_id], None, str(exc)))
                 continue
@@ -476,7 +475,7 @@ class Registry:
         """
         problems, notes = database_check(self._engine)
         with read_transaction(self._engine) as conn:
-            rows = conn.execute(_joined().order_by(runs.c.run_id)).all()
+            rows = conn.execute(joined().order_by(runs.c.run_id)).all()
             chain = _chain.entries(conn)
         problems.extend(_chain.chain_problems(chain, self._key))
         present = {row._mapping[runs.c.run_id] for row in rows}
@@ -487,7 +486,7 @@ class Registry:
         problems.extend(_deleted_message(run_id, seqs) for run_id, seqs in deleted.items())
         for row in rows:
             try:
-                self._check_record(_to_record(row))
+                self._check_record(to_record(row))
             except RegistryError as exc:
                 problems.append(str(exc))
         if chain:
@@ -580,7 +579,7 @@ class Registry:
             # A float, as the column gives it back: the seal must see the same JSON value.
             "timeout_seconds": None if timeout_seconds is None else float(timeout_seconds),
         }
-        row["start_hash"] = start_hash(_start_values(row))
+        row["start_hash"] = start_hash(start_values(row))
         return row
 
     def _start_of(self, run_id: str) -> dict[str, Any]:
@@ -684,7 +683,7 @@ class Registry:
         self, conn: Connection, start: Mapping[str, Any], outcome: dict[str, Any]
     ) -> None:
         row = {"run_id": start["run_id"], **outcome}
-        row["outcome_hash"] = outcome_hash(start["start_hash"], _outcome_values(row))
+        row["outcome_hash"] = outcome_hash(start["start_hash"], outcome_values(row))
         try:
             with conn.begin_nested():
                 conn.execute(insert(run_outcomes).values(**row))
@@ -724,147 +723,6 @@ def _as_datetime(moment: date | datetime) -> datetime:
     return datetime.combine(moment, time(0), tzinfo=UTC)
 
 
-_START_ENTRY = record_chain.alias("start_entry")
-_OUTCOME_ENTRY = record_chain.alias("outcome_entry")
-
-
-def _joined() -> Any:
-    """Each run's start and outcome rows with the hash-chain entries that sealed them."""
-    return select(
-        runs,
-        run_outcomes,
-        _START_ENTRY.c.record_hash.label("start_sealed"),
-        _OUTCOME_ENTRY.c.record_hash.label("outcome_sealed"),
-    ).select_from(
-        runs.outerjoin(run_outcomes, runs.c.run_id == run_outcomes.c.run_id)
-        .outerjoin(
-            _START_ENTRY,
-            and_(_START_ENTRY.c.run_id == runs.c.run_id, _START_ENTRY.c.part == _chain.START),
-        )
-        .outerjoin(
-            _OUTCOME_ENTRY,
-            and_(
-                _OUTCOME_ENTRY.c.run_id == runs.c.run_id,
-                _OUTCOME_ENTRY.c.part == _chain.OUTCOME,
-            ),
-        )
-    )
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
-
-
-def _start_values(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "run_id": row["run_id"],
-        "started_at": row["started_at"],
-        "config_json": row["config_json"],
-        "config_hash": row["config_hash"],
-        "strategy": _loads(row["strategy_json"]),
-        "engine_name": row["engine_name"],
-        "seed": row["seed"],
-        "environment": _loads(row["environment_json"]),
-        "tags": _loads(row["tags_json"]),
-        "timeout_seconds": row["timeout_seconds"],
-    }
-
-
-def _outcome_values(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "status": row["status"],
-        "finished_at": row["finished_at"],
-        "duration_seconds": row["duration_seconds"],
-        "data_snapshot_id": row["data_snapshot_id"],
-        "snapshot_artifact": row["snapshot_artifact"],
-        "engine": _loads(row["engine_json"]),
-        "result_hash": row["result_hash"],
-        "artifacts": _loads(row["artifacts_json"]),
-        "metrics": _loads(row["metrics_json"]),
-        "error": row["error"],
-        "dataset_snapshot_id": row["dataset_snapshot_id"],
-    }
-
-
-def _check(condition: bool, run_id: str, message: str, what: str) -> None:
-    if not condition:
-        raise RegistryIntegrityError(message, run_id=run_id, what=what)
-
-
-def _check_sealed(run_id: str, part: str, stored: str, sealed: str | None) -> None:
-    _check(sealed is not None, run_id,
-           f"its {part} record is not in the hash chain: it was written behind the registry's "
-           "back", "record")
-    _check(sealed == stored, run_id,
-           f"its {part} record hash {stored} differs from the one the hash chain sealed "
-           f"({sealed}): the record was rewritten", "record")
-
-
-def _to_record(row: Row[Any]) -> RunRecord:
-    """Rebuild a record from its row, re-deriving every seal and cross-check on the way."""
-    try:
-        return _checked_record(row)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        # Undecodable JSON or a field of the wrong type: as much an alteration as a bad seal.
-        raise RegistryIntegrityError(
-            f"the record cannot be read ({type(exc).__name__}: {exc}); it was altered",
-            run_id=row._mapping[runs.c.run_id],
-            what="record",
-        ) from exc
-
-
-def _checked_record(row: Row[Any]) -> RunRecord:
-    m = row._mapping
-    # The outcome table's run_id column shadows the start's in the mapping; read both by column.
-    run_id = m[runs.c.run_id]
-    start = {c.name: m[c] for c in runs.c}
-    values = _start_values(start)
-    _check(
-        sha256_hex(start["config_json"].encode()) == start["config_hash"],
-        run_id,
-        f"config_json no longer hashes to the stored config_hash {start['config_hash']}",
-        "config",
-    )
-    config = json.loads(start["config_json"])
-    _check(start["strategy_id"] == values["strategy"]["id"], run_id,
-           f"strategy_id column {start['strategy_id']!r} differs from the strategy identity "
-           f"{values['strategy']['id']!r}", "strategy")
-    _check(start["strategy_id"] == config["strategy"]["id"], run_id,
-           f"strategy_id column {start['strategy_id']!r} differs from the config's "
-           f"{config['strategy']['id']!r}", "strategy")
-    _check(start["engine_name"] == config["engine"] and start["seed"] == config["seed"], run_id,
-           "engine_name or seed column differs from the config", "config")
-    recomputed = start_hash(values)
-    _check(recomputed == start["start_hash"], run_id,
-           f"start record hash is {recomputed}, stored {start['start_hash']}: a field of the "
-           "start record (config, strategy, environment, tags or times) was altered", "record")
-    _check_sealed(run_id, "start", start["start_hash"], m["start_sealed"])
-    fields: dict[str, Any] = {**values, "start_hash": start["start_hash"]}
-    status = RunStatus.RUNNING
-    if m[run_outcomes.c.run_id] is None:
-        _check(m["outcome_sealed"] is None, run_id,
-               "its outcome record is missing although the hash chain sealed one: the outcome "
-               "row was deleted", "record")
-    else:
-        outcome = {c.name: m[c] for c in run_outcomes.c}
-        out_values = _outcome_values(outcome)
-        recomputed = outcome_hash(start["start_hash"], out_values)
-        _check(recomputed == outcome["outcome_hash"], run_id,
-               f"outcome record hash is {recomputed}, stored {outcome['outcome_hash']}: a field of "
-               "the outcome (status, times, result or artifact hashes, metrics, error) was altered",
-               "record")
-        _check_sealed(run_id, "outcome", outcome["outcome_hash"], m["outcome_sealed"])
-        if out_values["result_hash"] is not None:
-            _check(out_values["artifacts"].get(RESULT_ARTIFACT) == out_values["result_hash"],
-                   run_id, "result artifact link differs from the result hash", "result")
-        status = RunStatus(outcome["status"])
-        fields.update(out_values)
-        fields["outcome_hash"] = outcome["outcome_hash"]
-        fields["artifacts"] = out_values["artifacts"] or {}
-    fields["status"] = status
-    return RunRecord.model_validate(fields)
-
-
 def record_run(
     registry: Registry,
     result: BacktestResult,
@@ -888,7 +746,6 @@ def record_run(
         artifacts=artifacts,
         dataset=dataset,
     )
-
 
 
 def _same_snapshot(data: MarketData, current: str, recorded: str) -> bool:
