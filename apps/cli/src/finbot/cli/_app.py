@@ -45,6 +45,7 @@ from ._options import (
 )
 from ._paper_command import paper_app
 from ._parity_command import parity
+from ._progress import step_progress
 from ._regimes_command import regimes
 from ._render import print_summary, summary_payload
 from ._report_command import report as report_command
@@ -184,7 +185,12 @@ def backtest(
             with quiet, recorder.running(
                 prepared, started=started, timeout_seconds=timeout, tags=tags
             ) as rid:
-                result = services.run_prepared(prepared, verbose=verbose, timeout_seconds=timeout)
+                label = f"{config.strategy.id} on {config.engine}"
+                total = services.step_count(prepared.data)
+                with step_progress(total, label, as_json=as_json) as progress:
+                    result = services.run_prepared(
+                        prepared, verbose=verbose, timeout_seconds=timeout, on_step=progress
+                    )
             elapsed = time.perf_counter() - began
             run_id = recorder.finished(result, prepared, started=started, run_id=rid)
         files = [str(p) for p in services.write_result(result, output).values()] if output else None

@@ -68,6 +68,7 @@ from ._parity import (
     run_parity,
     write_results,
 )
+from ._progress import count_steps, step_count
 from ._recording import RunRecorder, open_registry, run_recorder
 from ._regimes import (
     CRISIS_WINDOWS,
@@ -125,6 +126,9 @@ __all__ = [
     "run_prepared",
     "time_limit",
     "write_result",
+    # progress
+    "count_steps",
+    "step_count",
     # output
     "check_output_dir",
     "refuse_escaping_links",

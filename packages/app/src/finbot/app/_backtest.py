@@ -7,7 +7,7 @@ a conversion needs them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -283,11 +283,13 @@ def run_prepared(
     engine: BacktestEngine | None = None,
     verbose: bool = False,
     timeout_seconds: float | None = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> BacktestResult:
     """Run a prepared run on ``engine``, or on the engine ``prepared.config.engine`` names.
 
     ``timeout_seconds`` stops the engine run with ``RunTimeoutError`` (an ``EngineRunError``)
-    once that much time has passed (see ``time_limit``).
+    once that much time has passed (see ``time_limit``). ``on_step(n)`` is called as the n-th
+    step of ``step_count(prepared.data)`` starts (for progress bars).
 
     Raises:
         ConfigError: Unknown or missing engine, or ``engine`` has another name than the config's.
@@ -300,7 +302,12 @@ def run_prepared(
         # Built last: importing an engine is the slow part, so cheaper input errors come first.
         engine = _wiring.make_engine(prepared.config.engine, verbose=verbose)
     with run_errors(prepared, engine.name), time_limit(timeout_seconds):
-        result = engine.run(prepared.config, prepared.new_strategy(), prepared.data)
+        strategy = prepared.new_strategy()
+        if on_step is not None:
+            from ._progress import count_steps
+
+            strategy = count_steps(strategy, on_step)
+        result = engine.run(prepared.config, strategy, prepared.data)
     if prepared.quality is None:
         return result
     check_no_synthetic_fills(result, prepared.quality)
