@@ -9,7 +9,16 @@ from __future__ import annotations
 import pytest
 from nautilus_cases import DAY, FIVE, T0, Scripted, config, daily, market
 
-from finbot.contracts import ConfigError, CostModel, FillPolicy, OrderStatus
+from finbot.contracts import (
+    Bar,
+    BarSeries,
+    ConfigError,
+    CostModel,
+    FillPolicy,
+    Instrument,
+    MarketData,
+    OrderStatus,
+)
 from finbot.engine_nautilus import NativeSettings, NautilusNativeEngine
 
 
@@ -86,3 +95,18 @@ def test_slippage_bps_is_refused_in_native_mode():
 def test_bad_native_settings_name_the_field(field, value):
     with pytest.raises(ConfigError, match=f"NativeSettings.{field}"):
         NativeSettings(**{field: value})
+
+
+def test_a_large_fill_books_a_whole_quantity():
+    # Nautilus's Quantity(63493, 0).as_double() is 63492.99999999999; the ledger must book 63493,
+    # or every later order sized from the position is a fraction Nautilus refuses.
+    big = MarketData(
+        [Instrument(id="AAA")],
+        [BarSeries.from_bars("AAA", [Bar(ts, 8.0, 8.5, 7.5, 8.164063, 1e9) for ts in daily(3)])],
+        name="big",
+    )
+    cfg = config().model_copy(update={"engine": "nautilus-native"})
+    script = {0: [lambda ctx: ctx.buy("AAA", 63493)], 1: [lambda ctx: ctx.close_position("AAA")]}
+    result = NautilusNativeEngine().run(cfg, Scripted(script), big)
+    assert [(f.quantity, f.price) for f in result.fills] == [(63493.0, 8.164063)] * 2
+    assert [o.status for o in result.orders] == [OrderStatus.FILLED] * 2

@@ -149,3 +149,13 @@ def test_fill_differences_count_fills_only_one_engine_made() -> None:
     assert (len(report.matched), report.only_left, report.only_right) == (1, 1, 0)
     assert report.fills[1].price_bp is None
     assert fill_differences(left, left).max_abs_price_bp == 0.0
+
+
+def test_fill_differences_never_pair_different_decisions() -> None:
+    left = _run("a")
+    # The right engine's first order is another decision (a sell submitted on another step).
+    first = left.orders[0]
+    other = replace(first, submitted_ts_ns=first.submitted_ts_ns + 1)
+    right = left.model_copy(update={"orders": (other, *left.orders[1:])})
+    report = fill_differences(left, right)
+    assert (len(report.matched), report.only_left, report.only_right) == (1, 1, 1)

@@ -151,7 +151,11 @@ class _NativeSession:
 
     def filled(self, event: Any) -> None:
         self.fill_count += 1
-        qty, px = event.last_qty.as_double(), event.last_px.as_double()
+        # Rounded to the values' own precision: Nautilus's fixed-point as_double() is off in the
+        # last bit for some values (Quantity(63493, 0).as_double() == 63492.99999999999).
+        last_qty, last_px = event.last_qty, event.last_px
+        qty = round(last_qty.as_double(), last_qty.precision)
+        px = round(last_px.as_double(), last_px.precision)
         self.queue(event, lambda oid, ts: self.runner.filled(oid, qty, px, ts))
 
     def flush(self) -> None:

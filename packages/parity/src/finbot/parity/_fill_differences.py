@@ -15,7 +15,10 @@ from finbot.contracts import BacktestResult, Fill
 
 @dataclass(frozen=True, slots=True)
 class FillDifference:
-    """The n-th fill of one order on both engines; a missing side is ``None``."""
+    """The n-th fill of one decision on both engines; a missing side is ``None``.
+
+    ``order_id`` is the left engine's id of the order (the right's when only it filled one).
+    """
 
     order_id: str
     sequence: int
@@ -54,7 +57,7 @@ class FillDifference:
 
 @dataclass(frozen=True, slots=True)
 class FillDifferenceReport:
-    """Every fill of two runs of one config, paired by order id and sequence within the order."""
+    """Every fill of two runs of one config, paired by the strategy decision they execute."""
 
     left_engine: str
     right_engine: str
@@ -94,24 +97,39 @@ class FillDifferenceReport:
 
 
 def fill_differences(left: BacktestResult, right: BacktestResult) -> FillDifferenceReport:
-    """Pair the fills of two results by order id and their order within that order.
+    """Pair the fills of two results that execute the same decision of the strategy.
 
-    Order ids are assigned by finbot's runner in submission order, so they name the same order on
-    both engines until the strategy's decisions diverge; unpaired fills are counted, not dropped.
+    A decision is an order's instrument, side and submission step (the k-th such order, if a step
+    places several), so fills are paired even after the engines' paths diverge and their order
+    ids stop naming the same orders; the n-th fill of a decision pairs with the n-th on the other
+    side. Fills of decisions only one engine made are listed as fills of that engine only.
     """
-    by_order: dict[str, list[list[Fill | None]]] = defaultdict(list)
+    slots: dict[tuple[object, ...], list[list[Fill | None]]] = {}
+    names: dict[tuple[object, ...], str] = {}
     for side, result in enumerate((left, right)):
+        keys: dict[str, tuple[object, ...]] = {}
+        count: dict[tuple[object, ...], int] = defaultdict(int)
+        for order in result.orders:
+            decision = (order.request.instrument_id, order.request.side, order.submitted_ts_ns)
+            keys[order.order_id] = (*decision, count[decision])
+            count[decision] += 1
         seen: dict[str, int] = defaultdict(int)
         for fill in result.fills:
+            key = keys.get(fill.order_id, (fill.order_id,))
             n = seen[fill.order_id]
             seen[fill.order_id] += 1
-            slots = by_order[fill.order_id]
-            while len(slots) <= n:
-                slots.append([None, None])
-            slots[n][side] = fill
-    pairs = tuple(
-        FillDifference(order_id, n, pair[0], pair[1])
-        for order_id, slots in by_order.items()
-        for n, pair in enumerate(slots)
+            names.setdefault(key, fill.order_id)
+            pairs = slots.setdefault(key, [])
+            while len(pairs) <= n:
+                pairs.append([None, None])
+            pairs[n][side] = fill
+    ordered = sorted(slots, key=lambda k: min(f.ts_ns for p in slots[k] for f in p if f))
+    return FillDifferenceReport(
+        left.engine.name,
+        right.engine.name,
+        tuple(
+            FillDifference(names[key], n, a, b)
+            for key in ordered
+            for n, (a, b) in enumerate(slots[key])
+        ),
     )
-    return FillDifferenceReport(left.engine.name, right.engine.name, pairs)
