@@ -1,7 +1,10 @@
-"""CSV bar files in Yahoo or Backtrader (daily or intraday) layout, told apart by the header.
+"""CSV bar files in Yahoo, yfinance or Backtrader (daily or intraday) layout, told apart by header.
 
 Yahoo: ``Date,Open,High,Low,Close,Adj Close,Volume``; Backtrader daily:
-``Date,Open,High,Low,Close,Volume,OpenInterest``; intraday adds ``Time`` after ``Date``.
+``Date,Open,High,Low,Close,Volume,OpenInterest``; intraday adds ``Time`` after ``Date``. yfinance
+(``download(...).to_csv()``): a ``Price,...`` header, a ``Ticker,...`` row and a ``Date`` or
+``Datetime`` row; its stamps may carry a UTC offset. ``;`` or tab delimiters are recognised by the
+header line (``_onramp``).
 
 Rows are reported by their line number in the file (the header is line 1), as an editor shows them.
 """
@@ -24,11 +27,13 @@ from ._columns import (
     require_instants,
     to_utc_ns,
 )
+from ._onramp import CsvLayout, csv_layout
 from ._origin import Origins
 
 _ALIASES = {
     "date": "date",
     "time": "time",
+    "datetime": "datetime",
     "open": "open",
     "high": "high",
     "low": "low",
@@ -38,7 +43,7 @@ _ALIASES = {
     "adj_close": "adj_close",
     "adjclose": "adj_close",
 }
-_REQUIRED = ("date", *BAR_FIELDS)
+_REQUIRED = BAR_FIELDS
 _SPELLING = {"date": "Date", "open": "Open", "high": "High", "low": "Low", "close": "Close",
              "volume": "Volume", "adj_close": "Adj Close"}
 
@@ -58,11 +63,13 @@ def parse_csv_bars(
     """
     if not data.strip():
         raise DataValidationError("file is empty", source=source)
-    frame = _read(data, source)
+    layout = csv_layout(data)
+    frame = _read(data, source, layout)
     columns = _map_columns(frame, source)
     # Blank lines are kept by the reader so that positions still map to line numbers; drop them now.
     blank = (frame.isna() | (frame == "")).all(axis=1).to_numpy()
-    lines = np.arange(2, len(frame) + 2)[~blank]
+    first = layout.first_data_line
+    lines = np.arange(first, len(frame) + first)[~blank]
     frame = frame.loc[~blank]
     if frame.empty:
         raise DataValidationError("file has a header but no data rows", source=source, row=1)
@@ -102,15 +109,20 @@ def parse_csv_bars(
     )
 
 
-def _read(data: bytes, source: str) -> pd.DataFrame:
+def _read(data: bytes, source: str, layout: CsvLayout) -> pd.DataFrame:
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.BytesIO(data),
+            sep=layout.delimiter,
+            skiprows=list(layout.skip_lines),
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
             skipinitialspace=True,
         )
+        if layout.stamp_label is not None:
+            frame = frame.rename(columns={frame.columns[0]: layout.stamp_label})
+        return frame
     except pd.errors.ParserError as exc:
         # pandas names the physical line ("Expected 7 fields in line 5, saw 8"); keep it.
         found = re.search(r"line (\d+)", str(exc))
@@ -130,6 +142,12 @@ def _map_columns(frame: pd.DataFrame, source: str) -> dict[str, str]:
         canonical = _ALIASES.get(str(header).strip().lower())
         if canonical is not None and canonical not in found:
             found[canonical] = str(header)
+    if "date" not in found and "datetime" not in found:
+        raise DataValidationError(
+            f"missing column 'Date' (or 'Datetime'); the header has "
+            f"{', '.join(str(c) for c in frame.columns)}",
+            source=source, row=1, field="Date",
+        )
     for name in _REQUIRED:
         if name not in found:
             raise DataValidationError(
@@ -147,8 +165,14 @@ def _timestamps(
     source: str,
     rows: list[int],
 ) -> tuple[np.ndarray, str]:
+    if "date" not in columns:
+        return _offset_stamps(frame[columns["datetime"]], columns["datetime"], timezone, source,
+                              rows)
     date_col = columns["date"]
     dates = frame[date_col].str.strip()
+    if dates.str.fullmatch(_MIDNIGHT).all():
+        # yfinance daily: "2024-01-02 00:00:00-05:00" is the session of 2024-01-02.
+        dates = dates.str.slice(0, 10)
     parsed = pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce")
     require_instants(
         parsed, dates, column=date_col, expected="a date (YYYY-MM-DD)", source=source, rows=rows
@@ -166,3 +190,25 @@ def _timestamps(
     raw = dates + " " + times
     ns = to_utc_ns(stamps, timezone=timezone, column=time_col, source=source, rows=rows, raw=raw)
     return ns, f"{date_col}/{time_col}"
+
+
+# A daily stamp written as local midnight with an optional UTC offset (yfinance's daily files).
+_MIDNIGHT = r"\d{4}-\d{2}-\d{2}([ T]00:00:00(\.0+)?([+-]\d{2}:?\d{2}|Z)?)?"
+
+
+def _offset_stamps(
+    values: pd.Series, column: str, timezone: str | None, source: str, rows: list[int]
+) -> tuple[np.ndarray, str]:
+    """A ``Datetime`` column: ISO date-times with a UTC offset, or naive ones in ``timezone``."""
+    text = values.str.strip()
+    offset = text.str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True)
+    if offset.all():
+        stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    else:
+        stamps = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    require_instants(
+        stamps, text, column=column, expected="a date-time (YYYY-MM-DD HH:MM:SS[+HH:MM])",
+        source=source, rows=rows,
+    )
+    return to_utc_ns(stamps, timezone=timezone, column=column, source=source, rows=rows,
+                     raw=text), column

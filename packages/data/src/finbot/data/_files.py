@@ -11,6 +11,7 @@ from finbot.contracts import BarSeries, ConfigError, DataValidationError, Instru
 
 from ._columns import instrument_id_for
 from ._csv import parse_csv_bars
+from ._onramp import gunzip_if_compressed
 from ._origin import Origins
 from ._parquet import parquet_series
 
@@ -122,8 +123,9 @@ def _csv_series(
 
 
 def _read_bytes(path: str | Path) -> bytes:
+    """The file's bytes, unpacked when it is gzip-compressed (``.csv.gz``, ``.parquet.gz``)."""
     try:
-        return Path(path).read_bytes()
+        return gunzip_if_compressed(Path(path).read_bytes(), str(path))
     except FileNotFoundError:
         raise DataValidationError("file not found", source=str(path)) from None
     except IsADirectoryError:

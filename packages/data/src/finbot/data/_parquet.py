@@ -65,8 +65,11 @@ def parquet_series(
         raise DataValidationError("file has no rows", source=source)
     frame = table.to_pandas(date_as_object=False)
     del table
+    if isinstance(frame.index, pd.DatetimeIndex):
+        # pandas' df.to_parquet() keeps a DatetimeIndex as the index: make it the stamp column.
+        frame = frame.reset_index(names=frame.index.name or "ts")
     columns = {str(c).strip().lower(): str(c) for c in frame.columns}
-    stamp_key = next((k for k in ("ts", "date") if k in columns), None)
+    stamp_key = next((k for k in ("ts", "date", "datetime", "timestamp") if k in columns), None)
     if stamp_key is None:
         raise DataValidationError(
             f"missing column 'ts' (or 'date'); the table has {', '.join(map(str, frame.columns))}",
