@@ -212,3 +212,34 @@ def test_modify_changes_a_working_order_from_the_next_poll():
     assert broker.refusal(request.model_copy(update={"instrument_id": "ZZZ"})) == (
         "instrument 'ZZZ' has no bars in this run"
     )
+
+
+def test_an_oco_group_ends_together():
+    def exits(stop, target):
+        leg = {"instrument_id": "AAA", "side": OrderSide.SELL, "quantity": 10}
+        return lambda ctx: ctx.submit_oco(
+            [
+                OrderRequest(**leg, order_type=OrderType.STOP, stop_price=stop),
+                OrderRequest(**leg, order_type=OrderType.LIMIT, limit_price=target),
+            ]
+        )
+
+    # bar 2 (104, 106, 100, 101) reaches both: the stop, placed first, fills; the target is
+    # canceled in the same step, labelled with the step before it (as Backtrader reports it)
+    result, _ = run({0: [lambda ctx: ctx.buy("AAA", 10)], 1: [exits(101.5, 105.5)]})
+    assert fills(result)[1:] == [("O-000002", 10.0, 101.5, TS[2])]
+    assert final(result, "O-000003") == (OrderStatus.CANCELED, TS[1], None)
+    # the strategy canceling one leg cancels the other too, at the asking step
+    script = {
+        0: [lambda ctx: ctx.buy("AAA", 10)],
+        1: [exits(90.0, 200.0)],
+        2: [lambda ctx: ctx.cancel_order("O-000002")],
+    }
+    result, _ = run(script)
+    assert final(result, "O-000002") == final(result, "O-000003") == (
+        OrderStatus.CANCELED,
+        TS[2],
+        None,
+    )
+    with pytest.raises(ValueError, match="at least two orders"):
+        run({0: [lambda ctx: ctx.submit_oco([])]})

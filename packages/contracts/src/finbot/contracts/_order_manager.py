@@ -19,7 +19,7 @@ class OrderManager:
     broker; they are canceled locally.
     """
 
-    __slots__ = ("_next", "_route", "_unrouted", "open", "orders", "routing")
+    __slots__ = ("_next", "_route", "_unrouted", "oco", "open", "orders", "routing")
 
     def __init__(self, route: Callable[[str, OrderRequest], None]) -> None:
         self._route = route
@@ -28,6 +28,8 @@ class OrderManager:
         self._next = 1
         self.routing = True
         self._unrouted: set[str] = set()
+        # one-cancels-other: order id -> the id of its group's first order (routers read it)
+        self.oco: dict[str, str] = {}
 
     def submit(self, request: OrderRequest, now_ns: int) -> str:
         """Record a new order and route it (or hold it back); its id."""
@@ -47,6 +49,13 @@ class OrderManager:
         else:
             self._unrouted.add(order_id)
         return order_id
+
+    def submit_oco(self, requests: list[OrderRequest], now_ns: int) -> list[str]:
+        """Record and route orders as one one-cancels-other group; their ids, in order."""
+        leader = f"O-{self._next:06d}"
+        for k in range(len(requests)):
+            self.oco[f"O-{self._next + k:06d}"] = leader
+        return [self.submit(request, now_ns) for request in requests]
 
     def routed(self, order_id: str) -> bool:
         """Whether an order went to the broker."""

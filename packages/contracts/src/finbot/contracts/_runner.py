@@ -242,6 +242,11 @@ class StrategyRunner:
     def submit(self, request: OrderRequest) -> str:
         return self.orders.submit(request, self.now_ns)
 
+    def submit_oco(self, requests: Sequence[OrderRequest]) -> list[str]:
+        if len(requests) < 2:
+            raise ValueError(f"an OCO group needs at least two orders, got {len(requests)}")
+        return self.orders.submit_oco(list(requests), self.now_ns)
+
     def cancel(self, order_id: str) -> None:
         if order_id in self.orders.open:
             if not self.orders.routed(order_id):
@@ -487,6 +492,9 @@ class RunContext:
 
     def submit_order(self, request: OrderRequest) -> str:
         return self._runner.submit(request)
+
+    def submit_oco(self, requests: Sequence[OrderRequest]) -> list[str]:
+        return self._runner.submit_oco(requests)
 
     def cancel_order(self, order_id: str) -> None:
         self._runner.cancel(order_id)

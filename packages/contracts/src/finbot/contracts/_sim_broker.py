@@ -133,6 +133,9 @@ class SimulatedBroker:
         self._new: list[_Working] = []
         self._working: dict[str, _Working] = {}
         self._pending: list[BrokerEvent] = []
+        # One-cancels-other groups: order id -> its group's leader id, leader id -> member ids.
+        self._group_of: dict[str, str] = {}
+        self._groups: dict[str, list[str]] = {}
 
     # --- order entry (while the strategy runs) ---------------------------------------------
     def refusal(self, request: OrderRequest) -> str | None:
@@ -144,8 +147,12 @@ class SimulatedBroker:
             return "orders cannot be placed before the instrument's first bar"
         return None
 
-    def submit(self, order_id: str, request: OrderRequest) -> str | None:
+    def submit(self, order_id: str, request: OrderRequest, *, oco: str | None = None) -> str | None:
         """Take a new order, to be accepted or rejected on the next :meth:`poll`.
+
+        ``oco`` puts it in the one-cancels-other group led by that order id (the leader passes its
+        own id): once any member fills, is canceled, expires or is rejected, the members then
+        working are canceled (Backtrader's OCO, members placed on one step).
 
         Returns:
             Why it is refused on the spot (the caller reports the rejection now), or None.
@@ -153,6 +160,9 @@ class SimulatedBroker:
         why = self.refusal(request)
         if why is not None:
             return why
+        if oco is not None:
+            self._group_of[order_id] = oco
+            self._groups.setdefault(oco, []).append(order_id)
         view = self.view
         iid = request.instrument_id
         last = view.bar(iid)
@@ -216,7 +226,21 @@ class SimulatedBroker:
         if self._working.pop(order_id, None) is None:
             return False
         self._pending.append(BrokerEvent(BrokerEventKind.CANCELED, order_id, self.view.time_ns))
+        if self._group_of:
+            self._end_group(order_id, self._pending)
         return True
+
+    def _end_group(self, order_id: str, events: list[BrokerEvent]) -> None:
+        """An order left: cancel the other working members of its OCO group, dissolve it."""
+        leader = self._group_of.pop(order_id, None)
+        if leader is None:
+            return
+        members = self._groups.pop(leader, [])
+        # Backtrader cancels them walking its pending queue from the back.
+        for member in reversed(members):
+            self._group_of.pop(member, None)
+            if member != order_id and self._working.pop(member, None) is not None:
+                events.append(BrokerEvent(BrokerEventKind.CANCELED, member, self.view.time_ns))
 
     @property
     def busy(self) -> bool:
@@ -270,6 +294,8 @@ class SimulatedBroker:
                 events.append(
                     BrokerEvent(BrokerEventKind.REJECTED, o.order_id, ts_ns, INSUFFICIENT_CASH)
                 )
+                if self._group_of:
+                    self._end_group(o.order_id, events)
         self._new.clear()
 
     def _work(self, ts_ns: int, bars: Mapping[str, Bar], events: list[BrokerEvent]) -> None:
@@ -278,7 +304,10 @@ class SimulatedBroker:
         held: dict[str, float] = {}
         this_close = self.this_close
         working = self._working
+        grouped = bool(self._group_of)
         for o in list(working.values()):
+            if grouped and o.order_id not in working:
+                continue  # canceled this step with its OCO group
             r = o.request
             iid = r.instrument_id
             market = r.order_type is OrderType.MARKET
@@ -292,6 +321,8 @@ class SimulatedBroker:
                 # Good for the instrument's first bar after placement: gone once a later one came.
                 del working[o.order_id]
                 events.append(BrokerEvent(BrokerEventKind.EXPIRED, o.order_id, ts_ns))
+                if grouped:
+                    self._end_group(o.order_id, events)
                 continue
             at_close = market and this_close
             if missing and not at_close:
@@ -315,6 +346,8 @@ class SimulatedBroker:
             if why is not None:
                 del working[o.order_id]
                 events.append(BrokerEvent(BrokerEventKind.REJECTED, o.order_id, ts_ns, why))
+                if grouped:
+                    self._end_group(o.order_id, events)
                 continue
             cash = after
             held[iid] = position + qty if r.side is OrderSide.BUY else position - qty
@@ -333,6 +366,8 @@ class SimulatedBroker:
                     previous_bar=missing and not at_close,
                 )
             )
+            if grouped and o.remaining <= _EPS:
+                self._end_group(o.order_id, events)
 
     def _price(self, o: _Working, bar: Bar | None, at_close: bool) -> float | None:
         """The fill price on ``bar`` (slippage applied), or None when the order does not fill."""

@@ -62,7 +62,7 @@ class Simulation:
 
     def submit(self, order_id: str, request: OrderRequest) -> None:
         """Route a new order to the broker."""
-        why = self.broker.submit(order_id, request)
+        why = self.broker.submit(order_id, request, oco=self.runner.orders.oco.get(order_id))
         if why is not None:
             runner = self.runner
             runner.rejected(order_id, runner.now_ns, why)

@@ -128,6 +128,15 @@ class StrategyContext(Protocol):
         """Submit an order; returns its id."""
         ...
 
+    def submit_oco(self, requests: Sequence[OrderRequest]) -> list[str]:
+        """Submit orders as one one-cancels-other group (e.g. a position's stop and target).
+
+        Once one member fills, is canceled, expires or is rejected, the members still working
+        are canceled in the same step, so a stop and a target never both fill (Backtrader's OCO
+        semantics, on every engine). Returns their ids, in order.
+        """
+        ...
+
     def cancel_order(self, order_id: str) -> None:
         """Ask to cancel a working order (no effect once it is final)."""
         ...

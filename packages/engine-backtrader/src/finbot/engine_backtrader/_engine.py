@@ -160,6 +160,8 @@ class _Session:
             column = feed.p.dataname[0]
             valid = column[min(len(feed), len(column) - 1)]
         place = self.broker.buy if request.side is OrderSide.BUY else self.broker.sell
+        # One-cancels-other: later members join the group of its first order (Backtrader's oco).
+        leader = runner.orders.oco.get(order_id)
         order = place(
             self._strategy,
             feed,
@@ -168,6 +170,7 @@ class _Session:
             plimit=plimit,
             exectype=EXEC_TYPES[request.order_type],
             valid=valid,
+            oco=self._orders.get(leader) if leader is not None and leader != order_id else None,
         )
         self._ids[order.ref] = order_id
         self._orders[order_id] = order

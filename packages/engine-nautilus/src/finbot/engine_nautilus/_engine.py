@@ -149,7 +149,7 @@ class _Session:
                 "whole units only"
             )
         if why is None:
-            why = self.broker.submit(order_id, request)
+            why = self.broker.submit(order_id, request, oco=runner.orders.oco.get(order_id))
         if why is not None:
             runner.rejected(order_id, runner.now_ns, why)
 
