@@ -24,6 +24,7 @@ from typing import Any
 
 from finbot.app import (
     DaskExecutor,
+    DatasetBlob,
     LocalExecutor,
     SerialExecutor,
     make_engine,
@@ -56,10 +57,8 @@ def cpu() -> float:
 def batch(plan, executor, *, start_first: bool = False) -> tuple[float, float, list[float]]:
     started = 0.0
     if start_first:
-        from finbot.registry import encode_snapshot
-
         t0 = time.perf_counter()
-        executor.start(plan.data, {k: encode_snapshot(v) for k, v in plan.data.items()})
+        executor.start(plan.data, {k: DatasetBlob.of(v) for k, v in plan.data.items()})
         started = time.perf_counter() - t0
     began = time.perf_counter()
     report = run_batch(plan, executor)

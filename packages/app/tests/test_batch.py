@@ -171,3 +171,21 @@ def test_the_deflated_sharpe_counts_every_trial_the_registry_holds(
     assert group["deflated_sharpe"]["trials"] == 5
     assert group["pbo"]["trials"] == 3
     assert any("not meaningful" in w for w in group["warnings"])
+
+
+def test_workers_see_the_datasets_known_gaps_so_a_declared_gap_is_no_failure(
+    tmp_path: Path,
+) -> None:
+    from finbot.app import DatasetBlob, load_data, make_config
+
+    market = load_data(make_config().dataset)
+    assert market.known_gaps, "the golden dataset declares a halt (a known gap)"
+    again = DatasetBlob.of(market).decode(market.snapshot_id())
+    assert (again.snapshot_id(), again.calendar, again.known_gaps) == (
+        market.snapshot_id(), market.calendar, market.known_gaps
+    )
+    # A window over the declared gap runs in worker processes as it does here.
+    spec = parse_batch({"grid": {"fast": [5, 10]}, "start": "2022-01-01", "end": "2022-06-30",
+                        "execution": {"task_seconds": 0.001}})
+    report = run_batch(plan_batch(spec), LocalExecutor(workers=2))
+    assert [r.status for r in report.rows] == [RunStatus.SUCCEEDED] * 2, report.rows[0].error

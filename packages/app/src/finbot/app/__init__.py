@@ -31,6 +31,7 @@ from ._batch_spec import (
     parse_batch,
     read_batch_file,
 )
+from ._batch_worker import DatasetBlob
 from ._executors import (
     BatchExecutor,
     DaskExecutor,
@@ -167,6 +168,7 @@ __all__ = [
     "BatchSpec",
     "BatchSpecError",
     "DaskExecutor",
+    "DatasetBlob",
     "DatasetSpec",
     "ExecutionSpec",
     "FailureKind",

@@ -20,7 +20,7 @@ from finbot.contracts import BacktestResult, daily_equity, session_date
 
 from ._batch_plan import BatchPlan, PlannedRun
 from ._batch_report import BatchProgress, BatchReport, RunRow
-from ._batch_worker import RunOutcome, RunTask
+from ._batch_worker import DatasetBlob, RunOutcome, RunTask
 from ._executors import BatchExecutor
 from ._taxonomy import FailureKind, RunStatus, is_transient
 
@@ -239,10 +239,8 @@ class _Batch:
             elapsed_seconds=time.monotonic() - self.began,
         )
 
-    def blobs(self) -> dict[str, bytes]:
-        from finbot.registry import encode_snapshot
-
-        return {sid: encode_snapshot(data) for sid, data in self.plan.data.items()}
+    def blobs(self) -> dict[str, DatasetBlob]:
+        return {sid: DatasetBlob.of(data) for sid, data in self.plan.data.items()}
 
     def loop(self) -> None:
         inflight: dict[cf.Future[list[RunOutcome]], list[int]] = {}

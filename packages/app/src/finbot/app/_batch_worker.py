@@ -54,10 +54,45 @@ class RunOutcome:
     error: str | None = None
 
 
-Blobs = Mapping[str, bytes | MarketData]
+@dataclass(frozen=True, slots=True)
+class DatasetBlob:
+    """A dataset as shipped to workers: the registry's snapshot bytes plus what they leave out.
 
-_PINNED: dict[str, MarketData] = {}
-_INSTALLED: dict[str, bytes | MarketData] = {}
+    The snapshot holds bars, instruments and corporate actions; the calendar and the known gaps are
+    not part of it (nor of the snapshot id) but decide the missing-data check, so they travel too.
+    """
+
+    snapshot: bytes
+    calendar: str | None
+    known_gaps: tuple[tuple[str, tuple[int, ...]], ...]
+
+    @classmethod
+    def of(cls, data: MarketData) -> DatasetBlob:
+        """The blob of ``data``."""
+        from finbot.registry import encode_snapshot
+
+        gaps = tuple(sorted((k, tuple(v)) for k, v in (data.known_gaps or {}).items()))
+        return cls(encode_snapshot(data), data.calendar, gaps)
+
+    def decode(self, snapshot_id: str) -> MarketData:
+        """The dataset again, equal to the one encoded (calendar and known gaps included)."""
+        from finbot.registry import decode_snapshot
+
+        bare = decode_snapshot(self.snapshot, source=f"data snapshot {snapshot_id}")
+        return MarketData(
+            bare.instruments.values(),
+            list(bare),
+            bare.corporate_actions,
+            name=bare.name,
+            calendar=self.calendar,
+            known_gaps=dict(self.known_gaps),
+        )
+
+
+Blobs = Mapping[str, DatasetBlob | MarketData]
+
+_PINNED: dict[DatasetBlob, MarketData] = {}
+_INSTALLED: dict[str, DatasetBlob | MarketData] = {}
 _PINNED_LOCK = threading.Lock()
 
 
@@ -67,18 +102,14 @@ def install_blobs(blobs: Blobs) -> None:
 
 
 def pinned_data(snapshot_id: str, blobs: Blobs | None = None) -> MarketData:
-    """The dataset with ``snapshot_id``, decoded from its snapshot bytes once per process."""
+    """The dataset with ``snapshot_id``, decoded from its blob once per process."""
+    blob = (blobs if blobs is not None else _INSTALLED)[snapshot_id]
+    if isinstance(blob, MarketData):  # the serial executor passes the data itself
+        return blob
     with _PINNED_LOCK:
-        found = _PINNED.get(snapshot_id)
+        found = _PINNED.get(blob)
         if found is None:
-            blob = (blobs if blobs is not None else _INSTALLED)[snapshot_id]
-            if isinstance(blob, MarketData):  # the serial executor passes the data itself
-                found = blob
-            else:
-                from finbot.registry import decode_snapshot
-
-                found = decode_snapshot(blob, source=f"data snapshot {snapshot_id}")
-            _PINNED[snapshot_id] = found
+            found = _PINNED[blob] = blob.decode(snapshot_id)
         return found
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from finbot.contracts import ConfigError, MarketData
 
-from ._batch_worker import RunOutcome, RunTask, install_blobs, run_bundle
+from ._batch_worker import DatasetBlob, RunOutcome, RunTask, install_blobs, run_bundle
 from ._taxonomy import FailureKind, is_serialization_error
 
 # A run that ignores its soft deadline (stuck in C code) is killed this long after it.
@@ -28,8 +28,8 @@ class BatchExecutor(Protocol):
     workers: int
     started: bool
 
-    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, bytes]) -> None:
-        """Ship each pinned dataset to the workers once (snapshot id -> data / its bytes)."""
+    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, DatasetBlob]) -> None:
+        """Ship each pinned dataset to the workers once (snapshot id -> data / its blob)."""
 
     def submit(
         self, tasks: Sequence[RunTask], timeout: float | None
@@ -65,7 +65,7 @@ class SerialExecutor:
         self._data: Mapping[str, MarketData] = {}
         self.started = False
 
-    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, bytes]) -> None:
+    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, DatasetBlob]) -> None:
         self._data, self.started = data, True
 
     def submit(
@@ -99,7 +99,7 @@ class LocalExecutor:
         self._pool: Any = None
         self.started = False
 
-    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, bytes]) -> None:
+    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, DatasetBlob]) -> None:
         from pebble import ProcessPool
 
         self.started = True
@@ -166,7 +166,7 @@ class DaskExecutor:
         self.workers = local_workers or 1
         self.started = False
 
-    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, bytes]) -> None:
+    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, DatasetBlob]) -> None:
         import dask
         from distributed import Client, LocalCluster
 
