@@ -136,3 +136,18 @@ def test_engine_failure_is_recorded_as_a_failed_run(
     assert bad.exit_code == 2
     with Registry.open(reg) as registry:
         assert len(registry.runs()) == 1
+
+
+def test_a_window_filled_by_the_missing_data_policy_records_and_reruns_identical(
+    tmp_path: Path, wave_csv: Path
+) -> None:
+    lines = wave_csv.read_text().splitlines()
+    wave_csv.write_text("\n".join(lines[:100] + lines[101:]) + "\n")  # one session missing
+    reg = tmp_path / "reg"
+    run_id = _backtest(wave_csv, reg, "--missing-data", "ffill")
+    with Registry.open(reg) as registry:
+        record = registry.get(run_id)
+    # The engine saw a filled window, not a cut of the file: that window is what is pinned.
+    assert record.dataset_snapshot_id is None
+    again = runner.invoke(app, ["runs", "rerun", run_id, "--registry", str(reg)])
+    assert again.exit_code == 0 and "rerun identical" in again.output, again.output

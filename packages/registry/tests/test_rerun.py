@@ -91,8 +91,6 @@ def test_rerun_needs_a_finished_run_and_a_loadable_strategy(registry, fakes) -> 
 def test_runs_on_windows_of_one_dataset_pin_it_once_and_rerun_identical(registry, fakes) -> None:
     from datetime import date
 
-    from finbot.registry import RegistryError
-
     full = fakes.make_data(days=90)
     ids, windows = [], []
     for start, end in ((date(2024, 1, 10), date(2024, 2, 10)), (date(2024, 2, 1), None)):
@@ -112,6 +110,11 @@ def test_runs_on_windows_of_one_dataset_pin_it_once_and_rerun_identical(registry
         report = registry.rerun(run_id, lambda _: fakes.FakeEngine(), fakes.load_strategy)
         assert report.identical, report.summary()
     assert registry.verify() == []
-    # Data that is not the dataset cut to the config's window could not be rebuilt: refused.
-    with pytest.raises(RegistryError, match="not dataset 'synthetic' cut to"):
-        registry.record(result, windows[0], dataset=full)
+    # A window that is not the plain cut (a missing-data policy changed it) is pinned itself.
+    config = fakes.make_config().model_copy(update={"start": date(2024, 1, 10)})
+    changed = windows[1]  # not full cut from 2024-01-10
+    result = fakes.FakeEngine().run(config, fakes.load_strategy(config.strategy), changed)
+    run_id = registry.record(result, changed, dataset=full)
+    record = registry.get(run_id)
+    assert record.dataset_snapshot_id is None and record.data_snapshot_id == changed.snapshot_id()
+    assert registry.rerun(run_id, lambda _: fakes.FakeEngine(), fakes.load_strategy).identical

@@ -214,7 +214,9 @@ class Registry:
         """Record a running run's result, pinning ``data`` (what the engine was given).
 
         With ``dataset`` (the whole dataset ``data`` was cut from with the config's start/end),
-        that dataset is pinned instead, once for every run on it, and reruns cut it again.
+        that dataset is pinned instead, once for every run on it, and reruns cut it again. When
+        ``data`` is not exactly that cut (e.g. a missing-data policy filled it), ``data`` is
+        pinned as it is.
         """
         start = self._start_of(run_id)
         if result.config.config_hash() != start["config_hash"]:
@@ -639,10 +641,9 @@ class Registry:
         timing = self._timing(start, finished)
         config = result.config
         if dataset is not None and not same_window(dataset, data, config.start, config.end):
-            raise RegistryError(
-                f"run {start['run_id']}: the data given is not dataset {dataset.name!r} cut to "
-                f"{config.start}..{config.end}; a rerun could not rebuild it"
-            )
+            # The window was changed after the cut (a missing-data policy filled or dropped
+            # bars): only the window itself lets a rerun give the engine the same bars.
+            dataset = None
         blob = result.to_json().encode()
         links = {RESULT_ARTIFACT: self.artifacts.put(blob)}
         for name, content in (artifacts or {}).items():
