@@ -243,3 +243,17 @@ def test_an_oco_group_ends_together():
     )
     with pytest.raises(ValueError, match="at least two orders"):
         run({0: [lambda ctx: ctx.submit_oco([])]})
+
+
+def test_a_bracket_places_its_exits_once_the_entry_has_filled():
+    entry = OrderRequest(instrument_id="AAA", side=OrderSide.BUY, quantity=10)
+    bracket = {0: [lambda ctx: ctx.bracket(entry, stop_loss=95.0, take_profit=105.5)]}
+    result, _ = run(bracket)
+    # entry fills at the bar 1 open (103); the exits are placed at step 1, work from bar 2
+    # (104, 106, 100, 101): the target fills at 105.5, the stop is canceled with it
+    assert fills(result) == [("O-000001", 10.0, 103.0, TS[1]), ("O-000003", 10.0, 105.5, TS[2])]
+    stop, target = result.orders[1:]
+    assert (stop.request.stop_price, stop.submitted_ts_ns, stop.status) == (95.0, TS[1], "canceled")
+    assert (target.request.tag, target.status) == ("bracket O-000001", "filled")
+    with pytest.raises(ValueError, match="stop-loss \\(106.0\\) below its take-profit"):
+        run({0: [lambda ctx: ctx.bracket(entry, stop_loss=106.0, take_profit=105.5)]})

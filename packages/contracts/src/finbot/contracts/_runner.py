@@ -88,6 +88,9 @@ class StrategyRunner:
         self._warmup = 0
         self._steps = 0
         self._trails: dict[str, TrailingStop] = {}  # handle -> trailing stop
+        # bracket entry id -> (stop-loss, take-profit) prices; exits placed once it fills
+        self._brackets: dict[str, tuple[float, float]] = {}
+        self._exits_due: list[tuple[OrderUpdate, float, float]] = []
 
     @classmethod
     def streaming(
@@ -151,6 +154,8 @@ class StrategyRunner:
         # Neither fill policy can fill an order placed on the final step in every engine (next
         # open does not exist), so no engine sees it: it is canceled at stop.
         self.orders.routing = not feed.last_step
+        if self._exits_due:
+            self._place_bracket_exits()
         # _call_strategy, inlined: this runs once per bar of every replay.
         if self._timers:
             self._fire_timers(ts_ns)
@@ -206,6 +211,10 @@ class StrategyRunner:
         fill = self.ledger.make_fill(order_id, order.request, quantity, price, ts_ns)
         self.ledger.book(fill)
         update = self.orders.filled(order, quantity, price, ts_ns)
+        if self._brackets and update.status is OrderStatus.FILLED and order_id in self._brackets:
+            stop, target = self._brackets.pop(order_id)
+            # placed at the start of the next step, as if the strategy placed them there
+            self._exits_due.append((update, stop, target))
         self.strategy.on_fill(self.context, fill)
         self.strategy.on_order_update(self.context, update)
         return fill
@@ -278,6 +287,34 @@ class StrategyRunner:
             positions=tuple(sorted(self.ledger.positions.items())),
         )
 
+    def bracket(self, entry: OrderRequest, stop_loss: float, take_profit: float) -> str:
+        buy = entry.side is OrderSide.BUY
+        if not (stop_loss < take_profit if buy else stop_loss > take_profit):
+            raise ValueError(
+                f"a {entry.side} bracket needs its stop-loss ({stop_loss}) "
+                f"{'below' if buy else 'above'} its take-profit ({take_profit})"
+            )
+        order_id = self.submit(entry)
+        self._brackets[order_id] = (stop_loss, take_profit)
+        return order_id
+
+    def _place_bracket_exits(self) -> None:
+        due, self._exits_due = self._exits_due, []
+        for entry, stop, target in due:
+            r = entry.request
+            leg = {
+                "instrument_id": r.instrument_id,
+                "side": OrderSide.SELL if r.side is OrderSide.BUY else OrderSide.BUY,
+                "quantity": entry.filled_quantity,
+                "tag": f"bracket {entry.order_id}",
+            }
+            self.submit_oco(
+                [
+                    OrderRequest(**leg, order_type=OrderType.STOP, stop_price=stop),
+                    OrderRequest(**leg, order_type=OrderType.LIMIT, limit_price=target),
+                ]
+            )
+
     def trailing_stop(
         self,
         instrument_id: str,
@@ -336,6 +373,8 @@ class StrategyRunner:
 
     # --- internals -------------------------------------------------------------------------
     def _call_strategy(self, ts_ns: int, bars: dict[str, Bar]) -> None:
+        if self._exits_due:
+            self._place_bracket_exits()
         if self._timers:
             self._fire_timers(ts_ns)
         self._steps += 1
@@ -495,6 +534,9 @@ class RunContext:
 
     def submit_oco(self, requests: Sequence[OrderRequest]) -> list[str]:
         return self._runner.submit_oco(requests)
+
+    def bracket(self, entry: OrderRequest, *, stop_loss: float, take_profit: float) -> str:
+        return self._runner.bracket(entry, stop_loss, take_profit)
 
     def cancel_order(self, order_id: str) -> None:
         self._runner.cancel(order_id)

@@ -137,6 +137,15 @@ class StrategyContext(Protocol):
         """
         ...
 
+    def bracket(self, entry: OrderRequest, *, stop_loss: float, take_profit: float) -> str:
+        """Submit ``entry``; once it has filled, protect it with a stop and a target as one OCO.
+
+        The exits (the opposite side, the filled quantity, GTC, tagged ``bracket <entry id>``)
+        are placed at the start of the step after the fill is reported, as if the strategy placed
+        them there, so every engine executes them the same. Returns the entry's id.
+        """
+        ...
+
     def cancel_order(self, order_id: str) -> None:
         """Ask to cancel a working order (no effect once it is final)."""
         ...
