@@ -255,5 +255,5 @@ def test_a_bracket_places_its_exits_once_the_entry_has_filled():
     stop, target = result.orders[1:]
     assert (stop.request.stop_price, stop.submitted_ts_ns, stop.status) == (95.0, TS[1], "canceled")
     assert (target.request.tag, target.status) == ("bracket O-000001", "filled")
-    with pytest.raises(ValueError, match="stop-loss \\(106.0\\) below its take-profit"):
+    with pytest.raises(ValueError, match=r"stop-loss \(106\.0\) below its take-profit"):
         run({0: [lambda ctx: ctx.bracket(entry, stop_loss=106.0, take_profit=105.5)]})
