@@ -6,28 +6,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
+from scripted_runs import assert_never_short, run_on_every_engine
 
 from finbot.contracts import (
     Bar,
-    CostModel,
-    DatasetRef,
     FillPolicy,
     OrderRequest,
     OrderSide,
     OrderStatus,
     OrderType,
     OrderUpdate,
-    RunConfig,
     Strategy,
     StrategyContext,
-    StrategySpec,
     TimeInForce,
 )
-from finbot.data import load_dataset
-from finbot.engine_backtrader import BacktraderEngine
-from finbot.engine_nautilus import NautilusEngine
-from finbot.engine_sim import SimEngine
-from finbot.parity import EXACT, compare_results
 
 
 class StopAndTarget(Strategy):
@@ -77,24 +69,8 @@ class StopAndTarget(Strategy):
 )
 @pytest.mark.parametrize("policy", list(FillPolicy))
 def test_oco_exits_agree_on_every_engine_and_never_go_short(policy, width, tif):
-    data = load_dataset("golden")
-    config = RunConfig(
-        strategy=StrategySpec(id="stop_and_target"),
-        dataset=DatasetRef(name="golden"),
-        fill_policy=policy,
-        cost_model=CostModel(commission_bps=5.0, commission_minimum=1.0),
-    )
-    bt = BacktraderEngine().run(config, StopAndTarget(width, tif), data)
+    bt = run_on_every_engine(lambda: StopAndTarget(width, tif), "stop_and_target", policy)
     exits = [o for o in bt.orders if o.request.side is OrderSide.SELL]
     assert sum(o.status is OrderStatus.FILLED for o in exits) > 5
     assert sum(o.status is OrderStatus.CANCELED for o in exits) > 5  # the other leg, each time
-    held = 0.0
-    for fill in bt.fills:
-        held += fill.signed_quantity
-        assert held >= 0.0, f"short after {fill}"
-    for engine in (NautilusEngine(), SimEngine()):
-        other = engine.run(
-            config.model_copy(update={"engine": engine.name}), StopAndTarget(width, tif), data
-        )
-        report = compare_results(bt, other, EXACT)
-        assert report.breaches == (), (engine.name, report.breaches)
+    assert_never_short(bt)

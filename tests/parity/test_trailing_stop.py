@@ -5,23 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
+from scripted_runs import run_on_every_engine
 
 from finbot.contracts import (
     Bar,
-    CostModel,
-    DatasetRef,
     FillPolicy,
     OrderStatus,
-    RunConfig,
     Strategy,
     StrategyContext,
-    StrategySpec,
 )
-from finbot.data import load_dataset
-from finbot.engine_backtrader import BacktraderEngine
-from finbot.engine_nautilus import NautilusEngine
-from finbot.engine_sim import SimEngine
-from finbot.parity import EXACT, compare_results
 
 
 class TrailAfterEntry(Strategy):
@@ -49,21 +41,8 @@ class TrailAfterEntry(Strategy):
 @pytest.mark.parametrize("trail", [{"percent": 3.0}, {"amount": 2.5}])
 @pytest.mark.parametrize("policy", list(FillPolicy))
 def test_trailing_stops_agree_on_every_engine(policy, trail):
-    data = load_dataset("golden")
-    config = RunConfig(
-        strategy=StrategySpec(id="trail_after_entry"),
-        dataset=DatasetRef(name="golden"),
-        fill_policy=policy,
-        cost_model=CostModel(commission_bps=5.0, commission_minimum=1.0),
-    )
-    bt = BacktraderEngine().run(config, TrailAfterEntry(**trail), data)
+    bt = run_on_every_engine(lambda: TrailAfterEntry(**trail), "trail_after_entry", policy)
     stops = [o for o in bt.orders if o.request.tag == "trailing stop"]
     # the flow really trails: stops are moved (canceled and replaced) and some are hit
     assert sum(o.status is OrderStatus.CANCELED for o in stops) > 10
     assert sum(o.status is OrderStatus.FILLED for o in stops) > 3
-    for engine in (NautilusEngine(), SimEngine()):
-        other = engine.run(
-            config.model_copy(update={"engine": engine.name}), TrailAfterEntry(**trail), data
-        )
-        report = compare_results(bt, other, EXACT)
-        assert report.breaches == (), (engine.name, report.breaches)

@@ -9,6 +9,7 @@ from finbot.contracts import (
     BacktestResult,
     Bar,
     BarSeries,
+    FillPolicy,
     Instrument,
     MarketData,
     RunConfig,
@@ -64,3 +65,40 @@ def run_on_both_engines(
         config = config.model_copy(update={"engine": engine.name})
         results.append(engine.run(config, make_strategy(), data))
     return results[0], results[1]
+
+
+def run_on_every_engine(
+    make_strategy: Callable[[], Strategy], strategy_id: str, policy: FillPolicy
+) -> BacktestResult:
+    """Golden data, broker-like costs: Backtrader's result, after Nautilus and sim agreed exactly.
+
+    The order-kind parity tests (trailing stops, OCO, brackets) share this run and check.
+    """
+    from finbot.contracts import CostModel, DatasetRef, StrategySpec
+    from finbot.data import load_dataset
+    from finbot.engine_backtrader import BacktraderEngine
+    from finbot.engine_nautilus import NautilusEngine
+    from finbot.engine_sim import SimEngine
+    from finbot.parity import EXACT, compare_results
+
+    data = load_dataset("golden")
+    config = RunConfig(
+        strategy=StrategySpec(id=strategy_id),
+        dataset=DatasetRef(name="golden"),
+        fill_policy=policy,
+        cost_model=CostModel(commission_bps=5.0, commission_minimum=1.0),
+    )
+    baseline = BacktraderEngine().run(config, make_strategy(), data)
+    for engine in (NautilusEngine(), SimEngine()):
+        other = engine.run(config.model_copy(update={"engine": engine.name}), make_strategy(), data)
+        report = compare_results(baseline, other, EXACT)
+        assert report.breaches == (), (engine.name, report.breaches)
+    return baseline
+
+
+def assert_never_short(result: BacktestResult) -> None:
+    """No fill of the run leaves a position below zero."""
+    held: dict[str, float] = {}
+    for fill in result.fills:
+        held[fill.instrument_id] = held.get(fill.instrument_id, 0.0) + fill.signed_quantity
+        assert held[fill.instrument_id] >= 0.0, f"short after {fill}"
