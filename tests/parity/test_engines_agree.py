@@ -14,6 +14,7 @@ from sample_data import SAMPLES_DIR, SAMPLES_PRESENT, SKIP_REASON
 from scripted_runs import DAYS, Action, Scripted, hand_made_market, run_on_both_engines
 
 from finbot.contracts import (
+    CommissionTier,
     CostModel,
     DatasetRef,
     FillPolicy,
@@ -31,6 +32,18 @@ from finbot.strategies import GOLDEN_STRATEGIES
 COSTS = {
     "free": CostModel(),
     "broker": CostModel(commission_bps=5.0, commission_per_share=0.005, commission_minimum=1.0),
+    "ib_fixed": CostModel.preset("ib_fixed"),
+    # every schedule part at once: a fixed fee, marginal per-share bands, minimum and a 1% cap
+    "schedule": CostModel(
+        commission_fixed=0.35,
+        commission_tiers=(
+            CommissionTier(up_to=100, per_share=0.02),
+            CommissionTier(up_to=400, per_share=0.007),
+            CommissionTier(per_share=0.003),
+        ),
+        commission_minimum=2.5,
+        commission_maximum_bps=100.0,
+    ),
 }
 
 

@@ -22,15 +22,17 @@ from finbot.contracts import (
 )
 
 FIXED_CANONICAL = (
-    '{"cost_model":{"commission_bps":5.0,"commission_minimum":0.0,"commission_per_share":0.005,'
-    '"rounding":"cent","slippage_bps":0.0},"currency":"USD","dataset":{"allow":[],"calendar":null,'
+    '{"cost_model":{"commission_bps":5.0,"commission_fixed":0.0,"commission_maximum":null,'
+    '"commission_maximum_bps":null,"commission_minimum":0.0,"commission_per_share":0.005,'
+    '"commission_tiers":[],"rounding":"cent","slippage_bps":0.0},"currency":"USD","dataset":{"allow":[],"calendar":null,'
     '"name":"demo","paths":[],"snapshot_id":null},"end":"2020-12-31","engine":"backtrader",'
     '"fill_policy":"this_close","missing_data":"raise","seed":0,"start":"2020-01-01",'
     '"starting_cash":50000.0,"strategy":{"id":"sma_crossover","params":{"fast":10,"slow":30}}}'
 )
 # Frozen on purpose: a change here means every stored config hash changes (see ADR 0004).
-# Result schema 2 added dataset.calendar, dataset.allow and missing_data (was e8ecd2ed...).
-FIXED_HASH = "0dabd73f20ab918f2b0d2d2b314b7611f230f2062bb3c4cbe68f12c4e5093c47"
+# Result schema 2 added dataset.calendar, dataset.allow and missing_data (was e8ecd2ed...);
+# schema 3 added the commission-schedule fields of the cost model (was 0dabd73f...).
+FIXED_HASH = "8c4c852c17e6531332f880ff1b13c58f9141b7ee56f87768be9867abc3c42978"
 
 
 def fixed_payload() -> dict[str, object]:

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from finbot.contracts import (
+    COMMISSION_PRESETS,
     CommissionRounding,
+    CommissionTier,
     CostModel,
     Fill,
     OrderRequest,
@@ -146,6 +148,88 @@ def test_no_rounding_keeps_the_float_value() -> None:
         commission_per_share=0.005, commission_minimum=0.333, rounding=CommissionRounding.NONE
     )
     assert minimum.commission(3, 10.0) == 0.333
+
+
+# --- commission schedules (hand-computed) ------------------------------------------------------
+
+
+def test_per_share_with_minimum_and_maximum_per_order() -> None:
+    model = CostModel(commission_per_share=0.01, commission_minimum=2.0, commission_maximum=7.5)
+    assert model.commission(100, 30.0) == 2.0  # 1.00 raised to the 2.00 minimum
+    assert model.commission(500, 30.0) == 5.0  # 5.00, between minimum and maximum
+    assert model.commission(2000, 30.0) == 7.5  # 20.00 capped at 7.50
+
+
+def test_fixed_fee_per_order_adds_to_the_rates() -> None:
+    assert CostModel(commission_fixed=4.95).commission(1, 300.0) == 4.95
+    assert CostModel(commission_fixed=4.95).commission(10_000, 3.0) == 4.95
+    # 4.95 + 1000 * 20 * 1bp = 4.95 + 2.00
+    assert CostModel(commission_fixed=4.95, commission_bps=1).commission(1000, 20.0) == 6.95
+
+
+def test_tiered_per_share_bands_are_marginal() -> None:
+    model = CostModel(
+        commission_tiers=(
+            CommissionTier(up_to=500, per_share=0.01),
+            CommissionTier(up_to=2000, per_share=0.005),
+            CommissionTier(per_share=0.002),
+        )
+    )
+    assert model.commission(300, 10.0) == 3.0  # 300 * 0.01
+    assert model.commission(500, 10.0) == 5.0  # exactly the first band
+    assert model.commission(800, 10.0) == 6.5  # 500 * 0.01 + 300 * 0.005
+    assert model.commission(3000, 10.0) == 14.5  # 5.00 + 1500 * 0.005 + 1000 * 0.002
+    # 1 share at 0.01 = 0.01; 0.5 of a unit in the second band: 5.00 + 0.0025 -> 5.00 (half up
+    # only from 0.005); the exact path agrees with the float path
+    assert model.commission(500.5, 10.0) == 5.0
+
+
+def test_tiers_must_ascend_and_end_open_ended() -> None:
+    with pytest.raises(ValidationError, match="last commission tier must be open-ended"):
+        CostModel(commission_tiers=(CommissionTier(up_to=100, per_share=0.01),))
+    with pytest.raises(ValidationError, match="must ascend strictly"):
+        CostModel(
+            commission_tiers=(
+                CommissionTier(up_to=500, per_share=0.01),
+                CommissionTier(up_to=500, per_share=0.005),
+                CommissionTier(per_share=0.001),
+            )
+        )
+    with pytest.raises(ValidationError, match="only the last commission tier"):
+        CostModel(
+            commission_tiers=(
+                CommissionTier(per_share=0.01),
+                CommissionTier(per_share=0.005),
+            )
+        )
+
+
+def test_interactive_brokers_fixed_preset() -> None:
+    ib = CostModel.preset("ib_fixed")
+    assert COMMISSION_PRESETS["ib_fixed"] == {
+        "commission_per_share": 0.005,
+        "commission_minimum": 1.0,
+        "commission_maximum_bps": 100.0,
+    }
+    assert ib.commission(100, 50.0) == 1.0  # 0.50 raised to the USD 1 minimum
+    assert ib.commission(1000, 50.0) == 5.0  # 1000 * 0.005
+    assert ib.commission(10, 5.0) == 0.5  # 0.05 -> minimum 1.00 -> cap 1% of USD 50 = 0.50
+    assert ib.commission(300, 0.4) == 1.2  # 1.50, capped at 1% of USD 120
+    assert ib.commission(333, 12.34) == 1.67  # 1.665 rounds half up
+    assert CostModel.preset("ib_fixed", slippage_bps=2).slippage_bps == 2
+    with pytest.raises(ValueError, match="unknown commission preset 'ib'; known presets: ib_fixed"):
+        CostModel.preset("ib")
+
+
+def test_cap_wins_over_the_minimum_without_rounding() -> None:
+    model = CostModel(
+        commission_per_share=0.005,
+        commission_minimum=1.0,
+        commission_maximum_bps=100,
+        rounding=CommissionRounding.NONE,
+    )
+    assert model.commission(10, 5.0) == pytest.approx(0.5, rel=1e-15)
+    assert model.commission(1000, 50.0) == pytest.approx(5.0, rel=1e-15)
 
 
 def test_cost_model_refuses_negative_rates_and_unknown_fields() -> None:

@@ -3,7 +3,8 @@
 ``data/result_v1.json`` was written once from ``contracts_fake_engine.sample_run()`` when schema
 version 1 was current and is never regenerated: it is the proof that v1 files stay readable.
 ``data/result_v2.json`` was written once from ``sample_v2()`` (the same run plus a data-quality
-record) when version 2 became current.
+record) when version 2 became current. ``data/result_v3.json`` was written once from the same
+``sample_v2()`` when version 3 (commission schedules in the cost model) became current.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from finbot.contracts import (
 
 V1_FILE = Path(__file__).parent / "data" / "result_v1.json"
 V2_FILE = Path(__file__).parent / "data" / "result_v2.json"
+V3_FILE = Path(__file__).parent / "data" / "result_v3.json"
 
 
 def sample_v2() -> BacktestResult:
@@ -141,7 +143,7 @@ def test_v1_file_accounts_add_up() -> None:
     )
 
 
-def frozen_drift(result: BacktestResult, frozen_file: Path = V2_FILE) -> list[str]:
+def frozen_drift(result: BacktestResult, frozen_file: Path = V3_FILE) -> list[str]:
     """Where ``result``'s stored form differs from a frozen file, compared as raw text.
 
     Never through the current model: reading the file with it would fill in any field added since
@@ -172,12 +174,23 @@ def test_v1_file_migrates_to_the_v1_run_under_todays_code() -> None:
     assert today.to_json() == old.to_json()
 
 
-def test_current_code_reproduces_the_v2_file_exactly() -> None:
+def test_current_code_reproduces_the_v3_file_exactly() -> None:
     # When this fails, the stored form changed: bump SCHEMA_VERSION, add a migration from the
-    # previous version and keep result_v1.json and result_v2.json as they are (docs/adr/0004).
-    assert SCHEMA_VERSION == 2
+    # previous version and keep the older result_vN.json files as they are (docs/adr/0004).
+    assert SCHEMA_VERSION == 3
     drift = frozen_drift(sample_v2())
     assert drift == [], "\n".join(drift)
+
+
+def test_v2_file_migrates_to_the_v2_run_under_todays_code() -> None:
+    # Version 3 only added commission-schedule fields whose defaults charge nothing extra, so the
+    # migrated v2 file is byte for byte the same run produced today.
+    assert json.loads(V2_FILE.read_text())["schema_version"] == 2
+    old = BacktestResult.from_json(V2_FILE.read_text())
+    assert old.to_json() == sample_v2().to_json()
+    costs = old.config.cost_model
+    assert (costs.commission_fixed, costs.commission_tiers) == (0.0, ())
+    assert (costs.commission_maximum, costs.commission_maximum_bps) == (None, None)
 
 
 def test_frozen_v2_file_keeps_its_data_quality() -> None:
@@ -203,7 +216,7 @@ def test_a_defaulted_field_added_to_metrics_fails_the_frozen_comparison() -> Non
     current = sample_v2()
     patched = _ResultPlus.model_validate(current.model_dump())
     # Read through the patched model, the frozen file agrees with it: the old, blind comparison.
-    assert patched.to_json() == _ResultPlus.from_json(V2_FILE.read_text()).to_json()
+    assert patched.to_json() == _ResultPlus.from_json(V3_FILE.read_text()).to_json()
     drift = frozen_drift(patched)
     assert '+  "new_figure": null,' in drift, drift
     assert frozen_drift(current) == []
@@ -266,7 +279,7 @@ def test_migration_steps_run_in_order_up_to_the_target() -> None:
 
 
 def test_default_migration_of_a_current_payload_is_identity() -> None:
-    payload = json.loads(V2_FILE.read_text())
+    payload = json.loads(V3_FILE.read_text())
     assert migrate_payload(payload) == payload
 
 

@@ -15,7 +15,13 @@ from ._config import (
     StrategySpec,
     canonical_json,
 )
-from ._costs import CommissionRounding, CostModel, FillPolicy
+from ._costs import (
+    COMMISSION_PRESETS,
+    CommissionRounding,
+    CommissionTier,
+    CostModel,
+    FillPolicy,
+)
 from ._data_quality import DataQuality
 from ._errors import (
     ConfigError,
@@ -97,7 +103,9 @@ __all__ = [
     # account state
     "AccountState",
     # costs, config
+    "COMMISSION_PRESETS",
     "CommissionRounding",
+    "CommissionTier",
     "CostModel",
     "DataCheck",
     "DatasetRef",

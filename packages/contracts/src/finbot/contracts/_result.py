@@ -21,7 +21,7 @@ from ._format import METRIC_ROWS, format_value
 from ._orders import Fill, OrderUpdate
 from ._time import session_date
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -262,8 +262,30 @@ def _v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _v2_to_v3(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 adds commission schedules to the cost model (fixed fee, tiers, caps).
+
+    A version-2 run had none of them, so each gets the value that charges nothing extra: what the
+    version-2 run charged is exactly what the version-3 defaults charge.
+    """
+    out = dict(payload)
+    config = payload.get("config")
+    if isinstance(config, dict):
+        costs = config.get("cost_model")
+        if isinstance(costs, dict):
+            costs = {
+                **costs,
+                "commission_fixed": 0.0,
+                "commission_tiers": [],
+                "commission_maximum": None,
+                "commission_maximum_bps": None,
+            }
+            out["config"] = {**config, "cost_model": costs}
+    return out
+
+
 # Each entry upgrades a payload from version N to N+1; released steps are never edited.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate_payload(
