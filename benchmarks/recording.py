@@ -104,12 +104,12 @@ def main() -> None:
         print(f"pair: unrecorded {plain:.2f} s ({plain_cpu:.2f} CPU), recorded {recorded:.2f} s "
               f"({recorded_cpu:.2f} CPU, of which recording {recording:.3f} s)", flush=True)
 
-    plain = [p.plain for p in report.pairs]
+    plain_times = [p.plain for p in report.pairs]
     paired = statistics.median(p.recorded / p.plain for p in report.pairs)
     paired_cpu = statistics.median(p.recorded_cpu / p.plain_cpu for p in report.pairs)
     measured = statistics.median((p.plain + p.recording) / p.plain for p in report.pairs)
     size = sum(f.stat().st_size for f in registry.rglob("*") if f.is_file())
-    median_plain = statistics.median(plain)
+    median_plain = statistics.median(plain_times)
     print(f"{report.bars:,} bars on {args.engine}; unrecorded median {median_plain:.2f} s")
     print(f"recording seconds per run: median "
           f"{statistics.median(p.recording for p in report.pairs):.3f}; first run (pins the "

@@ -79,6 +79,10 @@ def test_snapshots_are_zstd_parquet_much_smaller_than_json(fakes) -> None:
     back = decode_snapshot(blob, source="s")
     assert back.snapshot_id() == data.snapshot_id()
     assert all(back.bars(i) == data.bars(i) for i in data.instrument_ids)
+    gappy = MarketData(list(data.instruments.values()), list(data), name="g", calendar="XNYS",
+                       known_gaps={"AAA": [data.bars("AAA").ts_ns[3]]})
+    back = decode_snapshot(encode_snapshot(gappy), source="s")
+    assert back.calendar == "XNYS" and back.known_gaps == gappy.known_gaps
 
 
 def test_a_truncated_parquet_snapshot_names_the_snapshot(fakes) -> None:

@@ -46,6 +46,9 @@ def encode_snapshot(data: MarketData) -> bytes:
         "instruments": [data.instruments[iid].model_dump(mode="json") for iid in ids],
         "counts": [len(s) for s in series],
         "corporate_actions": [a.model_dump(mode="json") for a in data.corporate_actions],
+        # Not part of the snapshot id, but what the data checks need (ADR 0017).
+        "calendar": data.calendar,
+        "known_gaps": {iid: list(ts) for iid, ts in data.known_gaps.items()},
     }
     # Columns go through array.array (a C copy of each tuple), so no per-bar Python object is made.
     columns: dict[str, Any] = {
@@ -138,7 +141,14 @@ def _decode_parquet(blob: bytes, source: str) -> MarketData:
         )
         offset += count
     actions = [_action(raw) for raw in meta["corporate_actions"]]
-    return MarketData(instruments, series, actions, name=meta["name"])
+    return MarketData(
+        instruments,
+        series,
+        actions,
+        name=meta["name"],
+        calendar=meta.get("calendar"),
+        known_gaps=meta.get("known_gaps"),
+    )
 
 
 def _decode_json(blob: bytes, source: str) -> MarketData:
