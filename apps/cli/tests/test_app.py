@@ -61,6 +61,31 @@ def test_options_reach_the_config(fake_wiring: FakeWiring) -> None:
     assert len(data.bars("AAA")) == 28
 
 
+def test_commission_schedule_options_reach_the_config_and_the_summary(
+    fake_wiring: FakeWiring,
+) -> None:
+    result = invoke(
+        "--commission-preset", "ib_fixed", "--commission-fixed", "0.35", "--commission-max", "20"
+    )
+    assert result.exit_code == 0, result.output
+    costs = fake_wiring.engine.calls[-1][0].cost_model
+    assert (costs.commission_per_share, costs.commission_minimum, costs.commission_fixed) == (
+        0.005,
+        1.0,
+        0.35,
+    )
+    assert (costs.commission_maximum, costs.commission_maximum_bps) == (20.0, 100.0)
+    assert (
+        "commission 0 bps + 0.005/share + 0.35 fixed (min 1, max 20, max 100 bps of notional, "
+        "rounding cent), slippage 0 bps"
+    ) in " ".join(result.stdout.split())
+
+
+def test_an_unknown_commission_preset_is_a_usage_error(fake_wiring: FakeWiring) -> None:
+    result = invoke("--commission-preset", "ibkr")
+    assert_clean_error(result, EXIT_USAGE, "unknown preset 'ibkr'", "ib_fixed")
+
+
 def assert_clean_error(result, code: int, *fragments: str) -> None:
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output

@@ -35,6 +35,33 @@ def test_negative_commission_names_the_field(fake_wiring: FakeWiring) -> None:
         make_config(commission_bps=-1)
 
 
+def test_a_commission_preset_is_the_base_and_given_values_override_it(
+    fake_wiring: FakeWiring,
+) -> None:
+    ib = make_config(commission_preset="ib_fixed").cost_model
+    assert (ib.commission_per_share, ib.commission_minimum, ib.commission_maximum_bps) == (
+        0.005,
+        1.0,
+        100.0,
+    )
+    tuned = make_config(
+        commission_preset="ib_fixed", commission_per_share=0.0035, commission_fixed=0.25
+    ).cost_model
+    assert (tuned.commission_per_share, tuned.commission_fixed, tuned.commission_minimum) == (
+        0.0035,
+        0.25,
+        1.0,
+    )
+    # without a preset the new options set the schedule directly
+    plain = make_config(commission_per_share=0.01, commission_maximum=7.5).cost_model
+    assert (plain.commission_maximum, plain.commission_maximum_bps) == (7.5, None)
+    assert plain.commission(2000, 30.0) == 7.5
+    with pytest.raises(ConfigError, match="unknown preset 'ibkr'; known: ib_fixed"):
+        make_config(commission_preset="ibkr")
+    with pytest.raises(ConfigError, match=r"cost_model\.commission_maximum_bps"):
+        make_config(commission_maximum_bps=-1)
+
+
 def test_run_stores_the_resolved_config(fake_wiring: FakeWiring) -> None:
     result = run_backtest(make_config(params={"fraction": 0.25}))
     params = result.config.strategy.params

@@ -221,6 +221,26 @@ def test_interactive_brokers_fixed_preset() -> None:
         CostModel.preset("ib")
 
 
+def test_describe_states_every_part_that_is_set() -> None:
+    assert CostModel().describe() == (
+        "commission 0 bps + 0/share (min 0, rounding cent), slippage 0 bps"
+    )
+    tiered = CostModel(
+        commission_bps=1,
+        commission_fixed=0.5,
+        commission_tiers=(
+            CommissionTier(up_to=500, per_share=0.01),
+            CommissionTier(per_share=0.005),
+        ),
+        commission_maximum=9,
+        slippage_bps=2,
+    )
+    assert tiered.describe() == (
+        "commission 1 bps + 0/share + 0.5 fixed + tiers [0.01/share to 500, 0.005/share beyond] "
+        "(min 0, max 9, rounding cent), slippage 2 bps"
+    )
+
+
 def test_cap_wins_over_the_minimum_without_rounding() -> None:
     model = CostModel(
         commission_per_share=0.005,

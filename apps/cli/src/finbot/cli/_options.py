@@ -52,6 +52,26 @@ CommissionOption = Annotated[
 CommissionPerShareOption = Annotated[
     float, typer.Option(help="Commission in currency per share/unit.")
 ]
+CommissionPresetOption = Annotated[
+    str | None,
+    typer.Option(
+        help="A named commission schedule as the base (ib_fixed: 0.005/share, min 1, max 1% of "
+        "trade value); the other commission options given override its parts.",
+    ),
+]
+CommissionFixedOption = Annotated[
+    float | None, typer.Option(help="Fixed commission per fill, in currency.")
+]
+CommissionMinOption = Annotated[
+    float | None, typer.Option(help="Minimum commission per charged fill, in currency.")
+]
+CommissionMaxOption = Annotated[
+    float | None, typer.Option(help="Maximum commission per fill, in currency.")
+]
+CommissionMaxBpsOption = Annotated[
+    float | None,
+    typer.Option(help="Maximum commission per fill, in basis points of notional (100 = 1%)."),
+]
 SlippageOption = Annotated[
     float, typer.Option(help="Slippage in basis points of price on market/stop fills.")
 ]
@@ -152,6 +172,11 @@ def config_from_options(
     calendar: str | None = None,
     allow: list[DataCheck] | None = None,
     missing_data: MissingDataPolicy = MissingDataPolicy.RAISE,
+    commission_preset: str | None = None,
+    commission_fixed: float | None = None,
+    commission_min: float | None = None,
+    commission_max: float | None = None,
+    commission_max_bps: float | None = None,
 ) -> RunConfig:
     """The ``RunConfig`` the shared options describe (``--param`` parsed, dates as UTC dates).
 
@@ -173,6 +198,11 @@ def config_from_options(
         calendar=calendar,
         allow=tuple(allow or ()),
         missing_data=missing_data,
+        commission_preset=commission_preset,
+        commission_fixed=commission_fixed,
+        commission_minimum=commission_min,
+        commission_maximum=commission_max,
+        commission_maximum_bps=commission_max_bps,
     )
 
 

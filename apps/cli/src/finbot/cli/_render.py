@@ -102,12 +102,7 @@ def run_rows(result: BacktestResult, *, engine: str | None) -> list[tuple[str, s
         ("Dates", span),
         *([("Engine", engine)] if engine is not None else []),
         ("Fill policy", config.fill_policy.value),
-        (
-            "Costs",
-            f"commission {costs.commission_bps:g} bps + {costs.commission_per_share:g}/share "
-            f"(min {costs.commission_minimum:g}, rounding {costs.rounding.value}), "
-            f"slippage {costs.slippage_bps:g} bps",
-        ),
+        ("Costs", costs.describe()),
         ("Data checks", data_checks_text(result)),
         ("Starting cash", f"{config.starting_cash:,.2f} {config.currency}"),
     ]

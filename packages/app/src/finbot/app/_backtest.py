@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import JsonValue, ValidationError
 
 from finbot.contracts import (
+    COMMISSION_PRESETS,
     BacktestEngine,
     BacktestResult,
     ConfigError,
@@ -61,6 +62,11 @@ def make_config(
     calendar: str | None = None,
     allow: Sequence[DataCheck | str] = (),
     missing_data: MissingDataPolicy | str = MissingDataPolicy.RAISE,
+    commission_preset: str | None = None,
+    commission_fixed: float | None = None,
+    commission_minimum: float | None = None,
+    commission_maximum: float | None = None,
+    commission_maximum_bps: float | None = None,
 ) -> RunConfig:
     """Build a validated ``RunConfig`` from plain values, with finbot's defaults.
 
@@ -83,6 +89,13 @@ def make_config(
         allow: Plausibility checks to override (``future-dates``, ``split-jumps``,
             ``outliers``, ``off-session``).
         missing_data: What to do with missing sessions: ``raise`` (default), ``ffill``, ``drop``.
+        commission_preset: A named schedule (``finbot.contracts.COMMISSION_PRESETS``, e.g.
+            ``ib_fixed``) as the base; the commission arguments given (non-zero bps or per
+            share, any of the others) override its fields.
+        commission_fixed: Fixed commission per fill, in currency.
+        commission_minimum: Minimum commission per charged fill, in currency.
+        commission_maximum: Maximum commission per fill, in currency.
+        commission_maximum_bps: Maximum commission per fill, in basis points of notional.
 
     Raises:
         ConfigError: A value is invalid (e.g. end before start, negative commission); the message
@@ -100,11 +113,16 @@ def make_config(
         "start": start,
         "end": end,
         "starting_cash": cash,
-        "cost_model": {
-            "commission_bps": commission_bps,
-            "commission_per_share": commission_per_share,
-            "slippage_bps": slippage_bps,
-        },
+        "cost_model": _cost_fields(
+            commission_preset,
+            commission_bps=commission_bps or None,
+            commission_per_share=commission_per_share or None,
+            commission_fixed=commission_fixed,
+            commission_minimum=commission_minimum,
+            commission_maximum=commission_maximum,
+            commission_maximum_bps=commission_maximum_bps,
+            slippage_bps=slippage_bps,
+        ),
         "fill_policy": fill_policy,
         "engine": engine or _wiring.DEFAULT_ENGINE,
         "seed": seed,
@@ -114,6 +132,18 @@ def make_config(
         return RunConfig.model_validate(payload)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from exc
+
+
+def _cost_fields(preset: str | None, **given: float | None) -> dict[str, Any]:
+    """The cost model's fields: a preset's (if any) overridden by the values given (not None)."""
+    base: dict[str, Any] = {}
+    if preset is not None:
+        fields = COMMISSION_PRESETS.get(preset)
+        if fields is None:
+            known = ", ".join(sorted(COMMISSION_PRESETS))
+            raise ConfigError(f"commission_preset: unknown preset {preset!r}; known: {known}")
+        base.update(fields)
+    return base | {name: value for name, value in given.items() if value is not None}
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -128,6 +128,26 @@ class CostModel(BaseModel):
             raise ValueError(f"unknown commission preset {name!r}; known presets: {known}")
         return cls(**{**fields, **overrides})
 
+    def describe(self) -> str:
+        """One line stating every cost assumption (parts of the schedule only when set)."""
+        parts = [f"commission {self.commission_bps:g} bps + {self.commission_per_share:g}/share"]
+        if self.commission_fixed:
+            parts.append(f" + {self.commission_fixed:g} fixed")
+        if self.commission_tiers:
+            bands = ", ".join(
+                f"{t.per_share:g}/share {'beyond' if t.up_to is None else f'to {t.up_to:g}'}"
+                for t in self.commission_tiers
+            )
+            parts.append(f" + tiers [{bands}]")
+        limits = [f"min {self.commission_minimum:g}"]
+        if self.commission_maximum is not None:
+            limits.append(f"max {self.commission_maximum:g}")
+        if self.commission_maximum_bps is not None:
+            limits.append(f"max {self.commission_maximum_bps:g} bps of notional")
+        limits.append(f"rounding {self.rounding.value}")
+        parts.append(f" ({', '.join(limits)}), slippage {self.slippage_bps:g} bps")
+        return "".join(parts)
+
     def commission(self, quantity: float, price: float) -> float:
         """Commission for one fill of ``quantity`` units at ``price``."""
         if self.rounding is CommissionRounding.CENT:
