@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ._account import AccountState
 from ._broker_events import BrokerEvent, BrokerEventKind
@@ -405,3 +405,9 @@ class SimulatedBroker:
 
 
 _SLIPPED = frozenset({OrderType.MARKET, OrderType.STOP})
+
+
+if TYPE_CHECKING:  # mypy proves the simulated broker implements the Broker port
+    from ._ports import Broker
+
+    _implements_the_port: type[Broker] = SimulatedBroker
