@@ -203,3 +203,25 @@ def test_run_backtest_records_when_asked(fake_wiring: FakeWiring, tmp_path) -> N
     run_backtest(make_config())  # record=False (the default) writes nothing
     with open_registry(location, create=False) as registry:
         assert len(registry.runs()) == 1
+
+
+def test_timezone_places_naive_intraday_stamps_and_stays_out_of_old_hashes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from finbot.app import load_data
+    from finbot.contracts import to_ns
+
+    path = tmp_path / "zzz.csv"
+    path.write_text(
+        "Date,Time,Open,High,Low,Close,Volume\n"
+        "2024-01-02,09:30:00,10,11,9.5,10.5,100\n"
+        "2024-01-02,09:35:00,10.5,12,10,11.5,100\n"
+    )
+    config = make_config(data=[path], timezone="America/New_York", calendar="24/7")
+    bars = load_data(config.dataset).bars("ZZZ")
+    assert bars.ts_ns[0] == to_ns(datetime(2024, 1, 2, 14, 30, tzinfo=UTC))  # 09:30 EST
+    plain = make_config(data=[path], calendar="24/7")
+    assert '"timezone":' not in plain.canonical_json()  # configs without it hash as before
+    assert '"timezone":"America/New_York"' in config.canonical_json()
+    with pytest.raises(ConfigError, match="unknown timezone 'Mars/Base'"):
+        make_config(data=[path], timezone="Mars/Base")

@@ -43,6 +43,7 @@ from ._options import (
     StartOption,
     StrategyOption,
     TagOption,
+    TimezoneOption,
     VerboseOption,
     config_from_options,
     run_tags,
@@ -126,6 +127,7 @@ def backtest(
     ] = FillPolicy.NEXT_OPEN,
     param: ParamOption = None,
     calendar: CalendarOption = None,
+    timezone: TimezoneOption = None,
     allow: AllowOption = None,
     missing_data: MissingDataOption = MissingDataPolicy.RAISE,
     engine: Annotated[
@@ -179,6 +181,7 @@ def backtest(
             slippage_bps=slippage_bps,
             param=param,
             calendar=calendar,
+            timezone=timezone,
             allow=allow,
             missing_data=missing_data,
             fill_policy=fill_policy,

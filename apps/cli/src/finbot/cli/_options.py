@@ -91,6 +91,13 @@ CalendarOption = Annotated[
         "XLON, XEUR, 24/5, ...). Default: the dataset's own, else XNYS.",
     ),
 ]
+TimezoneOption = Annotated[
+    str | None,
+    typer.Option(
+        help="IANA zone of the data files' naive intraday timestamps (e.g. America/New_York; "
+        "default UTC). Stamps with a UTC offset and daily dates are not affected.",
+    ),
+]
 AllowOption = Annotated[
     list[DataCheck] | None,
     typer.Option(
@@ -177,6 +184,7 @@ def config_from_options(
     commission_min: float | None = None,
     commission_max: float | None = None,
     commission_max_bps: float | None = None,
+    timezone: str | None = None,
 ) -> RunConfig:
     """The ``RunConfig`` the shared options describe (``--param`` parsed, dates as UTC dates).
 
@@ -203,6 +211,7 @@ def config_from_options(
         commission_minimum=commission_min,
         commission_maximum=commission_max,
         commission_maximum_bps=commission_max_bps,
+        timezone=timezone,
     )
 
 

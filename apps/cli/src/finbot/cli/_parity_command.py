@@ -63,6 +63,7 @@ from ._options import (
     StartOption,
     StrategyOption,
     TagOption,
+    TimezoneOption,
     VerboseOption,
     config_from_options,
     run_tags,
@@ -110,6 +111,7 @@ def parity(
     ] = ParityFillPolicy.NEXT_OPEN,
     param: ParamOption = None,
     calendar: CalendarOption = None,
+    timezone: TimezoneOption = None,
     allow: AllowOption = None,
     missing_data: MissingDataOption = MissingDataPolicy.RAISE,
     engines: Annotated[
@@ -165,6 +167,7 @@ def parity(
             slippage_bps=slippage_bps,
             param=param,
             calendar=calendar,
+            timezone=timezone,
             allow=allow,
             missing_data=missing_data,
             fill_policy=FillPolicy.NEXT_OPEN,

@@ -67,6 +67,7 @@ def make_config(
     commission_minimum: float | None = None,
     commission_maximum: float | None = None,
     commission_maximum_bps: float | None = None,
+    timezone: str | None = None,
 ) -> RunConfig:
     """Build a validated ``RunConfig`` from plain values, with finbot's defaults.
 
@@ -96,13 +97,15 @@ def make_config(
         commission_minimum: Minimum commission per charged fill, in currency.
         commission_maximum: Maximum commission per fill, in currency.
         commission_maximum_bps: Maximum commission per fill, in basis points of notional.
+        timezone: IANA zone of the data files' naive intraday timestamps (default UTC); stamps
+            with a UTC offset and daily dates are not affected.
 
     Raises:
         ConfigError: A value is invalid (e.g. end before start, negative commission); the message
             names the field.
     """
     paths = tuple(str(p) for p in data)
-    ref: dict[str, Any] = {"calendar": calendar, "allow": tuple(allow)}
+    ref: dict[str, Any] = {"calendar": calendar, "allow": tuple(allow), "timezone": timezone}
     if paths:
         ref |= {"name": dataset or "+".join(Path(p).stem for p in paths), "paths": paths}
     else:

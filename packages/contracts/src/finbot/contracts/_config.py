@@ -7,6 +7,7 @@ import json
 from datetime import date
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -14,7 +15,9 @@ from pydantic import (
     Field,
     JsonValue,
     PositiveFloat,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -53,7 +56,9 @@ class DatasetRef(BaseModel):
     """Where a run's data comes from. ``snapshot_id`` pins the exact bytes when known.
 
     ``calendar`` names the exchange-calendars calendar the data is checked against (``None``: the
-    dataset's own, else XNYS); ``allow`` lists the plausibility checks overridden for this data.
+    dataset's own, else XNYS); ``allow`` lists the plausibility checks overridden for this data;
+    ``timezone`` is the zone of the files' naive intraday timestamps (left out of the canonical JSON
+    when unset, so older configs hash as before).
     """
 
     model_config = _FROZEN
@@ -65,6 +70,30 @@ class DatasetRef(BaseModel):
         default=None, min_length=1, description="exchange-calendars code, e.g. XNYS"
     )
     allow: tuple[DataCheck, ...] = Field(default=(), description="plausibility checks overridden")
+    timezone: str | None = Field(
+        default=None,
+        min_length=1,
+        description="IANA zone of the files' naive intraday timestamps (None: UTC)",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown timezone '{value}' (an IANA name such as "
+                                 "America/New_York)") from None
+        return value
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_timezone(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Configs from before the field existed keep their canonical JSON and hash.
+        data: dict[str, Any] = handler(self)
+        if data.get("timezone") is None:
+            data.pop("timezone", None)
+        return data
 
     @field_validator("allow")
     @classmethod

@@ -69,7 +69,7 @@ class LocalDataSource:
         origins: Origins = {}
         if ref.paths:
             data = load_files(
-                ref.paths, name=ref.name, timezone=self.timezone,
+                ref.paths, name=ref.name, timezone=ref.timezone or self.timezone,
                 use_adj_close=self.use_adj_close, origins=origins,
             )
         elif ref.name in EMBEDDED_DATASETS:
