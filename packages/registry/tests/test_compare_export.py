@@ -42,3 +42,16 @@ def test_export_jsonl_and_csv(registry, fakes) -> None:
     assert [r["run_id"] for r in rows] == [a, b, failed]
     assert rows[0]["metrics.trade_count"] == str(r3.metrics.trade_count)
     assert rows[2]["metrics.trade_count"] == "" and rows[2]["status"] == "failed"
+
+
+def test_csv_export_has_params_dataset_and_dates_as_columns(registry, fakes) -> None:
+    _two_runs(registry, fakes)
+    buf = io.StringIO()
+    write_csv(registry.runs(), buf)
+    rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert [r["params.period"] for r in rows] == ["3", "4"]
+    assert {r["dataset"] for r in rows} == {"synthetic"}
+    assert all(r["data_files"] == "" and r["start"] == "" and r["end"] == "" for r in rows)
+    header = buf.getvalue().splitlines()[0].split(",")
+    # parameters come before metrics, so a spreadsheet reads inputs then outputs
+    assert header.index("params.period") < header.index("metrics.trade_count")

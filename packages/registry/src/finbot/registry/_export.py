@@ -25,6 +25,10 @@ CSV_COLUMNS = (
     "duration_seconds",
     "strategy_id",
     "strategy_source_sha256",
+    "dataset",
+    "data_files",
+    "start",
+    "end",
     "engine_name",
     "engine_version",
     "config_hash",
@@ -63,7 +67,14 @@ def write_jsonl(records: Iterable[Exported], out: TextIO) -> int:
     return count
 
 
-def _csv_row(record: RunRecord, metric_names: Sequence[str]) -> dict[str, Any]:
+def _param_cell(value: Any) -> Any:
+    return canonical_json(value) if isinstance(value, dict | list) else value
+
+
+def _csv_row(
+    record: RunRecord, param_names: Sequence[str], metric_names: Sequence[str]
+) -> dict[str, Any]:
+    config = record.config
     row: dict[str, Any] = {
         "run_id": record.run_id,
         "status": record.status.value,
@@ -72,6 +83,10 @@ def _csv_row(record: RunRecord, metric_names: Sequence[str]) -> dict[str, Any]:
         "duration_seconds": record.duration_seconds,
         "strategy_id": record.strategy.id,
         "strategy_source_sha256": record.strategy.source_sha256,
+        "dataset": config.dataset.name,
+        "data_files": ";".join(config.dataset.paths),
+        "start": config.start.isoformat() if config.start else None,
+        "end": config.end.isoformat() if config.end else None,
         "engine_name": record.engine_name,
         "engine_version": record.engine.version if record.engine else None,
         "config_hash": record.config_hash,
@@ -86,24 +101,38 @@ def _csv_row(record: RunRecord, metric_names: Sequence[str]) -> dict[str, Any]:
         "error": record.error,
         "integrity_error": None,
     }
+    for name in param_names:
+        row[f"params.{name}"] = _param_cell(record.strategy.params.get(name))
     for name in metric_names:
         row[f"metrics.{name}"] = (record.metrics or {}).get(name)
     return row
 
 
 def write_csv(records: Sequence[Exported], out: TextIO) -> int:
-    """A header and one row per record, metrics as ``metrics.<name>`` columns."""
+    """A header and one row per record.
+
+    Besides the run's identity: its dataset and dates, its strategy parameters as
+    ``params.<name>`` and its metrics as ``metrics.<name>`` columns.
+    """
     split = [_split(item) for item in records]
+    param_names: list[str] = []
     metric_names: list[str] = []
     for r, _, _ in split:
-        metric_names.extend(n for n in ((r.metrics if r else None) or {}) if n not in metric_names)
-    writer = csv.DictWriter(
-        out, fieldnames=[*CSV_COLUMNS, *(f"metrics.{n}" for n in metric_names)], lineterminator="\n"
-    )
+        if r is None:
+            continue
+        param_names.extend(n for n in r.strategy.params if n not in param_names)
+        metric_names.extend(n for n in (r.metrics or {}) if n not in metric_names)
+    fields = [
+        *CSV_COLUMNS,
+        *(f"params.{n}" for n in param_names),
+        *(f"metrics.{n}" for n in metric_names),
+    ]
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for record, problem, run_id in split:
         if record is None:
             writer.writerow({"run_id": run_id, "integrity_error": problem})
         else:
-            writer.writerow({**_csv_row(record, metric_names), "integrity_error": problem})
+            row = _csv_row(record, param_names, metric_names)
+            writer.writerow({**row, "integrity_error": problem})
     return len(split)
