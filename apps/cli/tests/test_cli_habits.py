@@ -112,3 +112,24 @@ def test_output_inside_a_file_is_refused_before_the_run(
     assert result.exit_code == EXIT_USAGE
     assert "is a file" in result.output
     assert fake_wiring.engine.calls == []
+
+
+def test_runs_list_strategy_matches_a_file_strategys_declared_id(
+    fake_wiring: FakeWiring, tmp_path: Path
+) -> None:
+    source = tmp_path / "my_breakout.py"
+    source.write_text(
+        "from typing import ClassVar\n"
+        "from finbot.contracts import Strategy\n"
+        "class Breakout(Strategy):\n"
+        "    strategy_id: ClassVar[str] = 'breakout'\n"
+    )
+    ref = f"{source}:Breakout"
+    ran = runner.invoke(app, ["backtest", "--strategy", ref, "--json"])
+    assert ran.exit_code == 0, ran.output
+    run_id = json.loads(ran.stdout)["run_id"]
+    assert runner.invoke(app, ["backtest", "--json"]).exit_code == 0  # another strategy
+    for name in ("breakout", ref):
+        listed = runner.invoke(app, ["runs", "list", "--json", "--strategy", name])
+        assert listed.exit_code == 0, listed.output
+        assert [r["run_id"] for r in json.loads(listed.stdout)] == [run_id], name

@@ -21,6 +21,7 @@ from finbot.app import (
     open_registry,
     report_cohort,
     rerun_recorded,
+    runs_strategy,
 )
 from finbot.contracts import ConfigError
 from finbot.reports import format_metric
@@ -77,15 +78,26 @@ def _filtered(
     since: datetime | None,
     until: datetime | None,
 ) -> list[ListedRun]:
-    """The matching runs; one whose record does not verify comes back flagged, not raised."""
-    return registry.scan(
-        strategy=strategy,
+    """The matching runs; one whose record does not verify comes back flagged, not raised.
+
+    ``strategy`` also matches a file or module strategy whose class declares that
+    ``strategy_id`` (its runs are recorded under the file reference).
+    """
+    listed = registry.scan(
         engine=engine,
         status=status,
         tag=tag,
         since=since.date() if since else None,
         until=until.date() if until else None,
     )
+    if strategy is None:
+        return listed
+    exact = {item.run_id for item in registry.scan(strategy=strategy)}
+    return [
+        item for item in listed
+        if item.run_id in exact
+        or (item.record is not None and runs_strategy(item.record.strategy.id, strategy))
+    ]
 
 
 # --- commands ---------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ from ._reports import (
 from ._rerun import rerun_recorded, strategy_instance
 from ._run_key import engine_version, run_key
 from ._search_stats import registry_trials, search_statistics
+from ._strategy_ids import declared_strategy_id, runs_strategy
 from ._strategy_loader import load_strategy
 from ._sweep import run_sweep, walk_forward
 from ._taxonomy import TRANSIENT, FailureKind, RunStatus, is_transient
@@ -228,7 +229,9 @@ __all__ = [
     "rerun_recorded",
     "run_recorder",
     # strategies
+    "declared_strategy_id",
     "load_strategy",
+    "runs_strategy",
     "strategy_instance",
     # composition root
     "DEFAULT_ENGINE",
