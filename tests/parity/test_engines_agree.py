@@ -33,6 +33,8 @@ COSTS = {
     "free": CostModel(),
     "broker": CostModel(commission_bps=5.0, commission_per_share=0.005, commission_minimum=1.0),
     "ib_fixed": CostModel.preset("ib_fixed"),
+    # slippage on market and stop fills: Nautilus executes the unslipped price, the books agree
+    "slipped": CostModel(commission_bps=5.0, slippage_bps=7.5),
     # every schedule part at once: a fixed fee, marginal per-share bands, minimum and a 1% cap
     "schedule": CostModel(
         commission_fixed=0.35,

@@ -217,9 +217,19 @@ def test_fractional_prices_fill_exactly():
     assert result.fills[0].price == rows[1][0]
 
 
-def test_slippage_is_refused_with_a_clear_error():
-    with pytest.raises(ConfigError, match="slippage_bps"):
-        run({}, costs=CostModel(slippage_bps=5.0))
+def test_slippage_moves_market_and_stop_fills_against_the_trader():
+    costs = CostModel(commission_bps=10.0, commission_minimum=1.0, slippage_bps=20.0)
+    result, _ = run({0: [buy(10)], 1: [sell(10, stop_price=101.0)]}, costs=costs)
+    entry, exit_ = result.fills
+    # bar 1's open 103 slipped up 20bp: 103.206; commission 10 * 103.206 * 10bp = 1.03206 -> 1.03
+    assert entry.price == pytest.approx(103.206, rel=1e-15)
+    assert (entry.commission, entry.slippage) == (1.03, pytest.approx(2.06, rel=1e-12))
+    # bar 2 (open 104, low 100) trades through the stop 101: 101 slipped down 20bp = 100.798
+    assert exit_.price == pytest.approx(100.798, rel=1e-15)
+    assert (exit_.commission, exit_.slippage) == (1.01, pytest.approx(2.02, rel=1e-12))
+    assert result.equity_curve.cash[-1] == pytest.approx(
+        100_000 - 1032.06 - 1.03 + 1007.98 - 1.01, abs=1e-9
+    )
 
 
 def test_engine_info_and_settings():

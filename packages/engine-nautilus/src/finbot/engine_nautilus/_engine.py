@@ -9,6 +9,7 @@ every fill and the adapter checks each one against that expectation (docs/adr/00
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from nautilus_trader.trading.strategy import Strategy as NtStrategy
 
 from finbot.contracts import (
     BacktestResult,
+    Bar,
     ConfigError,
     DataValidationError,
     EngineInfo,
@@ -60,17 +62,26 @@ from ._translate import (
 )
 
 _EPS = 1e-9
+# Order types whose fills the cost model slips (limit fills keep their price).
+_SLIPPED = frozenset({OrderType.MARKET, OrderType.STOP})
 
 
 @dataclass(slots=True)
 class _Expected:
-    """A fill the simulated broker decided and a Nautilus order must now execute."""
+    """A fill the simulated broker decided and a Nautilus order must now execute.
+
+    ``price`` is the contract's fill price (slipped, for market and stop orders under
+    ``slippage_bps``); ``market`` the price before slippage, which Nautilus executes at: its bar
+    matching cannot fill off the bar's prices, so the slippage is booked by the contract alone
+    and the final cross-check allows for exactly its total (ADR 0018).
+    """
 
     order_id: str
     request: OrderRequest
     quantity: float
     price: float
     ts_ns: int
+    market: float
     filled: float = 0.0
 
 
@@ -176,10 +187,10 @@ class _Session:
         if native is None or expected is None:
             self._fail(f"nautilus filled order {client_order_id} that the contract did not fill")
             return
-        if abs(px - expected.price) > native.tolerance:
+        if abs(px - expected.market) > native.tolerance:
             self._fail(
                 f"nautilus filled {expected.order_id} at {px!r}; the contract's fill "
-                f"price is {expected.price!r}"
+                f"price before slippage is {expected.market!r}"
             )
         expected.filled += qty
 
@@ -273,7 +284,10 @@ class _Session:
                 continue
             request, bar = event.request, event.bar
             assert request is not None
-            expected = _Expected(event.order_id, request, event.quantity, event.price, event.ts_ns)
+            market = self._unslipped(request, event.price, bar)
+            expected = _Expected(
+                event.order_id, request, event.quantity, event.price, event.ts_ns, market
+            )
             self._expected.append(expected)
             self.fill_count += 1
             if bar is None:  # this close
@@ -285,6 +299,19 @@ class _Session:
                 self._at_open.append((request, expected, bar.close, True))
             else:
                 self._at_open.append((request, expected, bar.open, False))
+
+    def _unslipped(self, request: OrderRequest, price: float, bar: Bar | None) -> float:
+        """The fill price before the cost model's slippage (itself when nothing slipped)."""
+        bps = self.config.cost_model.slippage_bps
+        if not bps or request.order_type not in _SLIPPED:
+            return price
+        market = price / (1.0 + request.side.sign * bps / 10_000.0)
+        # Undoing the slip can miss the bar price it started from by an ulp; snap back to it.
+        if bar is not None:
+            for candidate in (bar.open, bar.high, bar.low, bar.close):
+                if abs(market - candidate) <= 1e-9 * abs(candidate):
+                    return candidate
+        return market
 
     def _submit_at_open(self) -> None:
         staged, self._at_open = self._at_open, []
@@ -333,31 +360,31 @@ class _Session:
             # fill inside the bar can leave the book at its price (above the close) when Nautilus
             # skips a close equal to the low, where a market order would fill.
             nt_order = factory.limit(
-                nt_id, side, qty, Price(expected.price, precision), reduce_only=reduce_only
+                nt_id, side, qty, Price(expected.market, precision), reduce_only=reduce_only
             )
-        elif expected.price == open_price:
+        elif expected.market == open_price:
             nt_order = factory.market(nt_id, side, qty, reduce_only=reduce_only)
         elif at_once:
             # Filled now against a market standing at ``open_price``: a limit on the far side of
             # it is marketable and fills at its limit; on the near side a stop is already
             # triggered (the venue does not reject it) and fills at its trigger.
-            px = Price(expected.price, precision)
-            if (expected.price > open_price) == buy:
+            px = Price(expected.market, precision)
+            if (expected.market > open_price) == buy:
                 nt_order = factory.limit(nt_id, side, qty, px, reduce_only=reduce_only)
             else:
                 nt_order = factory.stop_market(nt_id, side, qty, px, reduce_only=reduce_only)
-        elif (expected.price < open_price) == buy:
+        elif (expected.market < open_price) == buy:
             # A limit fill moves Nautilus's book to its price, so a second, less aggressive limit
             # of the same side could no longer fill on this bar; a touched order fills at its
             # trigger and leaves the book where the bar put it.
             nt_order = factory.market_if_touched(
-                nt_id, side, qty, Price(expected.price, precision), reduce_only=reduce_only
+                nt_id, side, qty, Price(expected.market, precision), reduce_only=reduce_only
             )
         else:
             nt_order = factory.stop_market(
-                nt_id, side, qty, Price(expected.price, precision), reduce_only=reduce_only
+                nt_id, side, qty, Price(expected.market, precision), reduce_only=reduce_only
             )
-        tolerance = 0.5 * 10.0**-precision + 1e-9 * abs(expected.price if expected else 0.0)
+        tolerance = 0.5 * 10.0**-precision + 1e-9 * abs(expected.market if expected else 0.0)
         self._native[nt_order.client_order_id] = _Native(nt_order, nt_id, expected, tolerance)
         driver.submit_order(nt_order)
 
@@ -467,12 +494,6 @@ class NautilusEngine:
         )
 
     def _check_config(self, config: RunConfig, data: MarketData) -> None:
-        if config.cost_model.slippage_bps:
-            raise ConfigError(
-                f"cost_model.slippage_bps is {config.cost_model.slippage_bps}; the Nautilus "
-                "adapter supports slippage_bps = 0 only (Nautilus's bar matching cannot fill at "
-                "a price off the bar's prices; see docs/adr/0007-nautilus-mapping.md)"
-            )
         for iid, instrument in data.instruments.items():
             if instrument.currency != config.currency:
                 raise ConfigError(
@@ -567,7 +588,8 @@ class NautilusEngine:
                 )
             if held:
                 theirs += held * (runner.last_close(iid) or 0.0)
-        ours = runner.equity()
+        # Nautilus executed at the prices before slippage; the contract booked the slippage.
+        ours = runner.equity() + math.fsum(f.slippage for f in runner.ledger.fills)
         # Nautilus books each fill's notional and commission in whole cents.
         allowed = self.settings.equity_rel_tolerance * max(abs(ours), 1.0)
         allowed += 0.01 * session.fill_count
