@@ -111,7 +111,16 @@ def test_a_nondeterministic_strategy_breaches_parity_with_the_first_diverging_fi
 
 
 def test_an_engine_that_refuses_the_config_is_a_usage_error(nautilus: None) -> None:
-    result = parity("--slippage-bps", "2")
+    # Native mode slips by Nautilus's ticks and refuses slippage_bps (the replica accepts it).
+    result = parity("--engines", "backtrader,nautilus-native", "--slippage-bps", "2")
     assert result.exit_code == EXIT_USAGE, result.output
     assert result.stdout == ""
     assert "slippage_bps" in result.stderr and "Traceback" not in result.output
+
+
+def test_slippage_runs_agree_on_every_engine(nautilus: None) -> None:
+    result = parity("--slippage-bps", "2", "--no-record")
+    assert result.exit_code == 0, result.output
+    assert "backtrader (baseline) vs nautilus" in result.stdout
+    assert "slippage 2 bps" in result.stdout
+    assert "PARITY BREACHED" not in result.stdout
