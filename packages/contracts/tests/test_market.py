@@ -144,9 +144,10 @@ def test_from_bars_equals_from_columns() -> None:
 
 def test_between_is_inclusive_and_open_ended() -> None:
     series = build(good_columns(5))
-    assert series.between(T0 + DAY, T0 + 3 * DAY).ts_ns == (T0 + DAY, T0 + 2 * DAY, T0 + 3 * DAY)
-    assert series.between(None, T0 + DAY).ts_ns == (T0, T0 + DAY)
-    assert series.between(T0 + 4 * DAY, None).close == (14.5,)
+    window = series.between(T0 + DAY, T0 + 3 * DAY)
+    assert tuple(window.ts_ns) == (T0 + DAY, T0 + 2 * DAY, T0 + 3 * DAY)
+    assert tuple(series.between(None, T0 + DAY).ts_ns) == (T0, T0 + DAY)
+    assert tuple(series.between(T0 + 4 * DAY, None).close) == (14.5,)
     assert len(series.between(T0 + 10 * DAY, None)) == 0
     assert series.between(None, None) == series
 
@@ -167,8 +168,8 @@ def market(order: tuple[str, ...] = ("AAA", "BBB"), name: str = "demo") -> Marke
 def test_market_data_between_uses_utc_session_dates() -> None:
     data = market()
     sliced = data.between(date(2024, 1, 3), date(2024, 1, 5))
-    assert sliced.bars("AAA").ts_ns == (T0 + DAY, T0 + 2 * DAY, T0 + 3 * DAY)
-    assert sliced.bars("BBB").ts_ns == (T0 + DAY, T0 + 2 * DAY)
+    assert tuple(sliced.bars("AAA").ts_ns) == (T0 + DAY, T0 + 2 * DAY, T0 + 3 * DAY)
+    assert tuple(sliced.bars("BBB").ts_ns) == (T0 + DAY, T0 + 2 * DAY)
     assert sliced.bar_count == 5
     assert sliced.name == "demo"
     assert sliced.corporate_actions == data.corporate_actions
@@ -249,3 +250,23 @@ def test_market_data_refuses_mismatched_or_repeated_instruments() -> None:
             [series],
             [CashDividend(instrument_id="ZZZ", ex_date=date(2024, 1, 3), amount=1.0)],
         )
+
+
+def test_columns_are_packed_read_only_and_pickle() -> None:
+    import pickle
+    from array import array
+
+    series = build(good_columns(5))
+    assert (series.ts_ns.format, series.close.format, series.close.itemsize) == ("q", "d", 8)
+    with pytest.raises(TypeError):
+        series.close[0] = 1.0  # type: ignore[index]
+    again = pickle.loads(pickle.dumps(series))
+    assert again == series and again.instrument_id == series.instrument_id
+    # a packed buffer goes in as one block and gives the same series as a list of values
+    packed = BarSeries.from_columns(
+        "AAA", array("q", series.ts_ns),
+        *(array("d", getattr(series, n)) for n in ("open", "high", "low", "close", "volume")),
+    )
+    assert packed == series
+    window = series.between(T0 + DAY, None)
+    assert window.close.obj is series.close.obj  # a slice is a view, not a copy

@@ -20,20 +20,20 @@ def _error(path, **kwargs) -> DataValidationError:
 def test_yahoo_csv_loads_raw_prices_at_midnight_utc(write_file):
     series = read_csv_bars(write_file("abc-2020-2021.csv", GOOD))
     assert series.instrument_id == "ABC"
-    assert series.ts_ns == (to_ns(datetime(2020, 1, 2, tzinfo=UTC)),
+    assert tuple(series.ts_ns) == (to_ns(datetime(2020, 1, 2, tzinfo=UTC)),
                             to_ns(datetime(2020, 1, 3, tzinfo=UTC)))
-    assert series.close == (10.5, 11.0)
-    assert series.volume == (100.0, 200.0)
+    assert tuple(series.close) == (10.5, 11.0)
+    assert tuple(series.volume) == (100.0, 200.0)
 
 
 def test_adj_close_scales_prices_but_not_volume(write_file):
     series = read_csv_bars(write_file("abc.csv", GOOD), use_adj_close=True)
     # Adj Close / Close is 0.5 on both rows.
-    assert series.open == (5.0, 5.25)
-    assert series.high == (5.5, 6.0)
-    assert series.low == (4.5, 5.0)
-    assert series.close == (5.25, 5.5)
-    assert series.volume == (100.0, 200.0)
+    assert tuple(series.open) == (5.0, 5.25)
+    assert tuple(series.high) == (5.5, 6.0)
+    assert tuple(series.low) == (4.5, 5.0)
+    assert tuple(series.close) == (5.25, 5.5)
+    assert tuple(series.volume) == (100.0, 200.0)
 
 
 def test_instrument_id_override(write_file):

@@ -75,11 +75,11 @@ def test_golden_contents():
 def test_golden_split_and_dividend_show_in_raw_prices():
     data = load_embedded("golden")
     bravo = data.bars("BRAVO")
-    i = bravo.ts_ns.index(to_ns(date(2022, 6, 15)))
+    i = bravo.ts_ns.tolist().index(to_ns(date(2022, 6, 15)))
     # Raw prices halve at the split: the open is about half the previous close.
     assert 0.4 < bravo.open[i] / bravo.close[i - 1] < 0.6
     charlie = data.bars("CHARLIE")
-    j = charlie.ts_ns.index(to_ns(date(2022, 9, 14)))
+    j = charlie.ts_ns.tolist().index(to_ns(date(2022, 9, 14)))
     assert charlie.open[j] < charlie.close[j - 1]
 
 

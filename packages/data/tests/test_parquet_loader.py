@@ -30,8 +30,8 @@ def test_dates_and_file_name_instrument(tmp_path):
                   {"date": pa.array([date(2020, 1, 2), date(2020, 1, 3)]), **_bars(2)})
     (series,) = read_parquet_bars(path)
     assert series.instrument_id == "SPY"
-    assert series.ts_ns == (to_ns(date(2020, 1, 2)), to_ns(date(2020, 1, 3)))
-    assert series.open == (10.0, 11.0)
+    assert tuple(series.ts_ns) == (to_ns(date(2020, 1, 2)), to_ns(date(2020, 1, 3)))
+    assert tuple(series.open) == (10.0, 11.0)
 
 
 def test_timestamps_naive_utc_or_zoned(tmp_path):
@@ -51,7 +51,7 @@ def test_timestamps_naive_utc_or_zoned(tmp_path):
 def test_integer_ts_is_utc_nanoseconds(tmp_path):
     path = _write(tmp_path / "x.parquet", {"ts": [1_000, 2_000, 3_000], **_bars()})
     (series,) = read_parquet_bars(path)
-    assert series.ts_ns == (1_000, 2_000, 3_000)
+    assert tuple(series.ts_ns) == (1_000, 2_000, 3_000)
 
 
 def test_multi_instrument_long_table(tmp_path):
@@ -62,8 +62,8 @@ def test_multi_instrument_long_table(tmp_path):
     }
     data = load_files([_write(tmp_path / "long.parquet", columns)])
     assert data.instrument_ids == ("AAA", "BBB")
-    assert data.bars("AAA").open == (10.0, 12.0)
-    assert data.bars("BBB").ts_ns == (1, 2)
+    assert tuple(data.bars("AAA").open) == (10.0, 12.0)
+    assert tuple(data.bars("BBB").ts_ns) == (1, 2)
     with pytest.raises(ConfigError, match="cannot be imposed"):
         read_parquet_bars(tmp_path / "long.parquet", instrument_id="ZZZ")
 

@@ -195,14 +195,14 @@ class BarFeed:
         """Up to ``length`` latest values of ``field`` seen, oldest first."""
         end = self.seen[instrument_id]
         column = self.fields[instrument_id][field]
-        if length is None:
-            return column[:end]
-        start = end - length
-        return column[start if start > 0 else 0 : end]
+        start = 0 if length is None else max(end - length, 0)
+        # A tuple, as before BarSeries columns became packed views: strategies keep these in
+        # their state (checkpoints pickle it) and compare them with tuples.
+        return tuple(column[start:end])
 
 
-def _union_of_stamps(stamps: list[tuple[int, ...]]) -> tuple[int, ...]:
+def _union_of_stamps(stamps: Sequence[Sequence[int]]) -> tuple[int, ...]:
     """Every instant at which some series has a bar, in order."""
     if len(stamps) == 1:
-        return stamps[0]  # a BarSeries' stamps already strictly increase
+        return tuple(stamps[0])  # a BarSeries' stamps already strictly increase
     return tuple(sorted(set().union(*stamps)))

@@ -8,10 +8,13 @@ built.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
+import operator
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
@@ -115,16 +118,21 @@ class BarSeries:
 
     Build it with :meth:`from_columns` (or :meth:`from_bars`); every rule is checked there and the
     first broken one raises :class:`DataValidationError` naming the source, row and field.
+
+    Each column is a read-only ``memoryview`` over a packed array (int64 ``ts_ns``, float64
+    prices and volume): 48 bytes a bar, not a Python object per value. Index, slice, iterate and
+    compare them like sequences; ``tuple(series.close)`` or ``series.close.tolist()`` give plain
+    values, ``numpy.asarray(series.close)`` a zero-copy array. Slices (``between``) share memory.
     """
 
     __slots__ = ("close", "high", "instrument_id", "low", "open", "ts_ns", "volume")
 
-    ts_ns: tuple[int, ...]
-    open: tuple[float, ...]
-    high: tuple[float, ...]
-    low: tuple[float, ...]
-    close: tuple[float, ...]
-    volume: tuple[float, ...]
+    ts_ns: memoryview[int]
+    open: memoryview[float]
+    high: memoryview[float]
+    low: memoryview[float]
+    close: memoryview[float]
+    volume: memoryview[float]
     instrument_id: str
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -134,25 +142,29 @@ class BarSeries:
     def from_columns(
         cls,
         instrument_id: str,
-        ts_ns: Sequence[int],
-        open: Sequence[float],
-        high: Sequence[float],
-        low: Sequence[float],
-        close: Sequence[float],
-        volume: Sequence[float],
+        ts_ns: Iterable[int],
+        open: Iterable[float],
+        high: Iterable[float],
+        low: Iterable[float],
+        close: Iterable[float],
+        volume: Iterable[float],
         *,
         source: str | None = None,
         row_numbers: Sequence[int] | None = None,
     ) -> BarSeries:
-        """Validate and freeze columns; ``row_numbers`` maps positions to rows of ``source``."""
+        """Validate and freeze columns; ``row_numbers`` maps positions to rows of ``source``.
+
+        Columns may be any sequences of numbers; contiguous float64/int64 buffers (numpy arrays,
+        ``array.array``) are copied in one block instead of value by value.
+        """
         columns = {
-            "open": tuple(float(v) for v in open),
-            "high": tuple(float(v) for v in high),
-            "low": tuple(float(v) for v in low),
-            "close": tuple(float(v) for v in close),
-            "volume": tuple(float(v) for v in volume),
+            "open": _packed("d", open),
+            "high": _packed("d", high),
+            "low": _packed("d", low),
+            "close": _packed("d", close),
+            "volume": _packed("d", volume),
         }
-        stamps = tuple(int(t) for t in ts_ns)
+        stamps = _packed("q", ts_ns)
         lengths = {len(stamps), *(len(c) for c in columns.values())}
         if len(lengths) != 1:
             raise DataValidationError(
@@ -160,10 +172,14 @@ class BarSeries:
                 source=source,
             )
         _validate(instrument_id, stamps, columns, source, row_numbers)
-        series = object.__new__(cls)
-        for name, value in (("instrument_id", instrument_id), ("ts_ns", stamps), *columns.items()):
-            object.__setattr__(series, name, value)
-        return series
+        return _frozen(instrument_id, stamps, *(columns[name] for name in BAR_FIELDS))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # memoryviews do not pickle; the packed bytes do (datasets travel to worker processes).
+        return (
+            _unpickle,
+            (self.instrument_id, *(getattr(self, n).tobytes() for n in ("ts_ns", *BAR_FIELDS))),
+        )
 
     @classmethod
     def from_bars(
@@ -207,7 +223,7 @@ class BarSeries:
         return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
 
     def __hash__(self) -> int:
-        return hash((self.instrument_id, self.ts_ns, self.close))
+        return hash((self.instrument_id, self.ts_ns.tobytes(), self.close.tobytes()))
 
     def __repr__(self) -> str:
         if not self.ts_ns:
@@ -228,21 +244,89 @@ def _sliced(series: BarSeries, lo: int, hi: int) -> BarSeries:
     out = object.__new__(BarSeries)
     object.__setattr__(out, "instrument_id", series.instrument_id)
     for name in ("ts_ns", *BAR_FIELDS):
-        object.__setattr__(out, name, getattr(series, name)[lo:hi])
+        object.__setattr__(out, name, getattr(series, name)[lo:hi])  # a view: no copy
     return out
+
+
+# Buffer formats laid out like array typecodes "q" (int64: numpy says "l" on LP64) and "d".
+_SAME_LAYOUT = {"q": ("q", "l"), "d": ("d",)}
+
+
+def _packed(typecode: str, values: Iterable[float] | Iterable[int]) -> array[Any]:
+    """A packed copy of ``values``: in one block from a matching buffer, else value by value."""
+    try:
+        view = memoryview(values)  # type: ignore[arg-type]
+    except TypeError:
+        view = None
+    if (
+        view is not None
+        and view.ndim == 1
+        and view.format in _SAME_LAYOUT[typecode]
+        and view.itemsize == 8
+        and view.c_contiguous
+    ):
+        out = array(typecode)
+        out.frombytes(view.cast("B"))
+        return out
+    convert = int if typecode == "q" else float
+    return array(typecode, map(convert, values))
+
+
+def _frozen(instrument_id: str, ts_ns: array[Any], *columns: array[Any]) -> BarSeries:
+    series = object.__new__(BarSeries)
+    object.__setattr__(series, "instrument_id", instrument_id)
+    for name, column in zip(("ts_ns", *BAR_FIELDS), (ts_ns, *columns), strict=True):
+        object.__setattr__(series, name, memoryview(column).toreadonly())
+    return series
+
+
+def _unpickle(instrument_id: str, *blobs: bytes) -> BarSeries:
+    arrays = []
+    for typecode, blob in zip("qddddd", blobs, strict=True):
+        column = array(typecode)
+        column.frombytes(blob)
+        arrays.append(column)
+    return _frozen(instrument_id, *arrays)
 
 
 def _too_large(name: str, value: float) -> str:
     return f"{name} is {value:g}, too large to compute with (at most {MAX_BAR_VALUE:g})"
 
 
+def _all_valid(stamps: Sequence[int], columns: Mapping[str, Sequence[float]]) -> bool:
+    """Every rule of :func:`_validate` at once, in C-speed builtins (no Python code per bar).
+
+    Comparisons with NaN are false, so a NaN anywhere fails one of these; then :func:`_validate`
+    walks the bars to name the first broken rule.
+    """
+    o, h, lo, c, v = (columns[name] for name in BAR_FIELDS)
+    if not stamps:
+        return True
+    for prices in (o, h, lo, c):
+        if not (min(prices) > 0 and max(prices) <= MAX_BAR_VALUE) or not all(
+            map(math.isfinite, prices)
+        ):
+            return False
+    if not (min(v) >= 0 and max(v) <= MAX_BAR_VALUE and all(map(math.isfinite, v))):
+        return False
+    return (
+        all(map(operator.le, lo, o))
+        and all(map(operator.le, lo, c))
+        and all(map(operator.ge, h, o))
+        and all(map(operator.ge, h, c))
+        and all(map(operator.lt, stamps, itertools.islice(stamps, 1, None)))
+    )
+
+
 def _validate(
     instrument_id: str,
-    stamps: tuple[int, ...],
-    columns: Mapping[str, tuple[float, ...]],
+    stamps: Sequence[int],
+    columns: Mapping[str, Sequence[float]],
     source: str | None,
     row_numbers: Sequence[int] | None,
 ) -> None:
+    if _all_valid(stamps, columns):
+        return
     label = source or instrument_id
     o, h, lo, c, v = (columns[name] for name in BAR_FIELDS)
     previous: int | None = None
@@ -313,7 +397,7 @@ class MarketData:
             ("instrument", [i.id for i in instrument_list]),
             ("bar series", [s.instrument_id for s in series_list]),
         ):
-            repeated = sorted({iid for iid in ids if ids.count(iid) > 1})
+            repeated = sorted(iid for iid, n in Counter(ids).items() if n > 1)
             if repeated:
                 raise DataValidationError(
                     f"more than one {kind} for {', '.join(repeated)}", source=name
@@ -392,9 +476,8 @@ class MarketData:
             yield self._instruments[iid].model_dump_json().encode() + b"\n"
             s = self._bars[iid]
             yield len(s).to_bytes(8, "little")
-            yield _little_endian(array("q", s.ts_ns))
-            for column in (s.open, s.high, s.low, s.close, s.volume):
-                yield _little_endian(array("d", column))
+            for column in (s.ts_ns, s.open, s.high, s.low, s.close, s.volume):
+                yield _little_endian(column)
         for a in sorted(self.corporate_actions, key=lambda a: (a.instrument_id, a.ex_date, a.kind)):
             yield a.model_dump_json().encode() + b"\n"
 
@@ -438,8 +521,9 @@ class MarketData:
 _SNAPSHOT_FORMAT = b"finbot-market-data/2\n"
 
 
-def _little_endian(values: array[Any]) -> bytes:
-    if sys.byteorder != "little":
-        values = array(values.typecode, values)
-        values.byteswap()
-    return values.tobytes()
+def _little_endian(values: memoryview[int] | memoryview[float]) -> bytes:
+    if sys.byteorder == "little":
+        return values.tobytes()
+    swapped = array(values.format, values)
+    swapped.byteswap()
+    return swapped.tobytes()

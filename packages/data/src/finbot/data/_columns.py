@@ -126,10 +126,11 @@ def build_series(
     if origins is not None:
         origins[instrument_id] = Origin(source=source, rows=rows, fields=field_names)
     try:
+        # Contiguous int64/float64 arrays go into the series in one block each.
         return BarSeries.from_columns(
             instrument_id,
-            ts_ns.tolist(),
-            *(columns[name].tolist() for name in BAR_FIELDS),
+            np.ascontiguousarray(ts_ns, dtype=np.int64),
+            *(np.ascontiguousarray(columns[name], dtype=np.float64) for name in BAR_FIELDS),
             source=source,
             row_numbers=list(rows),
         )

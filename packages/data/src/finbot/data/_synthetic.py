@@ -123,12 +123,12 @@ def _market(
         series.append(
             BarSeries.from_columns(
                 f"SYN{k + 1:02d}",
-                stamps.tolist(),
-                bars.open.tolist(),
-                bars.high.tolist(),
-                bars.low.tolist(),
-                bars.close.tolist(),
-                bars.volume.tolist(),
+                stamps,
+                bars.open,
+                bars.high,
+                bars.low,
+                bars.close,
+                bars.volume,
                 source=name,
             )
         )

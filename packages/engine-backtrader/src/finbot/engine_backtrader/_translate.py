@@ -58,8 +58,8 @@ def bt_timeline(timeline: Sequence[int], source: str) -> list[float]:
 
 def bar_columns(
     series: BarSeries, to_float: dict[int, float]
-) -> tuple[list[float], tuple[float, ...], tuple[float, ...], tuple[float, ...],
-           tuple[float, ...], tuple[float, ...]]:
+) -> tuple[list[float], Sequence[float], Sequence[float], Sequence[float], Sequence[float],
+           Sequence[float]]:
     """The columns a :class:`BarSeriesFeed` serves, datetimes already converted."""
     return (
         [to_float[ts] for ts in series.ts_ns],

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from finbot.contracts import BarSeries, FinbotError
+from finbot.contracts import FinbotError
 
 FORMAT = "finbot-paper-checkpoint/1"
 
@@ -37,15 +37,6 @@ class _Pickler(pickle.Pickler):
             return self._ids.get(id(obj))
         return None
 
-    def reducer_override(self, obj: object) -> Any:
-        # A BarSeries refuses attribute assignment, which default unpickling needs (a strategy may
-        # hold market data of its own): rebuild it through its one constructor.
-        if type(obj) is BarSeries:
-            s = obj
-            return BarSeries.from_columns, (
-                s.instrument_id, s.ts_ns, s.open, s.high, s.low, s.close, s.volume
-            )
-        return NotImplemented
 
 
 class _Unpickler(pickle.Unpickler):
