@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -225,3 +226,23 @@ def test_timezone_places_naive_intraday_stamps_and_stays_out_of_old_hashes(tmp_p
     assert '"timezone":"America/New_York"' in config.canonical_json()
     with pytest.raises(ConfigError, match="unknown timezone 'Mars/Base'"):
         make_config(data=[path], timezone="Mars/Base")
+
+
+def test_a_non_finite_metric_or_equity_fails_the_run_instead_of_being_reported(
+    fake_wiring: FakeWiring,
+) -> None:
+    from finbot.app._backtest import check_finite_numbers
+    from finbot.contracts import EngineRunError
+
+    result = run_backtest(make_config())
+    check_finite_numbers(result)  # an ordinary run passes
+    bad = result.model_copy(
+        update={"metrics": result.metrics.model_copy(update={"sharpe": math.inf})}
+    )
+    with pytest.raises(EngineRunError, match="metric sharpe = inf"):
+        check_finite_numbers(bad)
+    curve = result.equity_curve.model_copy(
+        update={"equity": (*result.equity_curve.equity[:-1], math.nan)}
+    )
+    with pytest.raises(EngineRunError, match="equity nan at"):
+        check_finite_numbers(result.model_copy(update={"equity_curve": curve}))

@@ -7,6 +7,7 @@ a conversion needs them.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -341,10 +342,30 @@ def run_prepared(
 
             strategy = count_steps(strategy, on_step)
         result = engine.run(prepared.config, strategy, prepared.data)
+    check_finite_numbers(result)
     if prepared.quality is None:
         return result
     check_no_synthetic_fills(result, prepared.quality)
     return result.model_copy(update={"data_quality": prepared.quality})
+
+
+def check_finite_numbers(result: BacktestResult) -> None:
+    """Fail the run rather than report a NaN or infinite metric or equity point.
+
+    Raises:
+        EngineRunError: Naming the first metric (or equity point) that is not a finite number.
+    """
+    for name, value in result.metrics:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise EngineRunError(
+                f"run produced metric {name} = {value}; finbot reports finite numbers only"
+            )
+    for ts, equity in zip(result.equity_curve.ts_ns, result.equity_curve.equity, strict=True):
+        if not math.isfinite(equity):
+            raise EngineRunError(
+                f"run produced equity {equity} at {session_date(ts)}; finbot reports finite "
+                "numbers only"
+            )
 
 
 def check_no_synthetic_fills(result: BacktestResult, quality: DataQuality) -> None:
