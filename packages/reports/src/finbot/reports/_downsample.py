@@ -11,12 +11,14 @@ from ._labels import x_label
 MAX_POINTS = 2_000
 
 
-def keep_indices(values: Sequence[float], max_points: int = MAX_POINTS) -> list[int]:
+def keep_indices(values: Sequence[float], max_points: int | None = None) -> list[int]:
     """Indices of ``values`` to draw: all of them when few, else min/max-preserving buckets.
 
     Each of ``max_points // 4`` buckets keeps its first, lowest, highest and last point, so peaks,
     troughs (a drawdown's bottom) and the line's ends survive. NaN values are never a min or max.
     """
+    if max_points is None:
+        max_points = MAX_POINTS
     n = len(values)
     if n <= max_points:
         return list(range(n))
@@ -37,7 +39,7 @@ def keep_indices(values: Sequence[float], max_points: int = MAX_POINTS) -> list[
 
 
 def thin(
-    stamps: Sequence[int], ys: Sequence[float], max_points: int = MAX_POINTS
+    stamps: Sequence[int], ys: Sequence[float], max_points: int | None = None
 ) -> tuple[list[str], list[float]]:
     """The x labels (``x_label``) and values of the points of ``ys`` that are drawn."""
     idx = keep_indices(ys, max_points)
