@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from finbot.contracts import (
     BarSeries,
+    CommissionTier,
     CostModel,
     DatasetRef,
     DataValidationError,
@@ -209,3 +210,50 @@ def test_cent_rounding_equals_exact_decimal_arithmetic(
     )
     expected = float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
     assert model.commission(quantity, float(price)) == expected
+
+
+@given(
+    st.integers(min_value=1, max_value=100_000),
+    st.integers(min_value=1, max_value=1_000_000),
+    st.sampled_from(["0", "0.35", "4.95"]),
+    st.sampled_from(["0", "1", "2.5"]),
+    st.sampled_from([None, "1", "7.5"]),
+    st.sampled_from([None, "50", "100"]),
+    st.booleans(),
+)
+def test_cent_rounding_of_a_schedule_equals_exact_decimal_arithmetic(
+    quantity: int,
+    price_cents: int,
+    fixed: str,
+    minimum: str,
+    maximum: str | None,
+    maximum_bps: str | None,
+    tiered: bool,
+) -> None:
+    # The float fast path must round like the decimal rule near the minimum, the caps and a
+    # half cent; the expected value is written out here independently of the model's code.
+    tiers = (
+        (CommissionTier(up_to=300, per_share=0.01), CommissionTier(per_share=0.0035))
+        if tiered
+        else ()
+    )
+    model = CostModel(
+        commission_per_share=0.005,
+        commission_fixed=float(fixed),
+        commission_tiers=tiers,
+        commission_minimum=float(minimum),
+        commission_maximum=None if maximum is None else float(maximum),
+        commission_maximum_bps=None if maximum_bps is None else float(maximum_bps),
+    )
+    q = Decimal(quantity)
+    notional = q * Decimal(price_cents) / 100
+    raw = Decimal(fixed) + q * Decimal("0.005")
+    if tiered:
+        raw += min(q, Decimal(300)) * Decimal("0.01") + max(q - 300, Decimal(0)) * Decimal("0.0035")
+    raw = max(raw, Decimal(minimum))
+    if maximum is not None:
+        raw = min(raw, Decimal(maximum))
+    if maximum_bps is not None:
+        raw = min(raw, notional * Decimal(maximum_bps) / 10_000)
+    expected = float(raw.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    assert model.commission(quantity, float(Decimal(price_cents) / 100)) == expected
