@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import Any
 
-from finbot.contracts import BacktestResult, format_metric
+from finbot.contracts import METRIC_ROWS, BacktestResult, format_metric
 
 from ._downsample import MAX_POINTS, thin
 from ._page import Page
@@ -17,6 +17,7 @@ from ._page import Page
 OVERLAY_BUDGET = 100_000
 COHORT_METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "annual_volatility",
                   "win_rate", "trade_count", "total_commission")
+_LABELS = {field: label for field, label, _ in METRIC_ROWS} | {"trade_count": "Trades"}
 # Parameter-vs-metric charts for at most this many varying numeric parameters.
 MAX_SWEEP_PARAMS = 3
 
@@ -62,7 +63,8 @@ def cohort_page(runs: Sequence[CohortRun], *, title: str = "finbot runs compared
     page.chart("overlay", _overlay(runs))
     page.heading("Metrics")
     page.table(
-        ("Run", "Strategy", "Engine", "Dataset", *params, *COHORT_METRICS, "Tags"),
+        ("Run", "Strategy", "Engine", "Dataset", *params,
+         *(_LABELS.get(m, m) for m in COHORT_METRICS), "Tags"),
         [
             (
                 r.label,
