@@ -45,6 +45,8 @@ def test_a_serial_batch_records_every_run_under_its_batch_and_a_rerun_skips_them
     assert report.batch_id is not None
     records = registry.runs(tag=f"batch:{report.batch_id}")
     assert sorted(r.run_id for r in records) == sorted(r.run_id for r in report.rows)
+    # Each run pins the batch's dataset (once), not its own window.
+    assert {r.dataset_snapshot_id for r in records} == set(plan.data)
     children = registry.batches.rows(report.batch_id)
     assert [(c.run_index, c.status, c.run_key) for c in children] == [
         (r.index, "succeeded", r.key) for r in report.rows

@@ -144,6 +144,8 @@ class _Batch:
             outcome.started,
             datetime.now(UTC),
             tags=self.tags(),
+            # The whole dataset is pinned once for every window of it the batch runs on.
+            dataset=self.plan.data.get(run.config.dataset.snapshot_id or ""),
         )
         self.add_row(row, "succeeded", run_id=row.run_id, seconds=outcome.seconds)
 
