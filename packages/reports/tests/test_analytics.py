@@ -7,9 +7,9 @@ from datetime import date
 from statistics import NormalDist
 
 import pytest
-from reports_fixtures import compound, curve_of, result_of, trading_days
+from reports_fixtures import compound, curve_of, market, result_of, run, trading_days
 
-from finbot.contracts import BarSeries, Instrument, MarketData, to_ns
+from finbot.contracts import BarSeries, CostModel, Instrument, MarketData, to_ns
 from finbot.reports import (
     Series,
     buy_and_hold,
@@ -21,6 +21,7 @@ from finbot.reports import (
     rolling_figures,
     value_at_risk,
 )
+from finbot.reports._labels import assumption_rows
 
 
 def test_quantile_interpolates_linearly() -> None:
@@ -119,3 +120,17 @@ def test_rolling_window_follows_the_sampling(every: int, weekdays_only: bool, wi
     periods = {63: 252, 13: 52, 91: 365}[window]
     assert vol.values[0] == pytest.approx(std * math.sqrt(periods), rel=1e-9)
     assert sharpe.values[0] == pytest.approx(mean / std * math.sqrt(periods), rel=1e-9)
+
+
+def test_assumptions_state_a_commission_schedule_only_when_one_is_set() -> None:
+    plain = run(market(trading_days(date(2024, 1, 2), 30)))
+    assert "Commission schedule" not in dict(assumption_rows(plain))
+    ib = CostModel.preset("ib_fixed")
+    scheduled = plain.model_copy(
+        update={"config": plain.config.model_copy(update={"cost_model": ib})}
+    )
+    rows = dict(assumption_rows(scheduled))
+    assert rows["Commission schedule"] == (
+        "commission 0 bps + 0.005/share (min 1, max 100 bps of notional, rounding cent), "
+        "slippage 0 bps"
+    )

@@ -128,6 +128,16 @@ class CostModel(BaseModel):
             raise ValueError(f"unknown commission preset {name!r}; known presets: {known}")
         return cls(**{**fields, **overrides})
 
+    @property
+    def has_schedule(self) -> bool:
+        """Whether any schedule part beyond bps, per share and minimum is set (ADR 0018)."""
+        return bool(
+            self.commission_fixed
+            or self.commission_tiers
+            or self.commission_maximum is not None
+            or self.commission_maximum_bps is not None
+        )
+
     def describe(self) -> str:
         """One line stating every cost assumption (parts of the schedule only when set)."""
         parts = [f"commission {self.commission_bps:g} bps + {self.commission_per_share:g}/share"]

@@ -41,6 +41,7 @@ def assumption_rows(result: BacktestResult, *, run_id: str | None = None) -> lis
         ("Fill policy", c.fill_policy.value),
         ("Commission", f"{costs.commission_bps:g} bps of notional + {costs.commission_per_share:g}"
                        f" per unit, minimum {costs.commission_minimum:g} per fill"),
+        *([("Commission schedule", costs.describe())] if costs.has_schedule else []),
         ("Commission rounding", costs.rounding.value),
         ("Slippage", f"{costs.slippage_bps:g} bps of price on market and stop fills"),
         ("Engine", f"{engine.name} {engine.version} (adapter {engine.adapter} "

@@ -273,7 +273,8 @@ def _costs(page: Page, result: BacktestResult) -> None:
         caption=(
             f"Model: commission {cfg.commission_bps:g} bps + {cfg.commission_per_share:g}/unit "
             f"(minimum {cfg.commission_minimum:g}, rounding {cfg.rounding.value}), slippage "
-            f"{cfg.slippage_bps:g} bps on market/stop fills. Net P&L "
+            f"{cfg.slippage_bps:g} bps on market/stop fills. "
+            f"{f'Schedule: {cfg.describe()}. ' if cfg.has_schedule else ''}Net P&L "
             f"{format_value(pnl, 'money')}; before costs {format_value(gross, 'money')}."
         ),
     )
