@@ -1,5 +1,5 @@
 """Golden strategy 1 written natively for NautilusTrader's own execution: the A/B baseline of
-Nautilus native mode (ADR 0017).
+Nautilus native mode (ADR 0019).
 
 Plain ``nautilus_trader`` only, no finbot module: bars stamped at their close carrying their real
 volume, one margin venue at leverage 1 with the risk engine on, an ``Equity`` at 100 % margin, and

@@ -163,7 +163,7 @@ def _run_payload(run: ParityRun, tolerance_name: str) -> dict[str, Any]:
         ],
         "comparisons": [report.to_dict() for report in run.reports],
         # Fill by fill in bp, for every engine against the baseline: all zero under the exact
-        # gate, the measurement itself for an engine that decides its own fills (ADR 0017).
+        # gate, the measurement itself for an engine that decides its own fills (ADR 0019).
         "fill_differences": [
             fill_difference_payload(fill_differences(baseline, other))
             for other in run.results[1:]

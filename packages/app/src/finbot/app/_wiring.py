@@ -85,7 +85,7 @@ ENGINES: dict[str, tuple[EngineFactory, str]] = {
 # Engines `finbot parity` compares only when named in --engines: `paper` replays the simulated
 # broker through the paper session (the CI gate names it), it is no backtest engine of its own;
 # `nautilus-native` lets Nautilus decide fills, so its differences are measured, never expected
-# to vanish (ADR 0017).
+# to vanish (ADR 0019).
 OPT_IN_PARITY_ENGINES = frozenset({"paper", "nautilus-native"})
 
 # Engine id -> the modules whose absence means "this engine is not installed": the adapter package

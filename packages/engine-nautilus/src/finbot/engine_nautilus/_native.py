@@ -5,7 +5,7 @@ Nautilus's matching engine (bar execution, bar volume as liquidity), ``FillModel
 books what Nautilus reports, so its ledger shadows Nautilus's account (checked at the end). Parity
 with Backtrader is a measured difference here (``finbot.parity.fill_differences``), never a gate;
 the exact gate stays on replica mode (``NautilusEngine``). Issue 12;
-docs/adr/0017-nautilus-native-mode.md.
+docs/adr/0019-nautilus-native-mode.md.
 """
 
 from __future__ import annotations
