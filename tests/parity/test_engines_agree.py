@@ -33,8 +33,9 @@ COSTS = {
     "free": CostModel(),
     "broker": CostModel(commission_bps=5.0, commission_per_share=0.005, commission_minimum=1.0),
     "ib_fixed": CostModel.preset("ib_fixed"),
-    # slippage on market and stop fills: Nautilus executes the unslipped price, the books agree
-    "slipped": CostModel(commission_bps=5.0, slippage_bps=7.5),
+    # slippage and half the spread on market and stop fills: Nautilus executes the price before
+    # them, the books agree
+    "slipped": CostModel(commission_bps=5.0, slippage_bps=7.5, spread_bps=12.0),
     # every schedule part at once: a fixed fee, marginal per-share bands, minimum and a 1% cap
     "schedule": CostModel(
         commission_fixed=0.35,

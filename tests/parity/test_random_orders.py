@@ -46,7 +46,7 @@ from finbot.parity import EXACT, ParityReport, compare_results
 COSTS = {
     "free": CostModel(),
     "broker": CostModel(commission_bps=5.0, commission_per_share=0.005, commission_minimum=1.0),
-    "slipped": CostModel(commission_bps=5.0, slippage_bps=7.5),
+    "slipped": CostModel(commission_bps=5.0, slippage_bps=7.5, spread_bps=12.0),
 }
 N_BARS = 200
 DATASETS = ("daily", "intraday", "golden")

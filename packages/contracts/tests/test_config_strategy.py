@@ -24,15 +24,18 @@ from finbot.contracts import (
 FIXED_CANONICAL = (
     '{"cost_model":{"commission_bps":5.0,"commission_fixed":0.0,"commission_maximum":null,'
     '"commission_maximum_bps":null,"commission_minimum":0.0,"commission_per_share":0.005,'
-    '"commission_tiers":[],"rounding":"cent","slippage_bps":0.0},"currency":"USD","dataset":{"allow":[],"calendar":null,'
+    '"commission_tiers":[],"impact_window":20,"impact_y":0.0,"rounding":"cent","slippage_bps":0.0,'
+    '"spread_bps":0.0,"volume_impact":0.0,"volume_limit":null},"currency":"USD",'
+    '"dataset":{"allow":[],"calendar":null,'
     '"name":"demo","paths":[],"snapshot_id":null},"end":"2020-12-31","engine":"backtrader",'
     '"fill_policy":"this_close","missing_data":"raise","seed":0,"start":"2020-01-01",'
     '"starting_cash":50000.0,"strategy":{"id":"sma_crossover","params":{"fast":10,"slow":30}}}'
 )
 # Frozen on purpose: a change here means every stored config hash changes (see ADR 0004).
 # Result schema 2 added dataset.calendar, dataset.allow and missing_data (was e8ecd2ed...);
-# schema 3 added the commission-schedule fields of the cost model (was 0dabd73f...).
-FIXED_HASH = "8c4c852c17e6531332f880ff1b13c58f9141b7ee56f87768be9867abc3c42978"
+# schema 3 added the commission-schedule fields of the cost model (was 0dabd73f...);
+# schema 4 added the spread, volume-share and impact fields (was 8c4c852c...).
+FIXED_HASH = "fde471e9564b917a1f5f41458df8f7aaf40c35733ee2dd4cad73aa8950ebcaa4"
 
 
 def fixed_payload() -> dict[str, object]:

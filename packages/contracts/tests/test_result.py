@@ -4,7 +4,8 @@
 version 1 was current and is never regenerated: it is the proof that v1 files stay readable.
 ``data/result_v2.json`` was written once from ``sample_v2()`` (the same run plus a data-quality
 record) when version 2 became current. ``data/result_v3.json`` was written once from the same
-``sample_v2()`` when version 3 (commission schedules in the cost model) became current.
+``sample_v2()`` when version 3 (commission schedules in the cost model) became current, and
+``data/result_v4.json`` from it when version 4 (the cost breakdown, ADR 0021) became current.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from finbot.contracts import (
 V1_FILE = Path(__file__).parent / "data" / "result_v1.json"
 V2_FILE = Path(__file__).parent / "data" / "result_v2.json"
 V3_FILE = Path(__file__).parent / "data" / "result_v3.json"
+V4_FILE = Path(__file__).parent / "data" / "result_v4.json"
 
 
 def sample_v2() -> BacktestResult:
@@ -143,7 +145,7 @@ def test_v1_file_accounts_add_up() -> None:
     )
 
 
-def frozen_drift(result: BacktestResult, frozen_file: Path = V3_FILE) -> list[str]:
+def frozen_drift(result: BacktestResult, frozen_file: Path = V4_FILE) -> list[str]:
     """Where ``result``'s stored form differs from a frozen file, compared as raw text.
 
     Never through the current model: reading the file with it would fill in any field added since
@@ -174,10 +176,10 @@ def test_v1_file_migrates_to_the_v1_run_under_todays_code() -> None:
     assert today.to_json() == old.to_json()
 
 
-def test_current_code_reproduces_the_v3_file_exactly() -> None:
+def test_current_code_reproduces_the_v4_file_exactly() -> None:
     # When this fails, the stored form changed: bump SCHEMA_VERSION, add a migration from the
     # previous version and keep the older result_vN.json files as they are (docs/adr/0004).
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION == 4
     drift = frozen_drift(sample_v2())
     assert drift == [], "\n".join(drift)
 
@@ -191,6 +193,17 @@ def test_v2_file_migrates_to_the_v2_run_under_todays_code() -> None:
     costs = old.config.cost_model
     assert (costs.commission_fixed, costs.commission_tiers) == (0.0, ())
     assert (costs.commission_maximum, costs.commission_maximum_bps) == (None, None)
+
+
+def test_v3_file_migrates_to_the_v3_run_under_todays_code() -> None:
+    # Version 4 added spread/volume/impact models that charge nothing by default, per-fill spread
+    # and impact amounts (0 in a v3 run) and the cost breakdown summed from the stored fills.
+    assert json.loads(V3_FILE.read_text())["schema_version"] == 3
+    old = BacktestResult.from_json(V3_FILE.read_text())
+    assert old.to_json() == sample_v2().to_json()
+    assert old.costs.commission == pytest.approx(math.fsum(f.commission for f in old.fills))
+    assert old.costs.slippage > 0  # the sample run slips 5 bps: the migration kept it
+    assert (old.costs.spread, old.costs.impact, old.costs.borrow, old.costs.funding) == (0, 0, 0, 0)
 
 
 def test_frozen_v2_file_keeps_its_data_quality() -> None:
@@ -216,7 +229,7 @@ def test_a_defaulted_field_added_to_metrics_fails_the_frozen_comparison() -> Non
     current = sample_v2()
     patched = _ResultPlus.model_validate(current.model_dump())
     # Read through the patched model, the frozen file agrees with it: the old, blind comparison.
-    assert patched.to_json() == _ResultPlus.from_json(V3_FILE.read_text()).to_json()
+    assert patched.to_json() == _ResultPlus.from_json(V4_FILE.read_text()).to_json()
     drift = frozen_drift(patched)
     assert '+  "new_figure": null,' in drift, drift
     assert frozen_drift(current) == []
@@ -279,7 +292,7 @@ def test_migration_steps_run_in_order_up_to_the_target() -> None:
 
 
 def test_default_migration_of_a_current_payload_is_identity() -> None:
-    payload = json.loads(V3_FILE.read_text())
+    payload = json.loads(V4_FILE.read_text())
     assert migrate_payload(payload) == payload
 
 

@@ -171,6 +171,30 @@ def test_slippage_moves_market_fills_and_is_recorded() -> None:
     assert (result.fills[0].price, result.fills[0].slippage) == (10.5, 0.0)
 
 
+def test_half_the_spread_and_slippage_are_separate_totals() -> None:
+    # spread 20 bp (half = 10 bp paid) + slippage 10 bp: 0.2% of price against the trader.
+    # Buy 10 placed d0 fills at d1 open 11.00 -> 11.022; spread 11 * 0.001 * 10 = 0.11, slippage
+    # the same. Sell 10 placed d2 fills at d3 open 11.00 -> 10.978; again 0.11 + 0.11.
+    # Cash 1000 - 110.22 + 109.78 = 999.56; paid 0.22 spread + 0.22 slippage = 0.44.
+    result, _, _ = run({0: [buy(10)], 2: [sell(10)]}, config(spread_bps=20, slippage_bps=10))
+    bought, sold = result.fills
+    assert (bought.price, sold.price) == (pytest.approx(11.022), pytest.approx(10.978))
+    for fill in (bought, sold):
+        assert (fill.spread, fill.slippage, fill.impact) == (
+            pytest.approx(0.11),
+            pytest.approx(0.11),
+            0.0,
+        )
+    costs = result.costs
+    assert (costs.spread, costs.slippage) == (pytest.approx(0.22), pytest.approx(0.22))
+    assert (costs.commission, costs.impact, costs.borrow, costs.funding) == (0, 0, 0, 0)
+    assert costs.total == pytest.approx(0.44)
+    assert result.metrics.final_equity == pytest.approx(999.56)
+    # a limit fill keeps its price: no spread, no slippage
+    result, _, _ = run({0: [buy(10, limit_price=10.5)]}, config(spread_bps=20))
+    assert (result.fills[0].price, result.fills[0].spread, result.costs.spread) == (10.5, 0, 0)
+
+
 # --- limit and stop orders -----------------------------------------------------------------------
 
 

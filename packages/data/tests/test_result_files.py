@@ -10,6 +10,7 @@ import pytest
 from finbot.contracts import (
     SCHEMA_VERSION,
     BacktestResult,
+    CostBreakdown,
     CostModel,
     DataQuality,
     DatasetRef,
@@ -64,6 +65,7 @@ def _result(**changes) -> BacktestResult:
                         "end of data"),
         ),
         fills=(Fill("O-000001", "ALPHA", OrderSide.BUY, 10.0, 100.1, 0.15, 0.0, T0 + 5),),
+        costs=CostBreakdown(commission=0.15),
         trades=(
             TradeRecord(instrument_id="ALPHA", direction=1, quantity=10.0, entry_ts_ns=T0 + 5,
                         exit_ts_ns=T0 + 9, entry_price=100.1, exit_price=101.7, gross_pnl=16.0,

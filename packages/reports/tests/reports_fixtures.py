@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from finbot.contracts import (
     BacktestResult,
     BarSeries,
+    CostBreakdown,
     EngineInfo,
     EquityCurve,
     Fill,
@@ -113,6 +114,7 @@ def result_of(
         equity_curve=curve,
         orders=(),
         fills=fills,
+        costs=CostBreakdown.of_fills(fills),
         trades=trades,
         positions=(),
         metrics=compute_metrics(curve, trades, fills, (), config.starting_cash),

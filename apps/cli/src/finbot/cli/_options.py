@@ -75,6 +75,28 @@ CommissionMaxBpsOption = Annotated[
 SlippageOption = Annotated[
     float, typer.Option(help="Slippage in basis points of price on market/stop fills.")
 ]
+SpreadOption = Annotated[
+    float,
+    typer.Option(
+        help="Quoted bid-ask spread in basis points of price; market/stop fills pay half of it."
+    ),
+]
+VolumeLimitOption = Annotated[
+    float | None,
+    typer.Option(help="Most of a bar's volume one fill may take (0-1, e.g. 0.025); rest waits."),
+]
+VolumeImpactOption = Annotated[
+    float,
+    typer.Option(help="Volume-share slippage: fraction of price per (fill/bar volume)^2 (0.1)."),
+]
+ImpactYOption = Annotated[
+    float,
+    typer.Option(help="Square-root market impact Y in Y*sigma*sqrt(q/ADV) (e.g. 1.0)."),
+]
+ImpactWindowOption = Annotated[
+    int | None,
+    typer.Option(help="Bars before a fill that sigma and ADV are measured over (default 20)."),
+]
 ParamOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -185,6 +207,11 @@ def config_from_options(
     commission_max: float | None = None,
     commission_max_bps: float | None = None,
     timezone: str | None = None,
+    spread_bps: float = 0.0,
+    volume_limit: float | None = None,
+    volume_impact: float = 0.0,
+    impact_y: float = 0.0,
+    impact_window: int | None = None,
 ) -> RunConfig:
     """The ``RunConfig`` the shared options describe (``--param`` parsed, dates as UTC dates).
 
@@ -212,6 +239,11 @@ def config_from_options(
         commission_maximum=commission_max,
         commission_maximum_bps=commission_max_bps,
         timezone=timezone,
+        spread_bps=spread_bps,
+        volume_limit=volume_limit,
+        volume_impact=volume_impact,
+        impact_y=impact_y,
+        impact_window=impact_window,
     )
 
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from finbot.contracts import BacktestResult, Metrics, session_date
+from finbot.contracts import COST_KINDS, BacktestResult, Metrics, session_date
 from finbot.reports import METRIC_ROWS, format_value
 
 from ._rejections import rejections
@@ -32,6 +32,7 @@ def summary_payload(
         "engine": result.engine.model_dump(mode="json"),
         "data_snapshot_id": result.data_snapshot_id,
         "metrics": metrics.model_dump(mode="json"),
+        "costs": result.costs.model_dump(mode="json"),
         "counts": {
             "orders": len(result.orders),
             "fills": len(result.fills),
@@ -77,12 +78,26 @@ def print_summary(
     for warning in quality.warnings if quality is not None else ():
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     currency = result.config.currency
+    console.print(f"Costs paid: {escape(costs_paid_text(result))}")
     console.print(
         f"Final equity: [bold]{m.final_equity:,.2f} {currency}[/] "
         f"(start {m.starting_equity:,.2f}, {format_value(m.total_return, 'pct')})"
     )
     if output_files:
         console.print("Wrote: " + escape(", ".join(output_files)))
+
+
+def costs_paid_text(result: BacktestResult) -> str:
+    """Each cost kind's total and their sum, e.g. ``commission 12.34 + slippage 5.60 = 17.94 USD``.
+
+    Kinds the run paid nothing of are left out; a run that paid nothing says so.
+    """
+    costs = result.costs
+    paid = [(kind, getattr(costs, kind)) for kind in COST_KINDS if getattr(costs, kind)]
+    if not paid:
+        return "none"
+    parts = " + ".join(f"{kind} {amount:,.2f}" for kind, amount in paid)
+    return f"{parts} = {costs.total:,.2f} {result.config.currency}"
 
 
 def run_rows(result: BacktestResult, *, engine: str | None) -> list[tuple[str, str]]:

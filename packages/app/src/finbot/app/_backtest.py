@@ -69,6 +69,11 @@ def make_config(
     commission_maximum: float | None = None,
     commission_maximum_bps: float | None = None,
     timezone: str | None = None,
+    spread_bps: float = 0.0,
+    volume_limit: float | None = None,
+    volume_impact: float = 0.0,
+    impact_y: float = 0.0,
+    impact_window: int | None = None,
 ) -> RunConfig:
     """Build a validated ``RunConfig`` from plain values, with finbot's defaults.
 
@@ -100,6 +105,12 @@ def make_config(
         commission_maximum_bps: Maximum commission per fill, in basis points of notional.
         timezone: IANA zone of the data files' naive intraday timestamps (default UTC); stamps
             with a UTC offset and daily dates are not affected.
+        spread_bps: Quoted bid-ask spread in basis points of price; market and stop fills pay
+            half of it.
+        volume_limit: Most of a bar's volume one fill may take (0-1); the rest keeps working.
+        volume_impact: Volume-share slippage: fraction of price per (fill / bar volume) squared.
+        impact_y: Square-root impact coefficient Y in ``Y * sigma * sqrt(q / ADV)``.
+        impact_window: Bars before the fill that sigma and ADV are measured over (default 20).
 
     Raises:
         ConfigError: A value is invalid (e.g. end before start, negative commission); the message
@@ -126,6 +137,11 @@ def make_config(
             commission_maximum=commission_maximum,
             commission_maximum_bps=commission_maximum_bps,
             slippage_bps=slippage_bps,
+            spread_bps=spread_bps or None,
+            volume_limit=volume_limit,
+            volume_impact=volume_impact or None,
+            impact_y=impact_y or None,
+            impact_window=impact_window,
         ),
         "fill_policy": fill_policy,
         "engine": engine or _wiring.DEFAULT_ENGINE,

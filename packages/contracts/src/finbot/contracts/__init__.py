@@ -15,12 +15,14 @@ from ._config import (
     StrategySpec,
     canonical_json,
 )
+from ._cost_breakdown import COST_KINDS, CostBreakdown
 from ._costs import (
     COMMISSION_PRESETS,
     CommissionRounding,
     CommissionTier,
     CostModel,
     FillPolicy,
+    PriceCosts,
 )
 from ._data_quality import DataQuality
 from ._errors import (
@@ -107,6 +109,9 @@ __all__ = [
     "CommissionRounding",
     "CommissionTier",
     "CostModel",
+    "COST_KINDS",
+    "CostBreakdown",
+    "PriceCosts",
     "DataCheck",
     "DatasetRef",
     "FillPolicy",

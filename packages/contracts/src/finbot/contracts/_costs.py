@@ -6,7 +6,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -15,6 +15,7 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     field_validator,
+    model_validator,
 )
 
 from ._orders import OrderSide
@@ -36,6 +37,23 @@ class CommissionRounding(StrEnum):
 
     NONE = "none"
     CENT = "cent"
+
+
+class PriceCosts(NamedTuple):
+    """A fill's price costs as fractions of its reference price (the price before costs).
+
+    A market or stop fill of ``q`` units at reference ``r`` fills at ``r * (1 + sign * total)``
+    (``sign`` +1 buying, -1 selling); each kind's amount is ``r * fraction * q``.
+    """
+
+    spread: float
+    slippage: float
+    impact: float
+
+    @property
+    def total(self) -> float:
+        """All kinds together (summed slippage first, so slippage alone is exactly itself)."""
+        return self.slippage + self.spread + self.impact
 
 
 class CommissionTier(BaseModel):
@@ -80,7 +98,10 @@ class CostModel(BaseModel):
     order once per fill. With ``rounding`` ``cent`` (the default) the fee is computed in exact
     decimal arithmetic on the printed values of the inputs and rounded half up to 0.01, so
     0.005 -> 0.01 and 1.005 -> 1.01; with ``none`` it is the plain float result.
-    Slippage moves market and stop fill prices against the trader by ``slippage_bps``.
+    Price costs (:meth:`price_costs`) move market and stop fill prices against the trader:
+    ``slippage_bps``, and half the quoted spread ``spread_bps``. Limit fills keep their price.
+    ``volume_limit``/``volume_impact`` (volume-share slippage) and ``impact_y`` (square-root
+    impact) are part of the stored form but refused until the engines apply them (ADR 0021).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -99,6 +120,21 @@ class CostModel(BaseModel):
         default=None, description="basis points of notional per fill; None = no cap"
     )
     slippage_bps: NonNegativeFloat = Field(default=0.0, description="basis points of price")
+    spread_bps: NonNegativeFloat = Field(
+        default=0.0, description="quoted bid-ask spread, basis points of price; a fill pays half"
+    )
+    volume_limit: float | None = Field(
+        default=None, gt=0.0, le=1.0, description="most of a bar's volume one fill may take"
+    )
+    volume_impact: NonNegativeFloat = Field(
+        default=0.0, description="volume-share slippage: fraction of price per (fill/volume)^2"
+    )
+    impact_y: NonNegativeFloat = Field(
+        default=0.0, description="square-root impact coefficient Y in Y*sigma*sqrt(q/ADV)"
+    )
+    impact_window: int = Field(
+        default=20, ge=2, description="bars before the fill that sigma and ADV are taken over"
+    )
     rounding: CommissionRounding = CommissionRounding.CENT
 
     @field_validator("commission_tiers")
@@ -114,6 +150,28 @@ class CostModel(BaseModel):
         if any(b >= c for b, c in pairwise(inner)):
             raise ValueError(f"commission tier bounds must ascend strictly: {inner}")
         return tiers
+
+    @model_validator(mode="after")
+    def _volume_share_needs_cap(self) -> CostModel:
+        if self.volume_impact and self.volume_limit is None:
+            raise ValueError(
+                "volume_impact needs volume_limit: the volume-share model caps each fill at a "
+                "share of the bar's volume (zipline's volume_limit)"
+            )
+        unbuilt = [
+            name
+            for name, on in (
+                ("volume_limit", self.volume_limit is not None),
+                ("volume_impact", bool(self.volume_impact)),
+                ("impact_y", bool(self.impact_y)),
+            )
+            if on
+        ]
+        if unbuilt:
+            raise ValueError(
+                f"{', '.join(unbuilt)}: volume-based costs are not applied by the engines yet"
+            )
+        return self
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> CostModel:
@@ -156,6 +214,8 @@ class CostModel(BaseModel):
             limits.append(f"max {self.commission_maximum_bps:g} bps of notional")
         limits.append(f"rounding {self.rounding.value}")
         parts.append(f" ({', '.join(limits)}), slippage {self.slippage_bps:g} bps")
+        if self.spread_bps:
+            parts.append(f", spread {self.spread_bps:g} bps (half paid per fill)")
         return "".join(parts)
 
     def commission(self, quantity: float, price: float) -> float:
@@ -223,11 +283,22 @@ class CostModel(BaseModel):
             raw = min(raw, notional * _decimal(self.commission_maximum_bps) / _BPS)
         return float(raw.quantize(_CENT, rounding=ROUND_HALF_UP))
 
+    def price_costs(self) -> PriceCosts:
+        """The price costs of a market or stop fill, as fractions of the reference price.
+
+        ``slippage`` = ``slippage_bps``; ``spread`` = half of ``spread_bps`` (a market order
+        crosses from the mid to the bid or ask).
+        """
+        return PriceCosts(
+            spread=self.spread_bps / 20_000.0, slippage=self.slippage_bps / 10_000.0, impact=0.0
+        )
+
     def slipped_price(self, side: OrderSide, price: float) -> float:
         """The price a market or stop order fills at, given the reference price."""
-        if self.slippage_bps == 0.0:
+        total = self.price_costs().total
+        if total == 0.0:
             return price
-        return price * (1.0 + side.sign * self.slippage_bps / 10_000.0)
+        return price * (1.0 + side.sign * total)
 
 
 _BPS = Decimal(10_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._cost_breakdown import CostBreakdown
 from ._costs import CostModel
 from ._errors import EngineRunError
 from ._feed import BarFeed
@@ -16,7 +17,7 @@ _FLAT = 1e-12
 class Ledger:
     """Cash and positions in the account currency, booked fill by fill; marked once per step."""
 
-    __slots__ = ("_costs", "_fees", "cash", "curve", "fifo", "fills", "positions")
+    __slots__ = ("_costs", "_fees", "_price_costs", "cash", "curve", "fifo", "fills", "positions")
 
     def __init__(self, starting_cash: float, costs: CostModel) -> None:
         self.cash = starting_cash
@@ -25,6 +26,7 @@ class Ledger:
         # FIFO lots and closed trades, kept as fills arrive: the same matching the result uses.
         self.fifo = FifoBook()
         self._costs = costs
+        self._price_costs = costs.price_costs()
         self._fees: dict[tuple[float, float], float] = {}  # commission by (quantity, price)
         # Four flat lists, not a list of points: no tuple per step for the GC to track.
         self.curve: tuple[list[int], list[float], list[float], list[float]] = ([], [], [], [])
@@ -40,12 +42,21 @@ class Ledger:
     def make_fill(
         self, order_id: str, request: OrderRequest, quantity: float, price: float, ts_ns: int
     ) -> Fill:
-        """The fill of ``quantity`` at ``price``: commission, and the slippage already in price."""
-        costs = self._costs
-        slippage = 0.0
-        if costs.slippage_bps and request.order_type in (OrderType.MARKET, OrderType.STOP):
-            reference = price / (1.0 + request.side.sign * costs.slippage_bps / 10_000.0)
-            slippage = abs(price - reference) * quantity
+        """The fill of ``quantity`` at ``price``: commission, and the price costs already in it.
+
+        A market or stop fill's reference price is ``price / (1 + sign * total)``; the amount paid,
+        ``|price - reference| * quantity``, is split over the kinds by their fractions.
+        """
+        costs = self._price_costs
+        spread = slippage = impact = 0.0
+        if costs.total and request.order_type in (OrderType.MARKET, OrderType.STOP):
+            total = costs.total
+            reference = price / (1.0 + request.side.sign * total)
+            paid = abs(price - reference) * quantity
+            # f/total is exactly 1.0 for a kind that is the only one set: its amount is ``paid``.
+            spread = paid * (costs.spread / total) if costs.spread else 0.0
+            slippage = paid * (costs.slippage / total) if costs.slippage else 0.0
+            impact = paid * (costs.impact / total) if costs.impact else 0.0
         return Fill(
             order_id=order_id,
             instrument_id=request.instrument_id,
@@ -55,7 +66,13 @@ class Ledger:
             commission=self.commission(quantity, price),
             slippage=slippage,
             ts_ns=ts_ns,
+            spread=spread,
+            impact=impact,
         )
+
+    def cost_breakdown(self) -> CostBreakdown:
+        """Each cost kind's total so far."""
+        return CostBreakdown.of_fills(self.fills)
 
     def book(self, fill: Fill) -> None:
         """Apply a fill to cash and the position."""

@@ -103,7 +103,10 @@ class OrderUpdate:
 
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """One execution. ``commission`` and ``slippage`` are amounts in the account currency.
+    """One execution; ``commission``, ``slippage``, ``spread`` and ``impact`` are amounts paid.
+
+    Amounts are in the account currency; the last three are already in ``price``
+    (``CostModel.price_costs``).
 
     ``ts_ns`` is the opening instant of the bar whose price filled the order, so engines that label
     time differently still agree on it.
@@ -117,6 +120,8 @@ class Fill:
     commission: float
     slippage: float
     ts_ns: int
+    spread: float = 0.0
+    impact: float = 0.0
 
     @property
     def signed_quantity(self) -> float:

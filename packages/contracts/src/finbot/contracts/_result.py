@@ -6,22 +6,25 @@ change that alters the stored form; readers accept every older version through `
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ._config import RunConfig, canonical_json
+from ._cost_breakdown import CostBreakdown
 from ._data_quality import DataQuality
 from ._errors import ResultSchemaError
 from ._format import METRIC_ROWS, format_value
 from ._orders import Fill, OrderUpdate
 from ._time import session_date
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -125,6 +128,7 @@ class BacktestResult(BaseModel):
 
     ``data_quality`` is ``None`` when finbot did not prepare the data (a version-1 result, or an
     engine run directly on ``MarketData``); a run prepared by finbot records its checks there.
+    ``costs`` holds each cost kind's total (commission, spread, slippage, impact, borrow, funding).
     """
 
     model_config = _FROZEN
@@ -139,6 +143,7 @@ class BacktestResult(BaseModel):
     trades: tuple[TradeRecord, ...]
     positions: tuple[PositionRecord, ...]
     metrics: Metrics
+    costs: CostBreakdown
     data_quality: DataQuality | None = None
 
     @field_validator("schema_version")
@@ -284,8 +289,49 @@ def _v2_to_v3(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _v3_to_v4(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 adds the cost breakdown (ADR 0021).
+
+    The cost model gains spread, volume-share and impact fields, each fill its spread and impact
+    amounts, the result ``costs``, one total per cost kind.
+
+    A version-3 run had no spread, volume or impact model, so those get the values that charge
+    nothing, and each fill paid no spread or impact. The totals are summed from the stored fills
+    (commission and slippage are the only kinds a version-3 run could pay; borrow and funding did
+    not exist), so the breakdown is what the version-3 run paid, not a guess.
+    """
+    out = dict(payload)
+    config = payload.get("config")
+    if isinstance(config, dict):
+        costs = config.get("cost_model")
+        if isinstance(costs, dict):
+            costs = {
+                **costs,
+                "spread_bps": 0.0,
+                "volume_limit": None,
+                "volume_impact": 0.0,
+                "impact_y": 0.0,
+                "impact_window": 20,
+            }
+            out["config"] = {**config, "cost_model": costs}
+    fills = payload.get("fills")
+    if isinstance(fills, list) and all(isinstance(f, dict) for f in fills):
+        out["fills"] = fills = [{**f, "spread": 0.0, "impact": 0.0} for f in fills]
+        # A malformed fill is left for validation, which names the offending field.
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            out["costs"] = {
+                "commission": math.fsum(float(f["commission"]) for f in fills),
+                "spread": 0.0,
+                "slippage": math.fsum(float(f["slippage"]) for f in fills),
+                "impact": 0.0,
+                "borrow": 0.0,
+                "funding": 0.0,
+            }
+    return out
+
+
 # Each entry upgrades a payload from version N to N+1; released steps are never edited.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def migrate_payload(

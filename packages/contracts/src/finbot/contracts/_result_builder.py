@@ -35,6 +35,7 @@ def build_result(
         trades=trades,
         positions=position_records(ledger.positions, open_lots, last_close),
         metrics=compute_metrics(curve, trades, fills, all_orders, config.starting_cash),
+        costs=ledger.cost_breakdown(),
     )
 
 

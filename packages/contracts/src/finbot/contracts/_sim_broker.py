@@ -129,7 +129,7 @@ class SimulatedBroker:
         self.short_sales = short_sales
         self.report_unfilled = report_unfilled
         self._instruments = frozenset(view.instrument_ids)
-        self._slip = cost_model.slippage_bps != 0.0
+        self._slip = cost_model.price_costs().total != 0.0
         self._new: list[_Working] = []
         self._working: dict[str, _Working] = {}
         self._pending: list[BrokerEvent] = []

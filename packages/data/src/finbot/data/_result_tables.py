@@ -30,6 +30,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "fills": pa.schema([
         ("order_id", _STR), ("instrument_id", _STR), ("side", _STR), ("quantity", _F64),
         ("price", _F64), ("commission", _F64), ("slippage", _F64), ("ts", _TS),
+        ("spread", _F64), ("impact", _F64),
     ]),
     "trades": pa.schema([
         ("instrument_id", _STR), ("direction", pa.int64()), ("quantity", _F64),
@@ -43,7 +44,7 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 TABLES = tuple(SCHEMAS)
 HEADER_FIELDS = (
-    "schema_version", "config", "engine", "data_snapshot_id", "metrics", "data_quality"
+    "schema_version", "config", "engine", "data_snapshot_id", "metrics", "costs", "data_quality"
 )
 # Renamed because their type is a timestamp, no longer a bare nanosecond count.
 _RENAMED = {"ts_ns": "ts", "submitted_ts_ns": "submitted_ts", "entry_ts_ns": "entry_ts",

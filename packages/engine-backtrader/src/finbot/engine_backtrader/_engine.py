@@ -244,9 +244,10 @@ class BacktraderEngine:
             DataValidationError: the data has no bars, or instants Backtrader cannot separate.
             EngineRunError: Backtrader's account disagrees with the runner's books at the end.
         """
-        broker = (
-            _NoLimitSlippageBroker() if config.cost_model.slippage_bps else bt.brokers.BackBroker()
-        )
+        # Every price cost of the contract (slippage, half the spread) is one fraction of price
+        # on market and stop fills: Backtrader's percentage slippage applies exactly that.
+        slip = config.cost_model.price_costs().total
+        broker = _NoLimitSlippageBroker() if slip else bt.brokers.BackBroker()
         session = _Session(broker)
         runner = StrategyRunner(strategy, config, data, session)
         timeline = runner.timeline
@@ -262,10 +263,10 @@ class BacktraderEngine:
         broker.addcommissioninfo(commission_for(config.cost_model))
         if config.fill_policy is FillPolicy.THIS_CLOSE:
             broker.set_coc(True)
-        if config.cost_model.slippage_bps:
+        if slip:
             # slip_out + slip_match: slip by the full amount even outside the bar's range
             broker.set_slippage_perc(
-                config.cost_model.slippage_bps / 10_000.0,
+                slip,
                 slip_open=True,
                 slip_limit=False,
                 slip_match=True,

@@ -302,10 +302,10 @@ class _Session:
 
     def _unslipped(self, request: OrderRequest, price: float, bar: Bar | None) -> float:
         """The fill price before the cost model's slippage (itself when nothing slipped)."""
-        bps = self.config.cost_model.slippage_bps
-        if not bps or request.order_type not in _SLIPPED:
+        total = self.config.cost_model.price_costs().total
+        if not total or request.order_type not in _SLIPPED:
             return price
-        market = price / (1.0 + request.side.sign * bps / 10_000.0)
+        market = price / (1.0 + request.side.sign * total)
         # Undoing the slip can miss the bar price it started from by an ulp; snap back to it.
         if bar is not None:
             for candidate in (bar.open, bar.high, bar.low, bar.close):
@@ -588,8 +588,10 @@ class NautilusEngine:
                 )
             if held:
                 theirs += held * (runner.last_close(iid) or 0.0)
-        # Nautilus executed at the prices before slippage; the contract booked the slippage.
-        ours = runner.equity() + math.fsum(f.slippage for f in runner.ledger.fills)
+        # Nautilus executed at the prices before the price costs; the contract booked them.
+        ours = runner.equity() + math.fsum(
+            f.slippage + f.spread + f.impact for f in runner.ledger.fills
+        )
         # Nautilus books each fill's notional and commission in whole cents.
         allowed = self.settings.equity_rel_tolerance * max(abs(ours), 1.0)
         allowed += 0.01 * session.fill_count

@@ -360,6 +360,11 @@ def _check_config(config: RunConfig, data: MarketData) -> None:
             f"cost_model.slippage_bps is {config.cost_model.slippage_bps}; Nautilus native mode "
             "slips by whole ticks through its FillModel (NativeSettings.prob_slippage) instead"
         )
+    if config.cost_model.spread_bps:
+        raise ConfigError(
+            f"cost_model.spread_bps is {config.cost_model.spread_bps}; Nautilus native mode fills "
+            "on its own book built from the bars and cannot add a configured spread"
+        )
     for iid, instrument in data.instruments.items():
         if instrument.currency != config.currency:
             raise ConfigError(

@@ -6,7 +6,15 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from finbot.contracts import BacktestResult, EquityCurve, Fill, OrderUpdate, from_ns, session_date
+from finbot.contracts import (
+    COST_KINDS,
+    BacktestResult,
+    EquityCurve,
+    Fill,
+    OrderUpdate,
+    from_ns,
+    session_date,
+)
 
 from ._report import Divergence, MetricComparison, ParityReport
 from ._tolerance import ParityTolerance
@@ -43,6 +51,8 @@ def _fill_key(fill: Fill) -> dict[str, Any]:
         "price": fill.price,
         "commission": fill.commission,
         "slippage": fill.slippage,
+        "spread": fill.spread,
+        "impact": fill.impact,
     }
 
 
@@ -101,7 +111,7 @@ def compare_results(
                 return k
         if _rel(a["price"], b["price"]) > tol.fill_price_rel:
             return "price"
-        for k in ("commission", "slippage"):
+        for k in ("commission", "slippage", "spread", "impact"):
             if abs(a[k] - b[k]) > tol.commission_abs:
                 return k
         return None
@@ -137,6 +147,13 @@ def compare_results(
             f"daily equity differs by up to {gap_bp:.6f} bp on {gap_session} "
             f"(limit {tol.daily_equity_bp} bp)"
         )
+
+    # Each cost kind's total: per-fill amounts within the tolerance add up to at most this.
+    cost_limit = tol.commission_abs * max(len(left.fills), 1)
+    for kind in COST_KINDS:
+        lc, rc = getattr(left.costs, kind), getattr(right.costs, kind)
+        if abs(lc - rc) > cost_limit:
+            breaches.append(f"{kind} paid differs: {lc} vs {rc}")
 
     metrics = []
     lm, rm = left.metrics.model_dump(), right.metrics.model_dump()
