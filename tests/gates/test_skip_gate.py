@@ -160,3 +160,28 @@ def test_ci_runs_the_tests_with_the_gate_on_and_gates_a_real_data_file() -> None
     ci = (REPO_ROOT / ".ci" / "run").read_text()
     assert 'check "tests" env FINBOT_STRICT_SKIPS=1 FINBOT_REGISTRY=' in ci
     assert '--data "${samples}/orcl-1995-2014.txt"' in ci
+
+
+def test_tox_runs_every_package_env_with_the_gate_on(tmp_path: Path) -> None:
+    # What tox resolves for each env (no env is built), with the caller's setting left out.
+    env = {k: v for k, v in os.environ.items() if k != skip_gate.STRICT_ENV}
+    shown = subprocess.run(
+        [sys.executable, "-m", "tox", "config", "-k", "set_env"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    sections = shown.split("[testenv:")[1:]
+    assert len(sections) >= 12, shown
+    off = [s.split("]")[0] for s in sections if f"{skip_gate.STRICT_ENV}=1\n" not in s]
+    assert off == [], f"tox envs without the skip gate: {off}"
+    # A tox env runs `python -m pytest packages/<member>/tests` from the repository root: the root
+    # conftest.py loads the gate there too, so a package test that skips (here: no sample data)
+    # fails the env instead of passing it.
+    env[skip_gate.STRICT_ENV] = "1"
+    env["FINBOT_SHARED_DATA"] = str(tmp_path / "no-shared-data")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+         "packages/data/tests/test_samples.py::test_yahoo_samples"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "(CI): Backtrader sample data not found" in run.stdout, run.stdout

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("finbot.engine_backtrader", reason="needs the Backtrader adapter")
-
 from finbot.contracts import RunConfig, StrategySpec
 from finbot.data import load_files
 from finbot.engine_backtrader import BacktraderEngine

@@ -7,10 +7,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("finbot.engine_backtrader", reason="needs the Backtrader adapter")
-
 from typer.testing import CliRunner
 
 from finbot.app import _wiring

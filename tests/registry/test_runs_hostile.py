@@ -41,6 +41,14 @@ STRATEGIES = textwrap.dedent('''
 
         def on_bar(self, ctx, bars):
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+    class Broken(Strategy):
+        strategy_id = "broken"
+        Params = StrategyParams
+
+        def on_bar(self, ctx, bars):
+            raise ValueError("broken on purpose")
 ''')
 
 
@@ -136,3 +144,35 @@ def test_a_killed_backtest_is_visible_and_later_abandoned(tmp_path: Path, wave_c
     with Registry.open(reg) as registry:
         (record,) = registry.runs()
     assert record.status is RunStatus.ABANDONED and "is gone" in (record.error or "")
+
+
+def test_a_killed_parity_run_is_visible_and_later_abandoned(
+    tmp_path: Path, wave_csv: Path
+) -> None:
+    (tmp_path / "strategies.py").write_text(STRATEGIES)
+    reg = tmp_path / "reg"
+    done = subprocess.run(
+        [sys.executable, "-m", "finbot.cli", "parity", "--data", str(wave_csv),
+         "--engines", "backtrader,sim", "--registry", str(reg),
+         "--strategy", f"{tmp_path / 'strategies.py'}:Killed"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    with Registry.open(reg) as registry:
+        (record,) = registry.runs()
+    assert record.status is RunStatus.ABANDONED and "is gone" in (record.error or "")
+    assert record.engine_name == "backtrader"
+
+
+def test_a_failed_parity_run_is_recorded_failed(tmp_path: Path, wave_csv: Path) -> None:
+    (tmp_path / "strategies.py").write_text(STRATEGIES)
+    reg = tmp_path / "reg"
+    done = runner.invoke(app, [
+        "parity", "--data", str(wave_csv), "--engines", "sim,backtrader", "--registry", str(reg),
+        "--strategy", f"{tmp_path / 'strategies.py'}:Broken",
+    ])
+    assert done.exit_code == 1 and "broken on purpose" in done.output, done.output
+    with Registry.open(reg) as registry:
+        (record,) = registry.runs()
+    assert record.status is RunStatus.FAILED and record.engine_name == "sim"
+    assert "broken on purpose" in (record.error or "")

@@ -6,10 +6,11 @@ is the command.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -201,16 +202,19 @@ def parity(
             ]
         # Opened once, before the first run: a registry that cannot record fails before any run.
         with run_recorder(registry, record) as recorder, quiet:
-            runs = [
-                compare_engines(
-                    prepared,
-                    names,
-                    tolerance=TOLERANCES[tolerance],
-                    verbose=verbose,
-                    on_result=_after_each_run(prepared, recorder, verbose, err, tags),
+            runs = []
+            for prepared in prepared_runs:
+                recording = _Recording(prepared, recorder, verbose, err, tags)
+                runs.append(
+                    compare_engines(
+                        prepared,
+                        names,
+                        tolerance=TOLERANCES[tolerance],
+                        verbose=verbose,
+                        on_result=recording.on_result,
+                        around_run=recording.around_run,
+                    )
                 )
-                for prepared in prepared_runs
-            ]
         files = None
         if output:
             report_path = output / REPORT_FILE
@@ -239,23 +243,35 @@ def parity(
             raise typer.Exit(EXIT_PARITY_BREACHED)
 
 
-def _after_each_run(
-    prepared: PreparedRun,
-    recorder: RunRecorder,
-    verbose: bool,
-    err: Console,
-    tags: tuple[str, ...] = (),
-) -> Callable[[str, BacktestResult, float], None]:
-    """The ``on_result`` callback: records each engine run (``--record``) and times it."""
+class _Recording:
+    """Records each engine run of one prepared run (``--record``) as ``finbot backtest`` does.
 
-    def on_result(name: str, result: BacktestResult, seconds: float) -> None:
-        # One registry record per engine run, the same record `finbot backtest` makes.
-        started = datetime.now(UTC) - timedelta(seconds=seconds)
-        run_id = recorder.finished(result, prepared, started=started, tags=tags)
+    ``running`` before the engine starts (a killed run stays visible), then finished or failed.
+    """
+
+    def __init__(
+        self, prepared: PreparedRun, recorder: RunRecorder, verbose: bool, err: Console,
+        tags: tuple[str, ...],
+    ) -> None:
+        self.prepared, self.recorder, self.verbose, self.err, self.tags = (
+            prepared, recorder, verbose, err, tags
+        )
+        self.run_id: str | None = None
+        self.started = datetime.now(UTC)
+
+    @contextlib.contextmanager
+    def around_run(self, engine_run: PreparedRun) -> Iterator[None]:
+        self.started = datetime.now(UTC)
+        with self.recorder.running(engine_run, started=self.started, tags=self.tags) as run_id:
+            self.run_id = run_id
+            yield
+
+    def on_result(self, name: str, result: BacktestResult, seconds: float) -> None:
+        run_id = self.recorder.finished(
+            result, self.prepared, started=self.started, run_id=self.run_id
+        )
         if run_id is not None:
-            err.print(f"recorded {name} run {run_id}", highlight=False)
-        if verbose:
+            self.err.print(f"recorded {name} run {run_id}", highlight=False)
+        if self.verbose:
             policy = result.config.fill_policy.value
-            err.print(f"{name} ({policy}) took {seconds:.2f} s", highlight=False)
-
-    return on_result
+            self.err.print(f"{name} ({policy}) took {seconds:.2f} s", highlight=False)

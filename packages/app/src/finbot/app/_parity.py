@@ -6,8 +6,10 @@ the baseline; every other engine's result is compared against it with ``finbot.p
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,19 +117,24 @@ def compare_engines(
     tolerance: ParityTolerance = EXACT,
     verbose: bool = False,
     on_result: Callable[[str, BacktestResult, float], None] | None = None,
+    around_run: Callable[[_backtest.PreparedRun], AbstractContextManager[object]] | None = None,
 ) -> ParityRun:
     """Run one prepared run on each engine and compare each result with the first's.
 
     ``run_parity`` without the preparation: the strategy is resolved and the data loaded and cut
-    once, however many engines run it. Arguments and errors as for ``run_parity``.
+    once, however many engines run it. Arguments and errors as for ``run_parity``;
+    ``around_run(engine_run)`` wraps each engine's run and its ``on_result`` call (the CLI writes
+    the registry's ``running`` record there, so a killed or failed parity run stays visible).
     """
     names = _checked_engines(engines)
     results = []
     for name in names:
-        began = time.perf_counter()
-        result = _backtest.run_prepared(prepared.on_engine(name), verbose=verbose)
-        if on_result is not None:
-            on_result(name, result, time.perf_counter() - began)
+        engine_run = prepared.on_engine(name)
+        with around_run(engine_run) if around_run is not None else contextlib.nullcontext():
+            began = time.perf_counter()
+            result = _backtest.run_prepared(engine_run, verbose=verbose)
+            if on_result is not None:
+                on_result(name, result, time.perf_counter() - began)
         results.append(result)
     reports = tuple(compare_results(results[0], other, tolerance) for other in results[1:])
     return ParityRun(engines=names, results=tuple(results), reports=reports)
