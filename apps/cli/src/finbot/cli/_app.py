@@ -56,6 +56,7 @@ from ._options import (
 )
 from ._paper_command import paper_app
 from ._parity_command import parity
+from ._pilot_command import pilot_app
 from ._progress import step_progress
 from ._regimes_command import regimes
 from ._render import print_summary, summary_payload
@@ -84,6 +85,7 @@ app.command("sweep")(sweep)
 app.command("batch")(batch)
 app.command("walkforward")(walkforward)
 app.command("regimes")(regimes)
+app.add_typer(pilot_app, name="pilot")
 
 
 def _print_version(value: bool) -> None:

@@ -69,6 +69,9 @@ from ._parity import (
     run_parity,
     write_results,
 )
+from ._pilot import PilotReport, PilotSettings, evaluate_pilot
+from ._pilot_criteria import Criterion, decide
+from ._pilot_report import render_markdown, write_pilot_report
 from ._progress import count_steps, step_count
 from ._recording import RunRecorder, open_registry, run_recorder
 from ._regimes import (
@@ -128,6 +131,14 @@ __all__ = [
     "run_prepared",
     "time_limit",
     "write_result",
+    # NautilusTrader pilot evaluation (ADR 0026)
+    "Criterion",
+    "PilotReport",
+    "PilotSettings",
+    "decide",
+    "evaluate_pilot",
+    "render_markdown",
+    "write_pilot_report",
     # progress
     "count_steps",
     "step_count",
