@@ -94,6 +94,8 @@ class LatencyRow:
     paired: int
     moved_share: float | None  # paired fills that filled on a later bar
     one_bar_share: float | None  # paired fills exactly one bar later
+    at_open: float | None  # share of the fills priced at their bar's open (see price_shares)
+    at_close: float | None
     mean_cost_bp: float | None
     total_return: float | None
     sharpe: float | None
@@ -219,7 +221,7 @@ def latency_sweep(
             run = run_engine(prepared, NATIVE, native_engine(ms))
             if ms == 0.0:
                 base = run.result
-            rows.append(_latency_row(case, ms, label, run, base, step))
+            rows.append(_latency_row(case, ms, label, run, base, step, prepared.data))
     return tuple(rows)
 
 
@@ -230,11 +232,14 @@ def _latency_row(
     run: EngineRun,
     base: BacktestResult | None,
     step: dict[int, int],
+    data: MarketData,
 ) -> LatencyRow:
     result = run.result
     if result is None or base is None:
         error = run.error or "native run without latency failed"
-        return LatencyRow(case.label, ms, label, None, 0, None, None, None, None, None, error)
+        return LatencyRow(
+            case.label, ms, label, None, 0, None, None, None, None, None, None, None, error
+        )
     report = fill_differences(base, result)
     paired = report.matched
     moved = sum(1 for d in paired if (d.delay_ns or 0) > 0)
@@ -246,6 +251,7 @@ def _latency_row(
         and step.get(d.right.ts_ns, -1) - step.get(d.left.ts_ns, -1) == 1
     )
     n = len(paired)
+    at_open, at_close = price_shares(result, data)
     return LatencyRow(
         case.label,
         ms,
@@ -254,6 +260,8 @@ def _latency_row(
         n,
         moved / n if n else None,
         one_bar / n if n else None,
+        at_open,
+        at_close,
         report.mean_cost_bp,
         result.metrics.total_return,
         result.metrics.sharpe,

@@ -55,6 +55,8 @@ def _latency_cells(r: LatencyRow) -> list[object]:
         r.paired,
         _f(r.moved_share, ".0%"),
         _f(r.one_bar_share, ".0%"),
+        _f(r.at_open, ".0%"),
+        _f(r.at_close, ".0%"),
         _f(r.mean_cost_bp),
         _f(r.total_return, ".2%"),
         _f(r.sharpe),
@@ -127,7 +129,10 @@ def render_markdown(report: PilotReport) -> str:
         "",
         "Nautilus's `LatencyModel(base_latency)` on every order message; `fill_policy` "
         "this_close; each row against the same engine without latency. 'a bar later': paired "
-        "fills that filled on a later bar; 'one bar': exactly the next bar.",
+        "fills that filled on a later bar; 'one bar': exactly the next bar; 'at open' / 'at "
+        "close': where in its bar each fill was priced. On daily bars an order sent at a close "
+        "with any latency can at best reach the next session's open; Nautilus's bar execution "
+        "fills it at that bar's close instead (ADR 0019).",
         "",
     ]
     out += _table(
@@ -138,6 +143,8 @@ def render_markdown(report: PilotReport) -> str:
             "paired",
             "a bar later",
             "one bar",
+            "at open",
+            "at close",
             "mean cost bp",
             "total return",
             "Sharpe",
