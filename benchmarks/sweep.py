@@ -24,7 +24,6 @@ from typing import Any
 
 from finbot.app import (
     DaskExecutor,
-    DatasetBlob,
     LocalExecutor,
     SerialExecutor,
     make_engine,
@@ -58,7 +57,7 @@ def batch(plan, executor, *, start_first: bool = False) -> tuple[float, float, l
     started = 0.0
     if start_first:
         t0 = time.perf_counter()
-        executor.start(plan.data, {k: DatasetBlob.of(v) for k, v in plan.data.items()})
+        executor.start(plan.data)
         started = time.perf_counter() - t0
     began = time.perf_counter()
     report = run_batch(plan, executor)

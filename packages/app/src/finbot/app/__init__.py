@@ -31,7 +31,6 @@ from ._batch_spec import (
     parse_batch,
     read_batch_file,
 )
-from ._batch_worker import DatasetBlob
 from ._executors import (
     BatchExecutor,
     DaskExecutor,
@@ -180,7 +179,6 @@ __all__ = [
     "BatchSpec",
     "BatchSpecError",
     "DaskExecutor",
-    "DatasetBlob",
     "DatasetSpec",
     "ExecutionSpec",
     "FailureKind",

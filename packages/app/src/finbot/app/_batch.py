@@ -20,7 +20,7 @@ from finbot.contracts import BacktestResult, daily_equity, session_date
 
 from ._batch_plan import BatchPlan, PlannedRun
 from ._batch_report import BatchProgress, BatchReport, RunRow
-from ._batch_worker import DatasetBlob, RunOutcome, RunTask
+from ._batch_worker import RunOutcome, RunTask
 from ._executors import BatchExecutor
 from ._taxonomy import FailureKind, RunStatus, is_transient
 
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from finbot.registry import Registry
 
 ProgressCallback = Callable[[BatchProgress], None]
+
+# Tasks handed to the executor per worker at a time: one running, one waiting behind it.
+_QUEUED_PER_WORKER = 2
 
 
 def daily_returns(result: BacktestResult) -> tuple[tuple[date, ...], tuple[float, ...]]:
@@ -67,7 +70,9 @@ class _Batch:
         self.ready: deque[list[int]] = deque()
         self.delayed: list[tuple[float, int, list[int]]] = []
         self.bundle_size = 1
-        self.unbundled: list[int] = []
+        self.unbundled: deque[int] = deque()
+        self.run_seconds = 0.0
+        self.runs_timed = 0
 
     # --- progress -------------------------------------------------------------------------
     def progress(self) -> BatchProgress:
@@ -204,28 +209,35 @@ class _Batch:
         run = self.plan.runs[index]
         return RunTask(run.index, run.key, run.config)
 
-    def size_bundles(self, per_run_seconds: float) -> None:
-        """Bundle the runs held back for it into tasks of about ``task_seconds`` each."""
-        rest, self.unbundled = self.unbundled, []
-        spread = math.ceil(len(rest) / max(1, self.executor.workers))
-        target = round(self.spec.task_seconds / max(per_run_seconds, 1e-3))
-        self.bundle_size = max(1, min(target, spread))
-        size = self.bundle_size
-        self.ready.extend(rest[i : i + size] for i in range(0, len(rest), size))
+    def next_bundle(self) -> list[int]:
+        """The runs of the next task: a retry or a lost bundle's run first, else fresh runs.
+
+        Until a run has returned, a task holds one run: its time sizes the rest. Then a task
+        holds about ``task_seconds`` of runs, but never more than a share of what is left
+        (guided self-scheduling): tasks shrink towards the end, so the workers finish together
+        instead of one running a last full bundle while the others idle.
+        """
+        if self.ready:
+            return self.ready.popleft()
+        size = 1
+        if self.runs_timed:
+            per_run = max(self.run_seconds / self.runs_timed, 1e-3)
+            share = math.ceil(len(self.unbundled) / (_QUEUED_PER_WORKER * self.executor.workers))
+            size = max(1, min(round(self.spec.task_seconds / per_run), share))
+        self.bundle_size = max(self.bundle_size, size)
+        return [self.unbundled.popleft() for _ in range(min(size, len(self.unbundled)))]
 
     def run(self) -> BatchReport:
         self.open_batch()
         todo = self.skip_succeeded()
         self.tell()
         if todo and not self.executor.started:
-            blobs = self.blobs() if self.executor.name != "serial" else {}
-            self.executor.start(self.plan.data, blobs)
+            self.executor.start(self.plan.data)
         try:
-            # One run per worker first: the first to return tells how long a run takes, which
-            # sizes the bundles of the rest (a serial executor has no per-task cost to spread).
-            first = len(todo) if self.executor.name == "serial" else self.executor.workers
-            self.ready.extend([i] for i in todo[:first])
-            self.unbundled = todo[first:]
+            if self.executor.name == "serial":  # no per-task cost to spread: a run a task
+                self.ready.extend([i] for i in todo)
+            else:
+                self.unbundled.extend(todo)
             self.loop()
         finally:
             if self.close_executor:
@@ -241,17 +253,17 @@ class _Batch:
             elapsed_seconds=time.monotonic() - self.began,
         )
 
-    def blobs(self) -> dict[str, DatasetBlob]:
-        return {sid: DatasetBlob.of(data) for sid, data in self.plan.data.items()}
-
     def loop(self) -> None:
         inflight: dict[cf.Future[list[RunOutcome]], list[int]] = {}
+        # A task waits queued behind each running one, so a worker that finishes starts the
+        # next at once instead of idling while its result travels back and this loop answers.
+        depth = _QUEUED_PER_WORKER * self.executor.workers
         while self.ready or self.delayed or inflight or self.unbundled:
             now = time.monotonic()
             while self.delayed and self.delayed[0][0] <= now:
                 self.ready.append(heapq.heappop(self.delayed)[2])
-            while self.ready and len(inflight) < self.executor.workers:
-                bundle = self.ready.popleft()
+            while (self.ready or self.unbundled) and len(inflight) < depth:
+                bundle = self.next_bundle()
                 for i in bundle:
                     self.rows[i].status = RunStatus.RUNNING
                 future = self.executor.submit(
@@ -269,14 +281,11 @@ class _Batch:
                 exc = future.exception()
                 if exc is not None:
                     self.lost(bundle, exc)
-                    per_run = self.spec.task_seconds  # unknown: one run per task
-                else:
-                    outcomes = future.result()
-                    for outcome in outcomes:
-                        self.settle(outcome)
-                    per_run = max(o.seconds for o in outcomes)
-                if self.unbundled:
-                    self.size_bundles(per_run)
+                    continue
+                for outcome in future.result():
+                    self.settle(outcome)
+                    self.run_seconds += outcome.seconds
+                    self.runs_timed += 1
         self.tell()
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from finbot.contracts import ConfigError, MarketData
 
-from ._batch_worker import DatasetBlob, RunOutcome, RunTask, install_blobs, run_bundle
+from ._batch_worker import RunOutcome, RunTask, run_bundle, start_worker
 from ._taxonomy import FailureKind, is_serialization_error
 
 # A run that ignores its soft deadline (stuck in C code) is killed this long after it.
@@ -28,8 +28,8 @@ class BatchExecutor(Protocol):
     workers: int
     started: bool
 
-    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, DatasetBlob]) -> None:
-        """Ship each pinned dataset to the workers once (snapshot id -> data / its blob)."""
+    def start(self, data: Mapping[str, MarketData]) -> None:
+        """Ship each pinned dataset (snapshot id -> data) to the workers once."""
 
     def submit(
         self, tasks: Sequence[RunTask], timeout: float | None
@@ -65,7 +65,7 @@ class SerialExecutor:
         self._data: Mapping[str, MarketData] = {}
         self.started = False
 
-    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, DatasetBlob]) -> None:
+    def start(self, data: Mapping[str, MarketData]) -> None:
         self._data, self.started = data, True
 
     def submit(
@@ -99,13 +99,22 @@ class LocalExecutor:
         self._pool: Any = None
         self.started = False
 
-    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, DatasetBlob]) -> None:
+    def start(self, data: Mapping[str, MarketData]) -> None:
+        import multiprocessing
+
         from pebble import ProcessPool
 
         self.started = True
-        # Each worker process receives every dataset once, through its initializer.
+        # Forked workers start with everything this process imported and built (engines,
+        # strategies, the datasets given to the initializer: nothing is pickled or decoded);
+        # elsewhere (no fork) each worker unpickles the datasets once.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
         self._pool = ProcessPool(
-            max_workers=self.workers, initializer=install_blobs, initargs=(dict(blobs),)
+            max_workers=self.workers,
+            initializer=start_worker,
+            initargs=(dict(data),),
+            context=context,
         )
 
     def submit(
@@ -139,9 +148,10 @@ class LocalExecutor:
 class DaskExecutor:
     """Tasks on a Dask cluster: an existing one (``scheduler``) or a ``LocalCluster`` of N workers.
 
-    Datasets are scattered to every worker once (``broadcast``); each task names them by future.
-    A LocalCluster this executor starts lets no task fail more than once on its own
-    (``allowed-failures`` 0), so a killed worker reaches the batch, which classifies and retries.
+    Datasets reach every worker once, through a worker plugin (``DatasetsPlugin``) that the
+    scheduler also hands to a worker replacing a dead one. A LocalCluster this executor starts
+    lets no task fail more than once on its own (``allowed-failures`` 0), so a killed worker
+    reaches the batch, which classifies and retries.
     """
 
     name = "dask"
@@ -161,12 +171,14 @@ class DaskExecutor:
         self._cluster: Any = None
         self._client: Any = None
         self._config: Any = None
-        self._blobs: dict[str, Any] = {}
+        self._plugin: str | None = None
         self._live: dict[cf.Future[list[RunOutcome]], Any] = {}
         self.workers = local_workers or 1
         self.started = False
 
-    def start(self, data: Mapping[str, MarketData], blobs: Mapping[str, DatasetBlob]) -> None:
+    def start(self, data: Mapping[str, MarketData]) -> None:
+        import uuid
+
         import dask
         from distributed import Client, LocalCluster
 
@@ -174,11 +186,14 @@ class DaskExecutor:
         if self._local_workers is not None:
             # Kept for the cluster's lifetime (a restarted worker reads it too). Forked workers
             # start with finbot and the engines imported: 3 s instead of 14 s for two workers
-            # here, where spawned ones import everything again (ADR 0016).
+            # here, where spawned ones import everything again (ADR 0016). The statistical
+            # profiler (a thread taking the GIL every 10 ms to sample the running task) is off:
+            # the batch reports its own timings.
             self._config = dask.config.set(
                 {
                     "distributed.scheduler.allowed-failures": 0,
                     "distributed.worker.multiprocessing-method": "fork",
+                    "distributed.worker.profile.enabled": False,
                 }
             )
             self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
@@ -199,17 +214,20 @@ class DaskExecutor:
                 ) from exc
         info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
-        self._blobs = {
-            sid: self._client.scatter(blob, broadcast=True, hash=False)
-            for sid, blob in blobs.items()
-        }
+        from ._dask_datasets import DatasetsPlugin
+
+        self._plugin = f"finbot-datasets-{uuid.uuid4().hex}"
+        # Workers of a cluster this batch started are its own: they may freeze what they
+        # inherited (``start_worker``); an existing cluster's workers are left as they are.
+        plugin = DatasetsPlugin(dict(data), freeze=self._cluster is not None)
+        self._client.register_plugin(plugin, name=self._plugin)
 
     def submit(
         self, tasks: Sequence[RunTask], timeout: float | None
     ) -> cf.Future[list[RunOutcome]]:
         result: cf.Future[list[RunOutcome]] = cf.Future()
         try:
-            task = self._client.submit(run_bundle, list(tasks), self._blobs, timeout, pure=False)
+            task = self._client.submit(run_bundle, list(tasks), None, timeout, pure=False)
         except Exception as exc:  # e.g. the tasks would not pickle
             result.set_exception(exc)
             return result
@@ -238,12 +256,15 @@ class DaskExecutor:
 
     def close(self) -> None:
         if self._client is not None:
+            if self._plugin is not None and self._cluster is None:
+                # An existing cluster outlives the batch: its workers drop the datasets.
+                self._client.unregister_worker_plugin(self._plugin)
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
         if self._config is not None:
             self._config.__exit__(None, None, None)
-        self._client = self._cluster = self._config = None
+        self._client = self._cluster = self._config = self._plugin = None
         self.started = False
 
 
