@@ -18,7 +18,8 @@ WINDOW = ("--start", "2021-01-01", "--end", "2021-12-31")
 def test_sweep_json_ranks_every_run_and_records_them_under_one_batch(tmp_path: Path) -> None:
     reg = str(tmp_path / "registry")
     args = ["sweep", "-p", "fast=5,10", "-p", "slow=30:40:10", *WINDOW, "--workers", "2",
-            "--metric", "total_return", "--registry", reg, "--json"]
+            "--metric", "total_return", "--registry", reg, "--json", "--tag", "exp-7",
+            "-t", "sma", "--name", "first grid"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
@@ -32,6 +33,9 @@ def test_sweep_json_ranks_every_run_and_records_them_under_one_batch(tmp_path: P
     with Registry.open(reg) as registry:
         tagged = registry.runs(tag=f"batch:{payload['batch_id']}")
         assert sorted(r.run_id for r in tagged) == sorted(r["run_id"] for r in runs)
+        # --tag and --name label every run of the sweep, as they label a backtest's run.
+        for label in ("exp-7", "sma", "name:first grid"):
+            assert {r.run_id for r in registry.runs(tag=label)} == {r.run_id for r in tagged}
         for record in tagged:
             # Each record is the run the table shows: same params, same metric.
             row = next(r for r in runs if r["run_id"] == record.run_id)

@@ -38,6 +38,7 @@ from ._options import (
     StartOption,
     StrategyOption,
     VerboseOption,
+    run_tags,
     stdout_guard,
 )
 
@@ -79,6 +80,16 @@ RecordOption = Annotated[
         "--record/--no-record",
         help="Record the batch in the registry and skip runs that already succeeded there.",
     ),
+]
+BatchTagOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag", "-t", help="Tag every recorded run (repeatable); `runs list --tag` finds them."
+    ),
+]
+BatchNameOption = Annotated[
+    str | None,
+    typer.Option("--name", help="Name the batch; its runs are tagged name:NAME."),
 ]
 GridOption = Annotated[
     list[str] | None,
@@ -158,7 +169,8 @@ def sweep(
     timeout: TimeoutOption = None,
     retries: RetriesOption = None,
     metric: MetricOption = None,
-    name: Annotated[str | None, typer.Option("--name", help="A name for the batch.")] = None,
+    tag: BatchTagOption = None,
+    name: BatchNameOption = None,
     top: TopOption = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
@@ -172,7 +184,7 @@ def sweep(
             commission=commission, commission_per_share=commission_per_share,
             slippage_bps=slippage_bps, fill_policy=fill_policy, param=param, engines=engine,
         )
-        payload["name"] = name
+        with_labels(payload, tag, name)
         with_overrides(
             payload,
             execution_options(executor, workers, scheduler, dask_local, timeout, retries),
@@ -192,6 +204,8 @@ def batch(
     timeout: TimeoutOption = None,
     retries: RetriesOption = None,
     metric: MetricOption = None,
+    tag: BatchTagOption = None,
+    name: BatchNameOption = None,
     top: TopOption = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
@@ -204,7 +218,7 @@ def batch(
     """
     with errors_to_exit_codes(verbose):
         payload = with_overrides(
-            read_batch_file(path),
+            with_labels(read_batch_file(path), tag, name),
             execution_options(executor, workers, scheduler, dask_local, timeout, retries),
             metric,
         )
@@ -261,6 +275,23 @@ def run_options_payload(
         "slippage_bps": slippage_bps,
         "fill_policy": fill_policy,
     }
+
+
+def with_labels(
+    payload: dict[str, Any], tags: list[str] | None, name: str | None
+) -> dict[str, Any]:
+    """``payload`` with ``--tag`` values added to its tags, and ``--name`` as its name and tag.
+
+    Raises:
+        ConfigError: A blank tag or name.
+    """
+    extra = run_tags(tags, name)
+    given = payload.get("tags")
+    if extra and (given is None or isinstance(given, list)):
+        payload["tags"] = [*(given or []), *extra]
+    if name is not None:
+        payload["name"] = name.strip()
+    return payload
 
 
 def with_overrides(

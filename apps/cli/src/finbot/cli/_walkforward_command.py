@@ -29,6 +29,8 @@ from ._options import (
     stdout_guard,
 )
 from ._sweep_command import (
+    BatchNameOption,
+    BatchTagOption,
     DaskLocalOption,
     ExecutorOption,
     GridOption,
@@ -41,6 +43,7 @@ from ._sweep_command import (
     execution_options,
     run_and_show_walk_forward,
     run_options_payload,
+    with_labels,
     with_overrides,
 )
 
@@ -87,6 +90,8 @@ def walkforward(
     timeout: TimeoutOption = None,
     retries: RetriesOption = None,
     metric: MetricOption = None,
+    tag: BatchTagOption = None,
+    name: BatchNameOption = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
     registry: RegistryOption = None,
@@ -110,7 +115,7 @@ def walkforward(
             payload["walk_forward"] = {k: v for k, v in wf.items() if v is not None}
             source = "finbot walkforward"
         with_overrides(
-            payload,
+            with_labels(payload, tag, name),
             execution_options(executor, workers, scheduler, dask_local, timeout, retries),
             metric,
         )

@@ -167,7 +167,8 @@ class _Batch:
         )
 
     def tags(self) -> tuple[str, ...]:
-        return (f"batch:{self.batch_id}",) if self.batch_id else ()
+        own = (f"batch:{self.batch_id}",) if self.batch_id else ()
+        return (*own, *self.plan.spec.tags)
 
     # --- settling outcomes ----------------------------------------------------------------
     def settle(self, outcome: RunOutcome) -> None:

@@ -88,6 +88,7 @@ class BatchSpec(BaseModel):
     model_config = _FROZEN
 
     name: str | None = None
+    tags: tuple[str, ...] = Field(default=(), description="registry tags of every run")
     strategy: str | None = None
     params: dict[str, JsonValue] = Field(default_factory=dict, description="fixed for every run")
     grid: dict[str, list[JsonValue]] = Field(default_factory=dict)
@@ -121,6 +122,14 @@ class BatchSpec(BaseModel):
                 raise ValueError(f"parameter '{key}' has no values")
             out[key] = values
         return out
+
+    @field_validator("tags")
+    @classmethod
+    def _no_blank_tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        tags = tuple(t.strip() for t in value)
+        if not all(tags):
+            raise ValueError("a tag may not be blank")
+        return tags
 
     @field_validator("metric")
     @classmethod
