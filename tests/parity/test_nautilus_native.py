@@ -8,8 +8,9 @@ to 0 bp. Simulated latency moves fills; the report measures how far (issue 12).
 from __future__ import annotations
 
 from finbot.app import load_data, make_config
+from finbot.contracts import NativeExecution
 from finbot.engine_backtrader import BacktraderEngine
-from finbot.engine_nautilus import NativeSettings, NautilusNativeEngine
+from finbot.engine_nautilus import NautilusNativeEngine
 from finbot.parity import fill_differences
 from finbot.strategies import SmaCrossover
 
@@ -18,8 +19,10 @@ def _runs(latency_ms: float):
     config = make_config(strategy="sma_crossover", fill_policy="this_close")
     data = load_data(config.dataset)
     baseline = BacktraderEngine().run(config, SmaCrossover(config.strategy.params), data)
-    native = NautilusNativeEngine(NativeSettings(latency_ms=latency_ms)).run(
-        config.model_copy(update={"engine": "nautilus-native"}),
+    native = NautilusNativeEngine().run(
+        config.model_copy(
+            update={"engine": "nautilus-native", "native": NativeExecution(latency_ms=latency_ms)}
+        ),
         SmaCrossover(config.strategy.params),
         data,
     )

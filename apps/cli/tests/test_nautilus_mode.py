@@ -46,3 +46,64 @@ def test_replica_mode_is_the_nautilus_engine_of_the_parity_gate() -> None:
     from finbot.app import default_engines
 
     assert "nautilus-native" not in default_engines()
+
+
+def test_native_options_reach_the_engine_in_the_run_config(
+    fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = fake_wiring.engine
+    monkeypatch.setitem(_wiring.ENGINES, "nautilus-native", (lambda verbose: engine, "fake-dist"))
+    args = ["backtest", "--engine", "nautilus", "--nautilus-mode", "native", "--no-record"]
+    args += ["--latency-ms", "250", "--prob-slippage", "0.5", "--native-account", "cash"]
+    args += ["--native-liquidity", "unlimited", "--no-risk-engine", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    expected = {
+        "latency_ms": 250.0,
+        "prob_fill_on_limit": 1.0,  # not given: its default, recorded explicitly
+        "prob_slippage": 0.5,
+        "account": "cash",
+        "liquidity": "unlimited",
+        "risk_engine": False,
+    }
+    assert json.loads(result.stdout)["config"]["native"] == expected
+    assert engine.calls[0][0].native.model_dump(mode="json") == expected
+
+
+def test_native_mode_without_options_records_the_defaults(
+    fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = fake_wiring.engine
+    monkeypatch.setitem(_wiring.ENGINES, "nautilus-native", (lambda verbose: engine, "fake-dist"))
+    args = ["backtest", "--engine", "nautilus-native", "--no-record", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["config"]["native"]["latency_ms"] == 0.0
+
+
+@pytest.mark.parametrize("engine", [[], ["--engine", "nautilus"]])
+def test_native_options_on_another_engine_are_a_usage_error(
+    fake_wiring: FakeWiring, engine: list[str]
+) -> None:
+    result = runner.invoke(app, ["backtest", *engine, "--latency-ms", "10", "--no-record"])
+    assert result.exit_code == EXIT_USAGE
+    assert "apply only to engine nautilus-native" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_native_run_with_latency_reruns_exactly(tmp_path, isolated_registry) -> None:
+    # The real engine: a latency run succeeds, its settings are recorded in the run config and a
+    # rerun from the registry rebuilds them (a rerun with the defaults would differ: 10 ms moves
+    # every market fill of golden strategy 1 a bar later).
+    reg = str(tmp_path / "reg")
+    args = ["backtest", "--engine", "nautilus", "--nautilus-mode", "native", "--registry", reg]
+    first = runner.invoke(app, [*args, "--latency-ms", "10", "--json"])
+    assert first.exit_code == 0, first.output
+    payload = json.loads(first.stdout)
+    assert payload["config"]["native"]["latency_ms"] == 10.0
+    assert payload["engine"]["details"]["latency_ms"] == "10.0"
+    again = runner.invoke(app, ["runs", "rerun", payload["run_id"], "--registry", reg])
+    assert again.exit_code == 0, again.output
+    assert "rerun identical" in again.output
+    instant = runner.invoke(app, [*args, "--json"])
+    assert json.loads(instant.stdout)["final_equity"] != payload["final_equity"]

@@ -34,7 +34,8 @@ FIXED_CANONICAL = (
 # Frozen on purpose: a change here means every stored config hash changes (see ADR 0004).
 # Result schema 2 added dataset.calendar, dataset.allow and missing_data (was e8ecd2ed...);
 # schema 3 added the commission-schedule fields of the cost model (was 0dabd73f...);
-# schema 4 added the spread, volume-share and impact fields (was 8c4c852c...).
+# schema 4 added the spread, volume-share and impact fields (was 8c4c852c...); schema 5's
+# `native` is stored only when set, so this hash did not change.
 FIXED_HASH = "fde471e9564b917a1f5f41458df8f7aaf40c35733ee2dd4cad73aa8950ebcaa4"
 
 
@@ -194,3 +195,28 @@ def test_model_level_check_reads_without_empty_field_name() -> None:
     message = str(info.value)
     assert "bad parameters for strategy cross: fast (40) must be smaller than slow (30)" in message
     assert "''" not in message and "Value error" not in message
+
+
+def test_native_settings_are_stored_only_when_set_and_validated() -> None:
+    from finbot.contracts import NativeExecution, NativeLiquidity
+
+    plain = RunConfig.model_validate(fixed_payload())
+    # Unset for other engines: left out, so their configs keep the frozen form and hash above.
+    assert plain.canonical_json() == FIXED_CANONICAL
+    native = plain.model_copy(update={"native": NativeExecution(latency_ms=10.0)})
+    stored = json.loads(native.canonical_json())["native"]
+    assert stored["latency_ms"] == 10.0
+    assert stored["liquidity"] == NativeLiquidity.BAR_VOLUME.value
+    assert native.config_hash() != plain.config_hash()
+    assert RunConfig.model_validate_json(native.canonical_json()) == native
+    bad_values: list[dict[str, object]] = [
+        {"latency_ms": -1.0},
+        {"latency_ms": float("inf")},
+        {"prob_slippage": 1.5},
+        {"prob_fill_on_limit": -0.1},
+        {"account": "prime"},
+        {"liquidity": "infinite"},
+    ]
+    for bad in bad_values:
+        with pytest.raises(ValidationError):
+            NativeExecution.model_validate(bad)

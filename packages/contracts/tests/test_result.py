@@ -6,6 +6,8 @@ version 1 was current and is never regenerated: it is the proof that v1 files st
 record) when version 2 became current. ``data/result_v3.json`` was written once from the same
 ``sample_v2()`` when version 3 (commission schedules in the cost model) became current, and
 ``data/result_v4.json`` from it when version 4 (the cost breakdown, ADR 0021) became current.
+``data/result_v5.json`` was written once from ``sample_v5()`` (``sample_v2()`` with native execution
+settings in its config) when version 5 (``RunConfig.native``, ADR 0025) became current.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from finbot.contracts import (
     DataQuality,
     Metrics,
     MissingDataPolicy,
+    NativeAccount,
+    NativeExecution,
     OrderStatus,
     ResultSchemaError,
     migrate_payload,
@@ -37,6 +41,7 @@ V1_FILE = Path(__file__).parent / "data" / "result_v1.json"
 V2_FILE = Path(__file__).parent / "data" / "result_v2.json"
 V3_FILE = Path(__file__).parent / "data" / "result_v3.json"
 V4_FILE = Path(__file__).parent / "data" / "result_v4.json"
+V5_FILE = Path(__file__).parent / "data" / "result_v5.json"
 
 
 def sample_v2() -> BacktestResult:
@@ -51,6 +56,13 @@ def sample_v2() -> BacktestResult:
         warnings=("BBB: 4 bars, fewer than the strategy's warm-up of 5",),
     )
     return result.model_copy(update={"data_quality": quality})
+
+
+def sample_v5() -> BacktestResult:
+    """``sample_v2()`` with native execution settings, so the v5 file pins the ``native`` form."""
+    result = sample_v2()
+    native = NativeExecution(latency_ms=10.0, prob_slippage=0.5, account=NativeAccount.CASH)
+    return result.model_copy(update={"config": result.config.model_copy(update={"native": native})})
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +157,7 @@ def test_v1_file_accounts_add_up() -> None:
     )
 
 
-def frozen_drift(result: BacktestResult, frozen_file: Path = V4_FILE) -> list[str]:
+def frozen_drift(result: BacktestResult, frozen_file: Path = V5_FILE) -> list[str]:
     """Where ``result``'s stored form differs from a frozen file, compared as raw text.
 
     Never through the current model: reading the file with it would fill in any field added since
@@ -176,12 +188,30 @@ def test_v1_file_migrates_to_the_v1_run_under_todays_code() -> None:
     assert today.to_json() == old.to_json()
 
 
-def test_current_code_reproduces_the_v4_file_exactly() -> None:
+def test_current_code_reproduces_the_v5_file_exactly() -> None:
     # When this fails, the stored form changed: bump SCHEMA_VERSION, add a migration from the
     # previous version and keep the older result_vN.json files as they are (docs/adr/0004).
-    assert SCHEMA_VERSION == 4
-    drift = frozen_drift(sample_v2())
+    assert SCHEMA_VERSION == 5
+    drift = frozen_drift(sample_v5())
     assert drift == [], "\n".join(drift)
+
+
+def test_v4_file_migrates_to_the_v4_run_under_todays_code() -> None:
+    # Version 5 only added the optional native settings, stored only when set: the migrated v4
+    # file is byte for byte the same run produced today, with no ``native`` key.
+    assert json.loads(V4_FILE.read_text())["schema_version"] == 4
+    old = BacktestResult.from_json(V4_FILE.read_text())
+    assert old.config.native is None
+    assert old.to_json() == sample_v2().to_json()
+    assert '"native"' not in old.config.canonical_json()
+
+
+def test_frozen_v5_file_keeps_its_native_settings() -> None:
+    r = BacktestResult.from_json(V5_FILE.read_text())
+    assert r.config.native is not None
+    assert (r.config.native.latency_ms, r.config.native.prob_slippage) == (10.0, 0.5)
+    assert r.config.native.account is NativeAccount.CASH
+    assert r.config.native.prob_fill_on_limit == 1.0  # a default, stored explicitly
 
 
 def test_v2_file_migrates_to_the_v2_run_under_todays_code() -> None:
@@ -226,10 +256,10 @@ class _ResultPlus(BacktestResult):
 
 
 def test_a_defaulted_field_added_to_metrics_fails_the_frozen_comparison() -> None:
-    current = sample_v2()
+    current = sample_v5()
     patched = _ResultPlus.model_validate(current.model_dump())
     # Read through the patched model, the frozen file agrees with it: the old, blind comparison.
-    assert patched.to_json() == _ResultPlus.from_json(V4_FILE.read_text()).to_json()
+    assert patched.to_json() == _ResultPlus.from_json(V5_FILE.read_text()).to_json()
     drift = frozen_drift(patched)
     assert '+  "new_figure": null,' in drift, drift
     assert frozen_drift(current) == []
@@ -292,7 +322,7 @@ def test_migration_steps_run_in_order_up_to_the_target() -> None:
 
 
 def test_default_migration_of_a_current_payload_is_identity() -> None:
-    payload = json.loads(V4_FILE.read_text())
+    payload = json.loads(V5_FILE.read_text())
     assert migrate_payload(payload) == payload
 
 

@@ -17,15 +17,17 @@ from finbot.contracts import (
     FillPolicy,
     Instrument,
     MarketData,
+    NativeExecution,
+    NativeLiquidity,
     OrderStatus,
 )
 from finbot.engine_nautilus import NativeSettings, NautilusNativeEngine
 
 
-def _run(script, settings: NativeSettings | None = None, **overrides):
-    cfg = config(**overrides).model_copy(update={"engine": "nautilus-native"})
+def _run(script, native: NativeExecution | None = None, **overrides):
+    cfg = config(**overrides).model_copy(update={"engine": "nautilus-native", "native": native})
     strategy = Scripted(script)
-    result = NautilusNativeEngine(settings).run(cfg, strategy, market(AAA=(FIVE, daily(5))))
+    result = NautilusNativeEngine().run(cfg, strategy, market(AAA=(FIVE, daily(5))))
     return result, strategy
 
 
@@ -48,12 +50,20 @@ def test_bar_volume_is_the_liquidity():
     assert result.orders[0].status is OrderStatus.FILLED
 
 
+def test_unlimited_liquidity_fills_a_large_order_whole_at_one_price():
+    native = NativeExecution(liquidity=NativeLiquidity.UNLIMITED)
+    result, _ = _run({0: [lambda ctx: ctx.buy("AAA", 600)]}, native)
+    assert [(f.quantity, f.price) for f in result.fills] == [(600.0, 101.0)]
+    assert result.config.native == native
+    assert result.engine.details["liquidity"] == "unlimited"
+
+
 @pytest.mark.parametrize("latency_ms", [100.0, 24 * 3600 * 1000.0])
 def test_any_latency_moves_the_fill_to_the_next_bar_close(latency_ms):
     # The order reaches Nautilus after bar 0 has closed; Nautilus then processes it with bar 1,
     # after that bar's open, high, low and close: it fills at bar 1's close (104.0), not its open
     # (103.0), whether the latency is 100 ms or a whole day.
-    result, _ = _run({0: [lambda ctx: ctx.buy("AAA", 10)]}, NativeSettings(latency_ms=latency_ms))
+    result, _ = _run({0: [lambda ctx: ctx.buy("AAA", 10)]}, NativeExecution(latency_ms=latency_ms))
     assert [(f.price, f.ts_ns) for f in result.fills] == [(104.0, T0 + DAY)]
     assert result.engine.details["latency_ms"] == repr(latency_ms)
 
@@ -67,7 +77,7 @@ def test_margin_account_shorts_and_the_ledger_shadows_nautilus():
 
 
 def test_cash_account_refuses_a_short_with_nautilus_reason():
-    result, _ = _run({0: [lambda ctx: ctx.sell("AAA", 10)]}, NativeSettings(account="cash"))
+    result, _ = _run({0: [lambda ctx: ctx.sell("AAA", 10)]}, NativeExecution(account="cash"))
     assert result.fills == ()
     order = result.orders[0]
     assert order.status is OrderStatus.REJECTED
@@ -77,8 +87,8 @@ def test_cash_account_refuses_a_short_with_nautilus_reason():
 def test_fill_model_decides_a_limit_the_market_only_touches():
     # A buy limit at 100.0: bar 2's low touches it exactly; bar 3 opens through it at 98.0.
     script = {0: [lambda ctx: ctx.buy("AAA", 10, limit_price=100.0)]}
-    always, _ = _run(script, NativeSettings(prob_fill_on_limit=1.0))
-    never, _ = _run(script, NativeSettings(prob_fill_on_limit=0.0))
+    always, _ = _run(script, NativeExecution(prob_fill_on_limit=1.0))
+    never, _ = _run(script, NativeExecution(prob_fill_on_limit=0.0))
     assert [(f.price, f.ts_ns) for f in always.fills] == [(100.0, T0 + 2 * DAY)]
     assert [f.ts_ns for f in never.fills] == [T0 + 3 * DAY]
 
@@ -88,13 +98,10 @@ def test_slippage_bps_is_refused_in_native_mode():
         _run({}, costs=CostModel(slippage_bps=5))
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [("prob_slippage", 1.5), ("latency_ms", -1.0), ("account", "hedge")],
-)
-def test_bad_native_settings_name_the_field(field, value):
-    with pytest.raises(ConfigError, match=f"NativeSettings.{field}"):
-        NativeSettings(**{field: value})
+@pytest.mark.parametrize("value", [0.0, 1.0, float("nan")])
+def test_a_bad_shadow_tolerance_is_refused(value):
+    with pytest.raises(ConfigError, match=r"NativeSettings\.shadow_rel_tolerance"):
+        NativeSettings(shadow_rel_tolerance=value)
 
 
 def test_a_large_fill_books_a_whole_quantity():

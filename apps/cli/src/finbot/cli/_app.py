@@ -18,6 +18,15 @@ from finbot.contracts import FillPolicy, MissingDataPolicy
 
 from ._config_file import ConfigFileOption
 from ._errors import errors_to_exit_codes
+from ._native_options import (
+    AccountOption,
+    LatencyOption,
+    LiquidityOption,
+    ProbFillOnLimitOption,
+    ProbSlippageOption,
+    RiskEngineOption,
+    native_from_options,
+)
 from ._options import (
     AllowOption,
     CalendarOption,
@@ -156,6 +165,12 @@ def backtest(
             "native (Nautilus's own matching, fill, latency and risk models decide fills).",
         ),
     ] = None,
+    latency_ms: LatencyOption = None,
+    prob_fill_on_limit: ProbFillOnLimitOption = None,
+    prob_slippage: ProbSlippageOption = None,
+    account: AccountOption = None,
+    liquidity: LiquidityOption = None,
+    risk_engine: RiskEngineOption = None,
     output: OutputOption = None,
     report: ReportOption = None,
     png: PngOption = None,
@@ -203,6 +218,14 @@ def backtest(
             missing_data=missing_data,
             fill_policy=fill_policy,
             engine=services.engine_for_mode(engine, nautilus_mode),
+            native=native_from_options(
+                latency_ms=latency_ms,
+                prob_fill_on_limit=prob_fill_on_limit,
+                prob_slippage=prob_slippage,
+                account=account,
+                liquidity=liquidity,
+                risk_engine=risk_engine,
+            ),
         )
         services.check_output_dir(output)
         services.check_report_path(report)

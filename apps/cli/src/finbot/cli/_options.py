@@ -15,7 +15,14 @@ from typing import Annotated
 import typer
 
 from finbot.app import make_config
-from finbot.contracts import ConfigError, DataCheck, FillPolicy, MissingDataPolicy, RunConfig
+from finbot.contracts import (
+    ConfigError,
+    DataCheck,
+    FillPolicy,
+    MissingDataPolicy,
+    NativeExecution,
+    RunConfig,
+)
 
 from ._params import parse_params
 
@@ -212,6 +219,7 @@ def config_from_options(
     volume_impact: float = 0.0,
     impact_y: float = 0.0,
     impact_window: int | None = None,
+    native: NativeExecution | None = None,
 ) -> RunConfig:
     """The ``RunConfig`` the shared options describe (``--param`` parsed, dates as UTC dates).
 
@@ -244,6 +252,7 @@ def config_from_options(
         volume_impact=volume_impact,
         impact_y=impact_y,
         impact_window=impact_window,
+        native=native,
     )
 
 

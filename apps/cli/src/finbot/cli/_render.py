@@ -117,6 +117,7 @@ def run_rows(result: BacktestResult, *, engine: str | None) -> list[tuple[str, s
         ("Dates", span),
         *([("Engine", engine)] if engine is not None else []),
         ("Fill policy", config.fill_policy.value),
+        *([("Native execution", config.native.describe())] if config.native else []),
         ("Costs", costs.describe()),
         ("Data checks", data_checks_text(result)),
         ("Starting cash", f"{config.starting_cash:,.2f} {config.currency}"),

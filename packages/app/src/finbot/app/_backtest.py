@@ -29,6 +29,7 @@ from finbot.contracts import (
     FinbotError,
     MarketData,
     MissingDataPolicy,
+    NativeExecution,
     RunConfig,
     Strategy,
     StrategyParams,
@@ -38,6 +39,7 @@ from finbot.contracts import (
 
 from . import _wiring
 from ._failures import run_failure, validation_problems
+from ._native import native_for, with_native
 from ._strategy_loader import load_strategy
 from ._timeout import time_limit
 
@@ -74,6 +76,7 @@ def make_config(
     volume_impact: float = 0.0,
     impact_y: float = 0.0,
     impact_window: int | None = None,
+    native: NativeExecution | Mapping[str, Any] | None = None,
 ) -> RunConfig:
     """Build a validated ``RunConfig`` from plain values, with finbot's defaults.
 
@@ -111,10 +114,14 @@ def make_config(
         volume_impact: Volume-share slippage: fraction of price per (fill / bar volume) squared.
         impact_y: Square-root impact coefficient Y in ``Y * sigma * sqrt(q / ADV)``.
         impact_window: Bars before the fill that sigma and ADV are measured over (default 20).
+        native: Native execution settings (latency, fill model, account, liquidity, risk
+            engine; ``NativeExecution`` or its fields as a mapping) for engine
+            ``nautilus-native``, which gets the defaults when None (ADR 0025).
 
     Raises:
-        ConfigError: A value is invalid (e.g. end before start, negative commission); the message
-            names the field.
+        ConfigError: A value is invalid (e.g. end before start, negative commission), or native
+            settings are given for an engine that does not honour them; the message names the
+            field.
     """
     paths = tuple(str(p) for p in data)
     ref: dict[str, Any] = {"calendar": calendar, "allow": tuple(allow), "timezone": timezone}
@@ -147,6 +154,7 @@ def make_config(
         "engine": engine or _wiring.DEFAULT_ENGINE,
         "seed": seed,
         "missing_data": missing_data,
+        "native": native_for(engine or _wiring.DEFAULT_ENGINE, native),
     }
     try:
         return RunConfig.model_validate(payload)
@@ -214,8 +222,11 @@ class PreparedRun:
         return self.strategy_cls(self.params)
 
     def on_engine(self, name: str) -> PreparedRun:
-        """The same prepared run for another engine id (parity runs one config on several)."""
-        return replace(self, config=self.config.model_copy(update={"engine": name}))
+        """The same prepared run for another engine id (parity runs one config on several).
+
+        Native execution settings go with the native engine only (ADR 0025).
+        """
+        return replace(self, config=with_native(self.config, name))
 
 
 def check_engine(name: str, engine: BacktestEngine | None = None) -> None:
@@ -306,10 +317,13 @@ def data_window(config: RunConfig, market: MarketData) -> MarketData:
 
 
 def resolve_config(config: RunConfig, params: StrategyParams, snapshot_id: str) -> RunConfig:
-    """The config an engine receives: full validated parameters and the dataset snapshot pinned.
+    """The config an engine receives: full parameters, pinned snapshot, native settings.
+
+    The native execution settings are the ones the engine runs with (ADR 0025).
 
     Raises:
-        ConfigError: The config already pins another snapshot (the data changed).
+        ConfigError: The config already pins another snapshot (the data changed), or carries
+            native settings for an engine that does not honour them.
     """
     pinned = config.dataset.snapshot_id
     if pinned is not None and pinned != snapshot_id:
@@ -321,6 +335,7 @@ def resolve_config(config: RunConfig, params: StrategyParams, snapshot_id: str) 
         update={
             "strategy": StrategySpec(id=config.strategy.id, params=params.model_dump(mode="json")),
             "dataset": config.dataset.model_copy(update={"snapshot_id": snapshot_id}),
+            "native": native_for(config.engine, config.native),
         }
     )
 

@@ -88,6 +88,10 @@ ENGINES: dict[str, tuple[EngineFactory, str]] = {
 # to vanish (ADR 0019).
 OPT_IN_PARITY_ENGINES = frozenset({"paper", "nautilus-native"})
 
+# Engines whose own execution models decide fills: they honour (and their configs record)
+# `RunConfig.native`; every other engine refuses it rather than ignore it (ADR 0025).
+NATIVE_ENGINES = frozenset({"nautilus-native"})
+
 # Engine id -> the modules whose absence means "this engine is not installed": the adapter package
 # and the engine SDK's top-level package. Any other ImportError (a broken import inside our adapter
 # or inside the engine, a missing dependency of either) is a fault that must fail loudly: read as

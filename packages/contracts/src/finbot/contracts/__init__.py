@@ -54,6 +54,7 @@ from ._metrics import (
     period_returns,
     periods_per_year,
 )
+from ._native import NativeAccount, NativeExecution, NativeLiquidity
 from ._orders import (
     Fill,
     OrderRequest,
@@ -116,6 +117,9 @@ __all__ = [
     "DatasetRef",
     "FillPolicy",
     "MissingDataPolicy",
+    "NativeAccount",
+    "NativeExecution",
+    "NativeLiquidity",
     "RunConfig",
     "StrategySpec",
     "canonical_json",

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from ._costs import CostModel, FillPolicy
+from ._native import NativeExecution
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -120,12 +121,25 @@ class RunConfig(BaseModel):
     missing_data: MissingDataPolicy = Field(
         default=MissingDataPolicy.RAISE, description="what to do with missing sessions"
     )
+    native: NativeExecution | None = Field(
+        default=None,
+        description="the engine's own execution models (nautilus-native only); None for others",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> RunConfig:
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_native(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out when unset (every engine but nautilus-native), so the configs of other engines
+        # keep the canonical JSON and hash they had before the field existed (ADR 0025).
+        data: dict[str, Any] = handler(self)
+        if data.get("native") is None:
+            data.pop("native", None)
+        return data
 
     def canonical_json(self) -> str:
         """Sorted-key, whitespace-free JSON; equal configs give equal strings."""

@@ -24,7 +24,7 @@ from ._format import METRIC_ROWS, format_value
 from ._orders import Fill, OrderUpdate
 from ._time import session_date
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -330,8 +330,18 @@ def _v3_to_v4(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _v4_to_v5(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 5 adds the config's optional ``native`` execution settings (ADR 0025).
+
+    The key is stored only when set (nautilus-native runs); a version-4 run had none, which is
+    its absence, so the payload is unchanged. A version-4 ``nautilus-native`` run used the
+    defaults, recorded in its ``engine.details`` only; it is not given settings it did not record.
+    """
+    return dict(payload)
+
+
 # Each entry upgrades a payload from version N to N+1; released steps are never edited.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def migrate_payload(

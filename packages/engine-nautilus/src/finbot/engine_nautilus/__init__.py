@@ -3,8 +3,8 @@
 ``NautilusEngine`` implements ``finbot.contracts.BacktestEngine`` in replica mode (fills decided by
 ADR 0003's rules, exact parity with Backtrader); ``NautilusSettings`` holds its (result-neutral)
 settings. ``NautilusNativeEngine`` is native mode (Nautilus's own matching, fill, latency and risk
-models decide fills), configured by ``NativeSettings``. NautilusTrader is this package's
-dependency and no one else's.
+models decide fills, as the run config's ``native`` settings say); ``NativeSettings`` holds its
+result-neutral settings. NautilusTrader is this package's dependency and no one else's.
 """
 
 try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,9 @@ from finbot.contracts import (
     EngineInfo,
     EngineRunError,
     MarketData,
+    NativeAccount,
+    NativeExecution,
+    NativeLiquidity,
     OrderRequest,
     OrderSide,
     OrderType,
@@ -46,8 +50,17 @@ from finbot.contracts import (
 
 from ._engine import _adapter_version, _per_step
 from ._fees import CostModelFee
-from ._native_config import NativeSettings
-from ._translate import VENUE, bar_interval, bar_type, currency, equity, price_precision, time_shift
+from ._native_config import NativeSettings, native_details
+from ._translate import (
+    LIQUIDITY,
+    VENUE,
+    bar_interval,
+    bar_type,
+    currency,
+    equity,
+    price_precision,
+    time_shift,
+)
 from ._translate import quantity as whole_quantity
 
 ENGINE_ID = "nautilus-native"
@@ -204,14 +217,24 @@ class _NativeDriver(NtStrategy):  # type: ignore[misc]
 
 
 def native_feed(
-    data: MarketData, iid: str, kind: Any, precision: int, shift: int, close_offset: int
+    data: MarketData,
+    iid: str,
+    kind: Any,
+    precision: int,
+    shift: int,
+    close_offset: int,
+    liquidity: NativeLiquidity = NativeLiquidity.BAR_VOLUME,
 ) -> list[NtBar]:
-    """The instrument's bars as Nautilus bars stamped at their close, with their real volume.
+    """The instrument's bars as Nautilus bars stamped at their close.
 
-    The volume is the liquidity Nautilus's bar execution offers (replica mode offers 1e12).
+    Their volume is the liquidity Nautilus's bar execution offers: the bar's real volume, or
+    under ``unlimited`` as much as replica mode offers (``LIQUIDITY``), so nothing fills partly.
     """
     series = data.bars(iid)
-    columns = (series.ts_ns, series.open, series.high, series.low, series.close, series.volume)
+    volume: Any = series.volume
+    if liquidity is NativeLiquidity.UNLIMITED:
+        volume = [LIQUIDITY] * len(series)
+    columns = (series.ts_ns, series.open, series.high, series.low, series.close, volume)
     return [
         NtBar(
             kind,
@@ -232,16 +255,17 @@ class NautilusNativeEngine:
 
     Orders reach Nautilus as the strategy placed them; Nautilus's matching (bars executed
     open-high-low-close, bar volume as liquidity), ``FillModel``, ``LatencyModel``, risk engine and
-    margin account decide which fill, when and at what price. The run's ``fill_policy`` does not
-    apply: Nautilus fills a market order against the book it has when the order arrives (the
-    submission bar's close without latency). The cost model's commission is charged through
+    account decide which fill, when and at what price, as the run config's ``native`` settings
+    (``NativeExecution``; the defaults when unset) configure them. The run's ``fill_policy``
+    does not apply: Nautilus fills a market order against the book it has when the order arrives
+    (the submission bar's close without latency). The cost model's commission is charged through
     Nautilus's fee model; ``slippage_bps`` is refused (Nautilus slips by ticks, ``prob_slippage``).
     """
 
     def __init__(self, settings: NativeSettings | None = None, *, verbose: bool = False) -> None:
         settings = settings or NativeSettings()
-        if verbose:
-            settings = NativeSettings(**{**_fields(settings), "verbose": True})
+        if verbose and not settings.verbose:
+            settings = replace(settings, verbose=True)
         self.settings = settings
 
     @property
@@ -259,13 +283,14 @@ class NautilusNativeEngine:
                 disagree at the end beyond ``NativeSettings.shadow_rel_tolerance``.
         """
         _check_config(config, data)
+        native = config.native or NativeExecution()
         session = _NativeSession()
         runner = StrategyRunner(strategy, config, data, session)
         timeline = runner.timeline
         if not timeline:
             raise DataValidationError("the data has no bars to run on", source=data.name)
         session.bind(runner, data)
-        engine = self._build(config, data, session)
+        engine = self._build(config, data, session, native)
         try:
             session.running = True
             runner.start()
@@ -287,20 +312,21 @@ class NautilusNativeEngine:
                 version=nautilus_trader.__version__,
                 adapter="finbot-engine-nautilus",
                 adapter_version=_adapter_version(),
-                details=self.settings.details(),
+                details=native_details(native),
             )
         )
 
     def _build(
-        self, config: RunConfig, data: MarketData, session: _NativeSession
+        self, config: RunConfig, data: MarketData, session: _NativeSession, s: NativeExecution
     ) -> BacktestEngine:
-        s = self.settings
+        verbose = self.settings.verbose
+        margin = s.account is NativeAccount.MARGIN
         engine = BacktestEngine(
             BacktestEngineConfig(
                 trader_id=TraderId("FINBOT-001"),
-                logging=LoggingConfig(bypass_logging=not s.verbose, log_level="INFO"),
-                run_analysis=s.verbose,
-                risk_engine=RiskEngineConfig(bypass=not s.use_risk_engine),
+                logging=LoggingConfig(bypass_logging=not verbose, log_level="INFO"),
+                run_analysis=verbose,
+                risk_engine=RiskEngineConfig(bypass=not s.risk_engine),
             )
         )
         try:
@@ -308,9 +334,9 @@ class NautilusNativeEngine:
             engine.add_venue(
                 venue=VENUE,
                 oms_type=OmsType.NETTING,
-                account_type=AccountType.MARGIN if s.account == "margin" else AccountType.CASH,
+                account_type=AccountType.MARGIN if margin else AccountType.CASH,
                 base_currency=cur,
-                default_leverage=Decimal(1) if s.account == "margin" else None,
+                default_leverage=Decimal(1) if margin else None,
                 starting_balances=[
                     Money.from_str(f"{config.starting_cash:.{cur.precision}f} {cur.code}")
                 ],
@@ -334,7 +360,9 @@ class NautilusNativeEngine:
                 session.nt_ids[iid] = instrument.id
                 session.precision[iid] = precision
                 rows.extend(
-                    native_feed(data, iid, kind, precision, session.shift, session.close_offset)
+                    native_feed(
+                        data, iid, kind, precision, session.shift, session.close_offset, s.liquidity
+                    )
                 )
             engine.add_data(rows)
             session.driver = _NativeDriver(session, kinds)
@@ -348,10 +376,6 @@ class NautilusNativeEngine:
 def _fully_margined(instrument: Equity) -> Equity:
     """The equity with 100 % initial and maintenance margin (a short reserves its full value)."""
     return Equity.from_dict({**Equity.to_dict(instrument), "margin_init": "1", "margin_maint": "1"})
-
-
-def _fields(settings: NativeSettings) -> dict[str, Any]:
-    return {name: getattr(settings, name) for name in NativeSettings.__dataclass_fields__}
 
 
 def _check_config(config: RunConfig, data: MarketData) -> None:
