@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from finbot.contracts import (
     EngineRunError,
     FillPolicy,
     MarketData,
+    NativeExecution,
 )
 from finbot.parity import FillDifferenceReport, fill_differences
 
@@ -102,13 +103,14 @@ class LatencyRow:
     error: str | None
 
 
-def native_engine(latency_ms: float = 0.0) -> BacktestEngine:
-    """Nautilus native mode with a simulated latency (everything else at its defaults)."""
-    try:
-        from finbot.engine_nautilus import NativeSettings, NautilusNativeEngine
-    except ImportError:
-        return _wiring.make_engine(NATIVE)  # raises the composition root's install hint
-    return NautilusNativeEngine(NativeSettings(latency_ms=latency_ms))
+def with_latency(prepared: _backtest.PreparedRun, latency_ms: float) -> _backtest.PreparedRun:
+    """``prepared`` on Nautilus native mode with a simulated latency in its config.
+
+    The latency is ``RunConfig.native.latency_ms``; everything else at its defaults (ADR 0025).
+    """
+    on_native = prepared.on_engine(NATIVE)
+    native = NativeExecution(latency_ms=latency_ms)
+    return replace(on_native, config=on_native.config.model_copy(update={"native": native}))
 
 
 def prepare(case: Case, policy: FillPolicy) -> _backtest.PreparedRun:
@@ -218,7 +220,7 @@ def latency_sweep(
         base: BacktestResult | None = None
         for ms, label in latencies:
             progress(f"latency: {case.label}, {label}")
-            run = run_engine(prepared, NATIVE, native_engine(ms))
+            run = run_engine(with_latency(prepared, ms), NATIVE)
             if ms == 0.0:
                 base = run.result
             rows.append(_latency_row(case, ms, label, run, base, step, prepared.data))
