@@ -104,7 +104,8 @@ def render_markdown(report: PilotReport) -> str:
         "close': the share of the engine's fills priced at their bar's open or close, which "
         "explains most differences: under `next_open` Backtrader, sim and paper fill market "
         "orders at the next bar's open, Nautilus native at the submission bar's close (its bar "
-        "execution without latency). Commission 10 bp.",
+        "execution without latency). Commission 10 bp. Nautilus native runs with "
+        f"{_native_defaults()} unless a section says otherwise (ADR 0025).",
         "",
     ]
     out += _table(
@@ -177,6 +178,13 @@ def render_markdown(report: PilotReport) -> str:
     )
     out += _costs_section(report)
     return "\n".join(out)
+
+
+def _native_defaults() -> str:
+    from finbot.contracts import NativeExecution
+
+    fields = NativeExecution().model_dump(mode="json")
+    return ", ".join(f"`{k}={v}`" for k, v in fields.items())
 
 
 def _probe_cell(honoured: bool | None, detail: str) -> str:
