@@ -47,6 +47,16 @@ COSTS = {
         commission_minimum=2.5,
         commission_maximum_bps=100.0,
     ),
+    # volume-based costs: fills capped at 0.02% of bar volume (orders fill over several bars),
+    # volume-share slippage, square-root impact and a spread at once
+    "volume": CostModel(
+        commission_bps=5.0,
+        spread_bps=4.0,
+        volume_limit=2e-4,
+        volume_impact=0.1,
+        impact_y=0.8,
+        impact_window=10,
+    ),
 }
 
 

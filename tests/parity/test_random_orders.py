@@ -47,6 +47,11 @@ COSTS = {
     "free": CostModel(),
     "broker": CostModel(commission_bps=5.0, commission_per_share=0.005, commission_minimum=1.0),
     "slipped": CostModel(commission_bps=5.0, slippage_bps=7.5, spread_bps=12.0),
+    # volume-based costs: fills capped at a share of bar volume (partial fills that keep
+    # working), volume-share slippage and square-root impact
+    "volume": CostModel(
+        commission_bps=5.0, volume_limit=2e-5, volume_impact=0.1, impact_y=1.0, impact_window=10
+    ),
 }
 N_BARS = 200
 DATASETS = ("daily", "intraday", "golden")

@@ -295,3 +295,20 @@ def test_cent_commission_fast_path_defers_true_half_cents_to_the_decimal_path():
     assert model.commission(75, 112.0) == model._exact_cent_commission(75, 112.0) == 1.22
     # 1 * 0.5 * 1bp: 0.005 exactly -> 0.01
     assert CostModel(commission_bps=100).commission(1, 0.5) == 0.01
+
+
+def test_volume_share_slippage_needs_its_cap_and_describe_names_every_price_cost() -> None:
+    with pytest.raises(ValidationError, match="volume_impact needs volume_limit"):
+        CostModel(volume_impact=0.1)
+    with pytest.raises(ValidationError, match="volume_limit"):
+        CostModel(volume_limit=1.5)
+    text = CostModel(
+        spread_bps=8, volume_limit=0.025, volume_impact=0.1, impact_y=1, impact_window=15
+    ).describe()
+    assert "spread 8 bps (half paid per fill)" in text
+    assert "fills capped at 0.025 of bar volume" in text
+    assert "volume-share slippage 0.1 x (q/volume)^2" in text
+    assert "sqrt impact 1 x sigma x sqrt(q/ADV) over 15 bars" in text
+    # half the spread plus the slippage, one fraction of price
+    costs = CostModel(spread_bps=8, slippage_bps=3).price_costs()
+    assert (costs.spread, costs.slippage, costs.impact) == (0.0004, 0.0003, 0.0)

@@ -5,6 +5,8 @@ Every expected number is worked out by hand in the comments from the five bars b
 
 from __future__ import annotations
 
+import math
+import statistics
 from datetime import date
 
 import pytest
@@ -193,6 +195,44 @@ def test_half_the_spread_and_slippage_are_separate_totals() -> None:
     # a limit fill keeps its price: no spread, no slippage
     result, _, _ = run({0: [buy(10, limit_price=10.5)]}, config(spread_bps=20))
     assert (result.fills[0].price, result.fills[0].spread, result.costs.spread) == (10.5, 0, 0)
+
+
+def test_volume_share_caps_each_fill_and_slips_by_participation_squared() -> None:
+    # Every bar trades 1,000 units; cap 25% -> 250 per bar. Buy 400 placed d0:
+    # d1 open 11.00: 250 units, share 0.25, slip 0.1 * 0.25^2 = 0.00625 -> 11.06875, paid
+    #   250 * 11 * 0.00625 = 17.1875;
+    # d2 open 12.00: the other 150, share 0.15, 0.1 * 0.0225 = 0.00225 -> 12.027, paid 4.05.
+    cfg = config(cash=10_000.0, volume_limit=0.25, volume_impact=0.1)
+    result, _, _ = run({0: [buy(400)]}, cfg)
+    first, second = result.fills
+    assert (first.quantity, first.ts_ns, second.quantity, second.ts_ns) == (250, TS[1], 150, TS[2])
+    assert (first.price, second.price) == (pytest.approx(11.06875), pytest.approx(12.027))
+    assert (first.slippage, second.slippage) == (pytest.approx(17.1875), pytest.approx(4.05))
+    assert result.costs.slippage == pytest.approx(21.2375)
+    assert result.orders[0].status is OrderStatus.FILLED
+    # a limit order is capped too, but keeps its price: 250 at d1's open 11.00 (below the limit),
+    # the other 150 at the limit 11.50 on d2 (open 12 above it, low 11 reaches it)
+    result, _, _ = run({0: [buy(400, limit_price=11.5)]}, cfg)
+    filled = [(f.quantity, f.price, f.slippage) for f in result.fills]
+    assert filled == [(250, 11.0, 0.0), (150, 11.5, 0.0)]
+
+
+def test_square_root_impact_uses_sigma_and_adv_of_the_bars_before_the_fill() -> None:
+    # Buy 100 placed d3 fills at d4 open 10.00. Window 3: the bars before d4 are d1..d3, ADV
+    # 1,000; returns d1/d0, d2/d1, d3/d2 of the closes 10, 11, 12, 10; sigma their sample
+    # standard deviation (statistics.stdev, not finbot's code). Impact = 1.5 * sigma * sqrt(0.1).
+    closes = [row[3] for row in OHLC]
+    sigma = statistics.stdev(closes[j] / closes[j - 1] - 1 for j in (1, 2, 3))
+    fraction = 1.5 * sigma * math.sqrt(100 / 1_000)
+    cfg = config(cash=10_000.0, impact_y=1.5, impact_window=3)
+    result, _, _ = run({3: [buy(100)]}, cfg)
+    (fill,) = result.fills
+    assert fill.price == pytest.approx(10.0 * (1 + fraction), rel=1e-12)
+    assert fill.impact == pytest.approx(100 * 10.0 * fraction, rel=1e-9)
+    assert (fill.slippage, fill.spread, result.costs.impact) == (0.0, 0.0, fill.impact)
+    # on d1 only one return (d1/d0) precedes the fill: no sigma, so no impact yet
+    result, _, _ = run({0: [buy(100)]}, cfg)
+    assert (result.fills[0].price, result.fills[0].impact) == (11.0, 0.0)
 
 
 # --- limit and stop orders -----------------------------------------------------------------------

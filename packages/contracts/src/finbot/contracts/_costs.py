@@ -98,10 +98,12 @@ class CostModel(BaseModel):
     order once per fill. With ``rounding`` ``cent`` (the default) the fee is computed in exact
     decimal arithmetic on the printed values of the inputs and rounded half up to 0.01, so
     0.005 -> 0.01 and 1.005 -> 1.01; with ``none`` it is the plain float result.
-    Price costs (:meth:`price_costs`) move market and stop fill prices against the trader:
-    ``slippage_bps``, and half the quoted spread ``spread_bps``. Limit fills keep their price.
-    ``volume_limit``/``volume_impact`` (volume-share slippage) and ``impact_y`` (square-root
-    impact) are part of the stored form but refused until the engines apply them (ADR 0021).
+    Price costs move market and stop fill prices against the trader, as fractions of the price
+    before them (ADR 0021): ``slippage_bps``; half the quoted spread ``spread_bps``; volume-share
+    slippage ``volume_impact * (q / bar volume)**2`` (zipline's model; each fill is capped at
+    ``volume_limit`` of its bar's volume, the rest keeps working); square-root impact
+    ``impact_y * sigma * sqrt(q / ADV)`` over the ``impact_window`` bars before the fill. Limit
+    fills keep their price (the cap applies to them too). ``FillCosts`` applies the model.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -158,19 +160,6 @@ class CostModel(BaseModel):
                 "volume_impact needs volume_limit: the volume-share model caps each fill at a "
                 "share of the bar's volume (zipline's volume_limit)"
             )
-        unbuilt = [
-            name
-            for name, on in (
-                ("volume_limit", self.volume_limit is not None),
-                ("volume_impact", bool(self.volume_impact)),
-                ("impact_y", bool(self.impact_y)),
-            )
-            if on
-        ]
-        if unbuilt:
-            raise ValueError(
-                f"{', '.join(unbuilt)}: volume-based costs are not applied by the engines yet"
-            )
         return self
 
     @classmethod
@@ -216,6 +205,15 @@ class CostModel(BaseModel):
         parts.append(f" ({', '.join(limits)}), slippage {self.slippage_bps:g} bps")
         if self.spread_bps:
             parts.append(f", spread {self.spread_bps:g} bps (half paid per fill)")
+        if self.volume_limit is not None:
+            parts.append(f", fills capped at {self.volume_limit:g} of bar volume")
+        if self.volume_impact:
+            parts.append(f", volume-share slippage {self.volume_impact:g} x (q/volume)^2")
+        if self.impact_y:
+            parts.append(
+                f", sqrt impact {self.impact_y:g} x sigma x sqrt(q/ADV) "
+                f"over {self.impact_window} bars"
+            )
         return "".join(parts)
 
     def commission(self, quantity: float, price: float) -> float:

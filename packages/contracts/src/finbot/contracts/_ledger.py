@@ -6,6 +6,7 @@ from ._cost_breakdown import CostBreakdown
 from ._costs import CostModel
 from ._errors import EngineRunError
 from ._feed import BarFeed
+from ._fill_costs import FillCosts
 from ._orders import Fill, OrderRequest, OrderType
 from ._result import EquityCurve
 from ._trades import FifoBook
@@ -17,16 +18,18 @@ _FLAT = 1e-12
 class Ledger:
     """Cash and positions in the account currency, booked fill by fill; marked once per step."""
 
-    __slots__ = ("_costs", "_fees", "_price_costs", "cash", "curve", "fifo", "fills", "positions")
+    __slots__ = ("_costs", "_fees", "_fill_costs", "cash", "curve", "fifo", "fills", "positions")
 
-    def __init__(self, starting_cash: float, costs: CostModel) -> None:
+    def __init__(
+        self, starting_cash: float, costs: CostModel, fill_costs: FillCosts | None = None
+    ) -> None:
         self.cash = starting_cash
         self.positions: dict[str, float] = {}
         self.fills: list[Fill] = []
         # FIFO lots and closed trades, kept as fills arrive: the same matching the result uses.
         self.fifo = FifoBook()
         self._costs = costs
-        self._price_costs = costs.price_costs()
+        self._fill_costs = fill_costs if fill_costs is not None else FillCosts(costs)
         self._fees: dict[tuple[float, float], float] = {}  # commission by (quantity, price)
         # Four flat lists, not a list of points: no tuple per step for the GC to track.
         self.curve: tuple[list[int], list[float], list[float], list[float]] = ([], [], [], [])
@@ -47,16 +50,18 @@ class Ledger:
         A market or stop fill's reference price is ``price / (1 + sign * total)``; the amount paid,
         ``|price - reference| * quantity``, is split over the kinds by their fractions.
         """
-        costs = self._price_costs
+        fill_costs = self._fill_costs
         spread = slippage = impact = 0.0
-        if costs.total and request.order_type in (OrderType.MARKET, OrderType.STOP):
+        if fill_costs.any and request.order_type in (OrderType.MARKET, OrderType.STOP):
+            costs = fill_costs.fractions(request.instrument_id, ts_ns, quantity)
             total = costs.total
-            reference = price / (1.0 + request.side.sign * total)
-            paid = abs(price - reference) * quantity
-            # f/total is exactly 1.0 for a kind that is the only one set: its amount is ``paid``.
-            spread = paid * (costs.spread / total) if costs.spread else 0.0
-            slippage = paid * (costs.slippage / total) if costs.slippage else 0.0
-            impact = paid * (costs.impact / total) if costs.impact else 0.0
+            if total:
+                reference = price / (1.0 + request.side.sign * total)
+                paid = abs(price - reference) * quantity
+                # f/total is exactly 1.0 for the only kind set: its amount is exactly ``paid``.
+                spread = paid * (costs.spread / total) if costs.spread else 0.0
+                slippage = paid * (costs.slippage / total) if costs.slippage else 0.0
+                impact = paid * (costs.impact / total) if costs.impact else 0.0
         return Fill(
             order_id=order_id,
             instrument_id=request.instrument_id,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ._account import AccountState
 from ._config import RunConfig
 from ._feed import BarFeed
+from ._fill_costs import FillCosts
 from ._ledger import Ledger
 from ._market import Bar, BarSeries, Instrument, MarketData
 from ._order_manager import OrderManager
@@ -77,7 +78,8 @@ class StrategyRunner:
         self.feed = _feed if _feed is not None else BarFeed.replay(data)
         self.instruments = _instruments if _instruments is not None else data.instruments
         self._snapshot_id = _snapshot_id
-        self.ledger = Ledger(config.starting_cash, config.cost_model)
+        self.fill_costs = FillCosts(config.cost_model, self.feed)
+        self.ledger = Ledger(config.starting_cash, config.cost_model, self.fill_costs)
         self.orders = OrderManager(router.submit)
         self.context = RunContext(self)
         timeline = self.feed.timeline

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from ._account import AccountState
 from ._broker_events import BrokerEvent, BrokerEventKind
 from ._costs import CostModel, FillPolicy
+from ._fill_costs import FillCosts
 from ._fill_rules import bar_fill, created_price
 from ._market import Bar
 from ._orders import OrderRequest, OrderSide, OrderType, TimeInForce
@@ -82,6 +83,7 @@ class _Working:
     created_count: int  # the instrument's bars seen when placed (DAY expiry counts from here)
     remaining: float
     triggered: bool = False
+    filled_on: int | None = None  # label of its latest fill: that bar's volume is spent
 
 
 class SimulatedBroker:
@@ -106,6 +108,8 @@ class SimulatedBroker:
         short_sales: None allows short sales; else the reason a sell beyond the position is
             rejected with (e.g. an adapter whose venue is a cash account).
         report_unfilled: also emit ``UNFILLED`` events for orders judged on a bar without a fill.
+        fill_costs: the run's price costs and volume cap (``runner.fill_costs``); by default the
+            cost model's fixed ones (no volume-based model: those need the run's bars).
     """
 
     def __init__(
@@ -119,6 +123,7 @@ class SimulatedBroker:
         fill_cap: FillCap | None = None,
         short_sales: str | None = None,
         report_unfilled: bool = False,
+        fill_costs: FillCosts | None = None,
     ) -> None:
         self.view = view
         self.this_close = fill_policy is FillPolicy.THIS_CLOSE
@@ -129,7 +134,9 @@ class SimulatedBroker:
         self.short_sales = short_sales
         self.report_unfilled = report_unfilled
         self._instruments = frozenset(view.instrument_ids)
-        self._slip = cost_model.price_costs().total != 0.0
+        self.fill_costs = fill_costs if fill_costs is not None else FillCosts(cost_model)
+        self._slip = self.fill_costs.any
+        self._volume_cap = cost_model.volume_limit is not None
         self._new: list[_Working] = []
         self._working: dict[str, _Working] = {}
         self._pending: list[BrokerEvent] = []
@@ -337,10 +344,20 @@ class SimulatedBroker:
                     )
                 continue
             qty = o.remaining
-            if self.fill_cap is not None and bar is not None and not at_close:
-                qty = min(qty, self.fill_cap(bar, qty))
+            if bar is not None and not at_close:
+                if self._volume_cap:
+                    # A bar re-judged for a missing session offers no new volume (ADR 0021).
+                    spent = bar.ts_ns == o.filled_on
+                    qty = 0.0 if spent else self.fill_costs.cap(bar.volume, qty)
+                if self.fill_cap is not None:
+                    qty = min(qty, self.fill_cap(bar, qty))
                 if qty <= _EPS:
                     continue
+            if self._slip and r.order_type in _SLIPPED:
+                at = o.created_ts if at_close else bar.ts_ns  # type: ignore[union-attr]
+                price = self.fill_costs.price(
+                    r.side, price, iid, at, qty, None if bar is None else bar.volume
+                )
             position = held[iid] if iid in held else view.position(iid)
             after, why = self._check(r, qty, price, position, cash)
             if why is not None:
@@ -352,13 +369,14 @@ class SimulatedBroker:
             cash = after
             held[iid] = position + qty if r.side is OrderSide.BUY else position - qty
             o.remaining -= qty
+            o.filled_on = label = o.created_ts if at_close else bar.ts_ns  # type: ignore[union-attr]
             if o.remaining <= _EPS:
                 del working[o.order_id]
             events.append(
                 BrokerEvent(
                     BrokerEventKind.FILLED,
                     o.order_id,
-                    o.created_ts if at_close else bar.ts_ns,  # type: ignore[union-attr]
+                    label,
                     quantity=qty,
                     price=price,
                     request=r,
@@ -370,7 +388,7 @@ class SimulatedBroker:
                 self._end_group(o.order_id, events)
 
     def _price(self, o: _Working, bar: Bar | None, at_close: bool) -> float | None:
-        """The fill price on ``bar`` (slippage applied), or None when the order does not fill."""
+        """The fill price on ``bar`` before price costs, or None when the order does not fill."""
         r = o.request
         if at_close:
             price: float | None = o.created_close
@@ -379,8 +397,6 @@ class SimulatedBroker:
             fill = bar_fill(r, bar, o.triggered)
             o.triggered = fill.triggered
             price = fill.price
-        if price is not None and self._slip and r.order_type in _SLIPPED:
-            price = self.cost_model.slipped_price(r.side, price)
         return price
 
     def _check(

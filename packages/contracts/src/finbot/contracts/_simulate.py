@@ -58,6 +58,7 @@ class Simulation:
             margin=margin,
             fill_cap=fill_cap,
             short_sales=short_sales,
+            fill_costs=runner.fill_costs,
         )
 
     def submit(self, order_id: str, request: OrderRequest) -> None:

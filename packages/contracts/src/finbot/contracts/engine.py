@@ -8,6 +8,7 @@ engine, the Nautilus replica path, paper trading and test fakes.
 from ._broker_events import BrokerEvent, BrokerEventKind, OrderEventSink, deliver
 from ._clock import Clock, ReplayClock, WallClock
 from ._feed import BarFeed
+from ._fill_costs import FillCosts
 from ._fill_rules import BarFill, bar_fill, created_price, limit_fill, stop_fill
 from ._ledger import Ledger
 from ._order_manager import OrderManager
@@ -32,6 +33,7 @@ __all__ = [
     # its parts
     "BarFeed",
     "Clock",
+    "FillCosts",
     "Ledger",
     "OrderManager",
     "ReplayClock",

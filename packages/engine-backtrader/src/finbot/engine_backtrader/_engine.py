@@ -28,6 +28,7 @@ from finbot.contracts import (
     TimeInForce,
     from_ns,
 )
+from finbot.contracts.engine import FillCosts
 
 from ._commission import commission_for
 from ._config import BacktraderSettings
@@ -36,31 +37,62 @@ from ._translate import EXEC_TYPES, BarSeriesFeed, bar_columns, bt_timeline, ord
 _Order = bt.Order
 
 
-class _NoLimitSlippageBroker(bt.brokers.BackBroker):  # type: ignore[misc]
-    """Backtrader's broker, except limit and stop-limit fills are never slipped.
+# Order types whose fills pay the contract's price costs (limit fills keep their price).
+_PRICED = (_Order.Market, _Order.Stop)
 
-    With ``slip_open`` on (needed to slip market orders filled at the open) Backtrader also slips a
-    limit order filled at a gapped open, even past its limit when ``slip_out`` is on; the contract
-    slips market and stop fills only.
+
+class _CostBroker(bt.brokers.BackBroker):  # type: ignore[misc]
+    """Backtrader's broker, with the contract's price costs and volume cap (``FillCosts``).
+
+    Backtrader decides the reference price (open, stop trigger, this close) and whether the order
+    fills; ``_execute`` then moves a market or stop fill's price by the run's ``FillCosts`` for
+    that fill's quantity and bar, before Backtrader checks cash and books it. The volume cap is
+    Backtrader's own filler hook; this-close market fills are not capped (ADR 0010's rule).
     """
 
-    def _try_exec(self, order: Any) -> None:
-        if order.exectype in (_Order.Limit, _Order.StopLimit):
-            perc = self.p.slip_perc
-            self.p.slip_perc = 0.0
-            try:
-                super()._try_exec(order)
-            finally:
-                self.p.slip_perc = perc
-        else:
-            super()._try_exec(order)
+    fill_costs: FillCosts
+    to_ns: dict[float, int]
+
+    def capped(self, order: Any, price: float, ago: int) -> float:
+        remaining = abs(order.executed.remsize)
+        if self.p.coc and order.exectype == _Order.Market:
+            return float(remaining)
+        if order.executed.dt == order.data.datetime[ago]:
+            # A bar re-judged for a missing session offers no new volume (ADR 0021).
+            return 0.0
+        return self.fill_costs.cap(order.data.volume[ago], remaining)
+
+    def _execute(
+        self,
+        order: Any,
+        ago: int | None = None,
+        price: float | None = None,
+        cash: float | None = None,
+        position: Any = None,
+        dtcoc: float | None = None,
+    ) -> Any:
+        costs = self.fill_costs
+        if ago is not None and price is not None and costs.any and order.exectype in _PRICED:
+            qty = (
+                self.capped(order, price, ago)
+                if self.p.filler is not None
+                else abs(order.executed.remsize)
+            )
+            if qty > 0:
+                label = self.to_ns[dtcoc if dtcoc is not None else order.data.datetime[ago]]
+                side = OrderSide.BUY if order.isbuy() else OrderSide.SELL
+                price = costs.price(side, price, order.data._name, label, qty)
+        # A pseudo-execution (the cash check at submission) returns the cash it leaves.
+        return super()._execute(
+            order, ago=ago, price=price, cash=cash, position=position, dtcoc=dtcoc
+        )
 
 
 class _Session:
     """One run's glue: the runner's ``OrderRouter`` and the translator of Backtrader's events."""
 
-    def __init__(self, broker: Any) -> None:
-        self.broker = broker
+    def __init__(self) -> None:
+        self.broker: Any = None  # set once the run knows which broker it needs
         self.steps = 0
         # Set by bind(): the runner needs this session as its router before it exists.
         self.runner: StrategyRunner
@@ -244,11 +276,7 @@ class BacktraderEngine:
             DataValidationError: the data has no bars, or instants Backtrader cannot separate.
             EngineRunError: Backtrader's account disagrees with the runner's books at the end.
         """
-        # Every price cost of the contract (slippage, half the spread) is one fraction of price
-        # on market and stop fills: Backtrader's percentage slippage applies exactly that.
-        slip = config.cost_model.price_costs().total
-        broker = _NoLimitSlippageBroker() if slip else bt.brokers.BackBroker()
-        session = _Session(broker)
+        session = _Session()
         runner = StrategyRunner(strategy, config, data, session)
         timeline = runner.timeline
         if not timeline:
@@ -256,6 +284,17 @@ class BacktraderEngine:
         dts = bt_timeline(timeline, data.name)
         session.bind(runner, dts)
         to_float = dict(zip(timeline, dts, strict=True))
+        fill_costs = runner.fill_costs
+        volume_cap = config.cost_model.volume_limit is not None
+        if fill_costs.any or volume_cap:
+            broker = _CostBroker()
+            broker.fill_costs = fill_costs
+            broker.to_ns = session.to_ns
+            if volume_cap:
+                broker.set_filler(broker.capped)
+        else:
+            broker = bt.brokers.BackBroker()
+        session.broker = broker
 
         cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, maxcpus=1)
         cerebro.broker = broker
@@ -263,15 +302,6 @@ class BacktraderEngine:
         broker.addcommissioninfo(commission_for(config.cost_model))
         if config.fill_policy is FillPolicy.THIS_CLOSE:
             broker.set_coc(True)
-        if slip:
-            # slip_out + slip_match: slip by the full amount even outside the bar's range
-            broker.set_slippage_perc(
-                slip,
-                slip_open=True,
-                slip_limit=False,
-                slip_match=True,
-                slip_out=True,
-            )
         for iid in data.instrument_ids:
             series = data.bars(iid)
             if len(series):

@@ -137,6 +137,7 @@ class _Session:
             commission=runner.commission,
             short_sales="short sales are not supported on the Nautilus adapter's cash account",
             report_unfilled=True,
+            fill_costs=runner.fill_costs,
         )
         timeline = self.timeline = runner.timeline
         # dict(zip()), Counter and map() do the per-bar work of this setup in C.
@@ -284,7 +285,7 @@ class _Session:
                 continue
             request, bar = event.request, event.bar
             assert request is not None
-            market = self._unslipped(request, event.price, bar)
+            market = self._unslipped(request, event, bar)
             expected = _Expected(
                 event.order_id, request, event.quantity, event.price, event.ts_ns, market
             )
@@ -300,10 +301,16 @@ class _Session:
             else:
                 self._at_open.append((request, expected, bar.open, False))
 
-    def _unslipped(self, request: OrderRequest, price: float, bar: Bar | None) -> float:
-        """The fill price before the cost model's slippage (itself when nothing slipped)."""
-        total = self.config.cost_model.price_costs().total
-        if not total or request.order_type not in _SLIPPED:
+    def _unslipped(self, request: OrderRequest, event: BrokerEvent, bar: Bar | None) -> float:
+        """The fill price before the cost model's price costs (itself when none applied)."""
+        price = event.price
+        assert price is not None
+        if request.order_type not in _SLIPPED or not self.runner.fill_costs.any:
+            return price
+        total = self.runner.fill_costs.fractions(
+            request.instrument_id, event.ts_ns, event.quantity
+        ).total
+        if not total:
             return price
         market = price / (1.0 + request.side.sign * total)
         # Undoing the slip can miss the bar price it started from by an ulp; snap back to it.
@@ -338,7 +345,8 @@ class _Session:
         factory = driver.order_factory
         buy = r.side is OrderSide.BUY
         side = NtSide.BUY if buy else NtSide.SELL
-        qty = quantity(r.quantity)
+        # A fill capped by the bar's volume executes only its part of the order.
+        qty = quantity(r.quantity if expected is None else expected.quantity)
         reduce_only = not buy
         if expected is None:
             if r.order_type is OrderType.STOP_LIMIT:

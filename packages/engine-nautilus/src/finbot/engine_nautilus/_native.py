@@ -389,6 +389,12 @@ def _check_config(config: RunConfig, data: MarketData) -> None:
             f"cost_model.spread_bps is {config.cost_model.spread_bps}; Nautilus native mode fills "
             "on its own book built from the bars and cannot add a configured spread"
         )
+    costs = config.cost_model
+    if costs.volume_limit is not None or costs.volume_impact or costs.impact_y:
+        raise ConfigError(
+            "cost_model volume_limit/volume_impact/impact_y are applied by finbot's fill rules; "
+            "Nautilus native mode fills by its own matching (use the replica mode for them)"
+        )
     for iid, instrument in data.instruments.items():
         if instrument.currency != config.currency:
             raise ConfigError(

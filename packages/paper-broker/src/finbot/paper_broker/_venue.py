@@ -38,4 +38,5 @@ def make_venue(
         cost_model=config.cost_model,
         commission=runner.commission,
         fill_cap=VolumeShare(settings.volume_share) if settings.partial_fills else None,
+        fill_costs=runner.fill_costs,
     )
