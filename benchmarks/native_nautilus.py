@@ -1,13 +1,15 @@
-"""Golden strategy 1 (SMA crossover) written natively for NautilusTrader: the benchmark's baseline.
+"""Golden strategy 1 (SMA crossover) as a NautilusTrader user writes it, in no adapter's shape.
 
-Plain ``nautilus_trader`` only (no finbot adapter), set up to do the same engine work as finbot's
-Nautilus adapter: one cash venue with the risk engine bypassed, one ``Equity`` whose price
-precision represents every price exactly, each bar preceded by one ``TradeTick`` at its open
-(bars stamped at their close), unlimited liquidity on both. Market orders decided on a bar are
-held until the next open tick, then submitted (the contract's ``next_open`` policy); exits are
-``reduce_only`` for the exact position. A ``FeeModel`` charges finbot's default cost model
-(percent of notional, half up to the cent). Nautilus's logging and post-run analysis are off,
-as in the adapter.
+Plain ``nautilus_trader`` only, set up the way Nautilus's own examples do it, not the way finbot's
+adapter drives Nautilus: bars only (no synthetic ticks), each stamped at its close and carrying its
+real volume (Nautilus's bar execution decides liquidity); one margin venue at leverage 1 with the
+risk engine on and an ``Equity`` at 100 % margin; market orders submitted in ``on_bar`` as the
+strategy decides them, so Nautilus's matching fills them (at that bar's close). The strategy keeps
+its own float ledger to size entries, as a trader's script would. A ``FeeModel`` charges percent of
+notional rounded half up to the cent. Nautilus's logging and post-run analysis are off.
+
+The benchmark's baseline for finbot's Nautilus native mode (``nautilus-native``, which does the same
+engine work), and the native side of ``tests/ab/test_ab_nautilus_native.py``.
 """
 
 from __future__ import annotations
@@ -21,23 +23,24 @@ from typing import Any
 
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
 from nautilus_trader.backtest.models import FeeModel
-from nautilus_trader.config import LoggingConfig, RiskEngineConfig, StrategyConfig
+from nautilus_trader.config import LoggingConfig, StrategyConfig
 from nautilus_trader.model.currencies import USD
-from nautilus_trader.model.data import Bar, BarType, TradeTick
-from nautilus_trader.model.enums import AccountType, AggressorSide, OmsType, OrderSide
-from nautilus_trader.model.identifiers import InstrumentId, Symbol, TradeId, TraderId, Venue
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.enums import AccountType, OmsType, OrderSide
+from nautilus_trader.model.identifiers import InstrumentId, Symbol, TraderId, Venue
 from nautilus_trader.model.instruments import Equity
 from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
-VENUE = Venue("SIM")
+VENUE = Venue("XNAS")
 _CENT = Decimal("0.01")
 _BPS = Decimal(10_000)
 _MONEY_RAW_PER_CENT = 10**14  # Money's fixed-point scale is 1e16; USD has 2 decimals
 _DAY_NS = 86_400 * 10**9
 _Y2K_NS = 10_957 * _DAY_NS  # 2000-01-01 00:00 UTC
-_LIQUIDITY = 10**12  # bar volume and open tick size: the book's depth must never bind
 _MAX_PRICE_DECIMALS = 15
+
+Fill = tuple[str, float, float, int]  # side, quantity, price, index of the bar that filled it
 
 
 class CentPercentFee(FeeModel):  # type: ignore[misc]
@@ -53,91 +56,55 @@ class CentPercentFee(FeeModel):  # type: ignore[misc]
         return Money.from_raw(cents * _MONEY_RAW_PER_CENT, USD)
 
 
-class SmaCrossoverNT(Strategy):  # type: ignore[misc]
-    """Long ``target_fraction`` of equity on the fast SMA's cross above the slow; flat below.
+class SmaCrossNative(Strategy):  # type: ignore[misc]
+    """Long ``fraction`` of equity when the fast SMA crosses above the slow one; flat below it.
 
     A cross is judged against the last non-zero fast-slow difference; SMAs are ``fsum`` windows.
     """
 
-    def __init__(
-        self,
-        bar_type: BarType,
-        instrument: Equity,
-        fast: int,
-        slow: int,
-        target_fraction: float,
-        start_cash: float,
-    ) -> None:
-        super().__init__(StrategyConfig(strategy_id="SMA", order_id_tag="001"))
+    def __init__(self, bar_type: BarType, fast: int, slow: int, fraction: float, cash: float):
+        super().__init__(StrategyConfig(strategy_id="SMA-NATIVE", order_id_tag="002"))
         self.bar_type = bar_type
-        self.instrument = instrument
-        self.iid = instrument.id
-        self.fast = fast
-        self.slow = slow
-        self.fraction = target_fraction
+        self.iid = bar_type.instrument_id
+        self.fast, self.slow, self.fraction = fast, slow, fraction
         self.closes: deque[float] = deque(maxlen=slow)
         self.last_diff: float | None = None
-        self.pending: list[Any] = []
-        self.fills = 0
+        self.cash = cash
         self.last_close = 0.0
-        self.cash = start_cash  # booked from the fills in floats, as finbot's runner books it
+        self.fills: list[tuple[str, float, float, int]] = []  # side, qty, price, ts_event
 
     def on_start(self) -> None:
         self.subscribe_bars(self.bar_type)
-        self.subscribe_trade_ticks(self.iid)
-
-    def on_trade_tick(self, tick: TradeTick) -> None:
-        # The open tick of the next bar: orders decided on the previous bar go in now.
-        if self.pending:
-            for order in self.pending:
-                self.submit_order(order)
-            self.pending.clear()
 
     def on_order_filled(self, event: Any) -> None:
-        self.fills += 1
-        qty = event.last_qty.as_double()
-        signed = qty if event.order_side == OrderSide.BUY else -qty
-        self.cash -= signed * event.last_px.as_double() + event.commission.as_double()
+        qty, px = event.last_qty.as_double(), event.last_px.as_double()
+        buy = event.order_side == OrderSide.BUY
+        self.cash -= (qty if buy else -qty) * px + event.commission.as_double()
+        self.fills.append(("buy" if buy else "sell", qty, px, event.ts_event))
 
     def on_bar(self, bar: Bar) -> None:
         close = bar.close.as_double()
         self.last_close = close
-        closes = self.closes
-        closes.append(close)
-        if len(closes) < self.slow:
+        self.closes.append(close)
+        if len(self.closes) < self.slow:
             return
-        window = list(closes)
+        window = list(self.closes)
         fast = math.fsum(window[self.slow - self.fast :]) / self.fast
         slow = math.fsum(window) / self.slow
-        diff = fast - slow
-        previous = self.last_diff
+        diff, previous = fast - slow, self.last_diff
         if diff or previous is None:
             self.last_diff = diff
         if previous is None:
             return
         held = self.held()
         if previous < 0 and fast > slow:
-            # Sized from the strategy's own float ledger, not Nautilus's whole-cent account: they
-            # drift apart by up to half a cent per fill, which flips floor() once equity is small.
-            equity = self.cash + held * close
-            target = math.floor(equity * self.fraction / close)
-            delta = target - held
-            if delta > 0:
-                self.pending.append(
-                    self.order_factory.market(self.iid, OrderSide.BUY, Quantity(delta, 0))
-                )
-            elif delta < 0:
-                self.pending.append(
-                    self.order_factory.market(
-                        self.iid, OrderSide.SELL, Quantity(-delta, 0), reduce_only=True
-                    )
-                )
+            target = math.floor((self.cash + held * close) * self.fraction / close)
+            if target > held:
+                qty = Quantity(int(target - held), 0)
+                self.submit_order(self.order_factory.market(self.iid, OrderSide.BUY, qty))
         elif previous > 0 and fast < slow and held > 0:
-            self.pending.append(
-                self.order_factory.market(
-                    self.iid, OrderSide.SELL, Quantity(held, 0), reduce_only=True
-                )
-            )
+            qty = Quantity(int(held), 0)
+            self.submit_order(self.order_factory.market(self.iid, OrderSide.SELL, qty))
 
     def held(self) -> float:
         return float(self.portfolio.net_position(self.iid))
@@ -145,14 +112,13 @@ class SmaCrossoverNT(Strategy):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class NativeOutcome:
-    """What a native run did: enough to check it against the adapter."""
+    """What a native run did: its fills and its final equity (own float ledger plus position)."""
 
-    fills: int
-    final_equity: float  # starting cash plus the fills, in floats (how finbot's books count)
-    account_equity: float  # Nautilus's cash account (whole cents per fill) plus the position
+    fills: tuple[Fill, ...]
+    final_equity: float
 
 
-def build(
+def run(
     symbol: str,
     ts_ns: tuple[int, ...],
     columns: tuple[tuple[float, ...], ...],
@@ -163,111 +129,74 @@ def build(
     fast: int,
     slow: int,
     target_fraction: float,
-) -> tuple[BacktestEngine, SmaCrossoverNT]:
-    """An engine loaded with the bars (stamped at their close) and their open ticks."""
-    opens, highs, lows, closes = columns[:4]  # volume is not used: liquidity is unlimited
+) -> NativeOutcome:
+    """Build the engine from bars ``(open, high, low, close, volume)`` opened at ``ts_ns``; run it.
+
+    Each bar is stamped at its close (its open plus the bar length, the smallest gap between
+    bars). Nautilus's clock is unsigned, so data from before 2000 is moved forward by whole days
+    (prices and trades do not depend on the date).
+    """
+    opens, highs, lows, closes, volumes = columns
     engine = BacktestEngine(
         BacktestEngineConfig(
-            trader_id=TraderId("BENCH-001"),
+            trader_id=TraderId("NATIVE-001"),
             logging=LoggingConfig(bypass_logging=True),
-            # Nautilus's post-run statistics (pandas) only feed its log, which is bypassed.
             run_analysis=False,
-            risk_engine=RiskEngineConfig(bypass=True),
         )
-    )
-    engine.add_venue(
-        venue=VENUE,
-        oms_type=OmsType.NETTING,
-        account_type=AccountType.CASH,
-        base_currency=USD,
-        starting_balances=[Money.from_str(f"{cash:.2f} USD")],
-        fee_model=CentPercentFee(commission_bps),
-    )
-    iid = InstrumentId(Symbol(symbol), VENUE)
-    increment = Price(10.0**-price_precision, price_precision)
-    instrument = Equity(
-        instrument_id=iid,
-        raw_symbol=Symbol(symbol),
-        currency=USD,
-        price_precision=price_precision,
-        price_increment=increment,
-        lot_size=Quantity.from_int(1),
-        ts_event=0,
-        ts_init=0,
-    )
-    engine.add_instrument(instrument)
-    step = _bar_step_ns(ts_ns)
-    # Nautilus clocks are unsigned, and instants near 0 crashed 1.221.0 (double free): move data
-    # from before 2000 forward by whole days (prices and trades do not depend on the date).
-    shift = (_Y2K_NS - ts_ns[0]) // _DAY_NS * _DAY_NS if ts_ns[0] < _Y2K_NS else 0
-    bar_type = BarType.from_str(f"{iid}-{_bar_spec(step)}-LAST-EXTERNAL")
-    p = price_precision
-    size = Quantity(_LIQUIDITY, 0)
-    rows: list[Bar | TradeTick] = []
-    for i, ts in enumerate(ts_ns):
-        # A bar is known at its close (1 ns before the next bar opens); its open tick at the open.
-        ts += shift
-        closed = ts + step - 1
-        open_price = Price(opens[i], p)
-        rows.append(
-            TradeTick(iid, open_price, size, AggressorSide.NO_AGGRESSOR, TradeId(str(i)), ts, ts)
-        )
-        rows.append(
-            Bar(
-                bar_type,
-                open_price,
-                Price(highs[i], p),
-                Price(lows[i], p),
-                Price(closes[i], p),
-                size,
-                closed,
-                closed,
-            )
-        )
-    engine.add_data(rows)
-    strategy = SmaCrossoverNT(bar_type, instrument, fast, slow, target_fraction, cash)
-    engine.add_strategy(strategy)
-    return engine, strategy
-
-
-def run(
-    symbol: str,
-    ts_ns: tuple[int, ...],
-    columns: tuple[tuple[float, ...], ...],
-    *,
-    cash: float,
-    commission_bps: float,
-    this_close: bool,
-    fast: int,
-    slow: int,
-    target_fraction: float,
-    price_precision: int | None = None,
-) -> NativeOutcome:
-    """Build the engine from the columns ``(open, high, low, close, volume)`` and run it once."""
-    if this_close:
-        raise NotImplementedError("the native Nautilus baseline implements next_open fills only")
-    engine, strategy = build(
-        symbol,
-        ts_ns,
-        columns,
-        cash=cash,
-        commission_bps=commission_bps,
-        price_precision=exact_precision(columns[:4])
-        if price_precision is None
-        else price_precision,
-        fast=fast,
-        slow=slow,
-        target_fraction=target_fraction,
     )
     try:
-        engine.run()
-        account = engine.cache.account_for_venue(VENUE)
-        held_value = strategy.held() * strategy.last_close
-        return NativeOutcome(
-            fills=strategy.fills,
-            final_equity=strategy.cash + held_value,
-            account_equity=account.balance_total(USD).as_double() + held_value,
+        engine.add_venue(
+            venue=VENUE,
+            oms_type=OmsType.NETTING,
+            account_type=AccountType.MARGIN,
+            base_currency=USD,
+            default_leverage=Decimal(1),
+            starting_balances=[Money.from_str(f"{cash:.2f} USD")],
+            fee_model=CentPercentFee(commission_bps),
         )
+        iid = InstrumentId(Symbol(symbol), VENUE)
+        p = price_precision
+        engine.add_instrument(
+            Equity(
+                instrument_id=iid,
+                raw_symbol=Symbol(symbol),
+                currency=USD,
+                price_precision=p,
+                price_increment=Price(10.0**-p, p),
+                lot_size=Quantity.from_int(1),
+                ts_event=0,
+                ts_init=0,
+                margin_init=Decimal(1),
+                margin_maint=Decimal(1),
+            )
+        )
+        step = bar_step_ns(ts_ns)
+        shift = (_Y2K_NS - ts_ns[0]) // _DAY_NS * _DAY_NS if ts_ns[0] < _Y2K_NS else 0
+        bar_type = BarType.from_str(f"{iid}-{bar_spec(step)}-LAST-EXTERNAL")
+        closes_at = [ts + shift + step for ts in ts_ns]
+        engine.add_data(
+            [
+                Bar(
+                    bar_type,
+                    Price(o, p),
+                    Price(h, p),
+                    Price(lo, p),
+                    Price(c, p),
+                    Quantity(round(v), 0),
+                    at,
+                    at,
+                )
+                for at, o, h, lo, c, v in zip(
+                    closes_at, opens, highs, lows, closes, volumes, strict=True
+                )
+            ]
+        )
+        strategy = SmaCrossNative(bar_type, fast, slow, target_fraction, cash)
+        engine.add_strategy(strategy)
+        engine.run()
+        index = {at: i for i, at in enumerate(closes_at)}
+        fills = tuple((side, qty, px, index[ts]) for side, qty, px, ts in strategy.fills)
+        return NativeOutcome(fills, strategy.cash + strategy.held() * strategy.last_close)
     finally:
         engine.dispose()
 
@@ -285,12 +214,13 @@ def exact_precision(price_columns: tuple[tuple[float, ...], ...]) -> int:
     return digits
 
 
-def _bar_step_ns(ts_ns: tuple[int, ...]) -> int:
-    # The smallest gap between bars is the bar's length (daily: one day, 5-minute: 5 minutes).
-    return min(b - a for a, b in itertools.pairwise(ts_ns))
+def bar_step_ns(ts_ns: tuple[int, ...]) -> int:
+    """The bar's length: the smallest gap between bars (daily: one day, 5-minute: 5 minutes)."""
+    return min((b - a for a, b in itertools.pairwise(ts_ns)), default=_DAY_NS)
 
 
-def _bar_spec(step_ns: int) -> str:
+def bar_spec(step_ns: int) -> str:
+    """Nautilus's bar specification for bars ``step_ns`` long (whole minutes)."""
     minutes, rest = divmod(step_ns, 60 * 10**9)
     if rest:
         raise ValueError(f"bars {step_ns} ns apart are not a whole number of minutes")

@@ -28,8 +28,12 @@ class Outcome:
 
 Run = Callable[[], Outcome]
 
-ENGINES = ("backtrader", "nautilus")
-_ADAPTER_MODULES = {"backtrader": "finbot.engine_backtrader", "nautilus": "finbot.engine_nautilus"}
+ENGINES = ("backtrader", "nautilus", "nautilus-native")
+_ADAPTER_MODULES = {
+    "backtrader": "finbot.engine_backtrader",
+    "nautilus": "finbot.engine_nautilus",
+    "nautilus-native": "finbot.engine_nautilus",
+}
 
 
 def available(engine: str) -> str | None:
@@ -48,10 +52,17 @@ def adapter(engine: str, workload: Workload) -> Run:
         from finbot.engine_backtrader import BacktraderEngine
 
         make_engine: Callable[[], object] = BacktraderEngine
-    else:
+    elif engine == "nautilus":
         from finbot.engine_nautilus import NautilusEngine
 
         make_engine = NautilusEngine
+    else:
+        # Nautilus decides the fills (at the signal bar's close, bar volume as liquidity).
+        from finbot.contracts import NativeExecution
+        from finbot.engine_nautilus import NautilusNativeEngine
+
+        config = config.model_copy(update={"native": NativeExecution()})
+        make_engine = NautilusNativeEngine
 
     def run() -> Outcome:
         result = make_engine().run(config, SmaCrossover(PARAMS), data)  # type: ignore[attr-defined]
@@ -85,13 +96,32 @@ def native(engine: str, workload: Workload) -> Run:
         return run_bt
 
     import native_nautilus
+    import replica_nautilus
 
     # A native user knows the precision of their prices; the adapter has to discover it by
     # scanning every price, which is part of its overhead. So the scan happens here, untimed.
     precision = native_nautilus.exact_precision(columns[:4])
 
+    if engine == "nautilus-native":
+        # Written as a Nautilus user would (native_nautilus.py); trades as native mode does.
+        def run_native() -> Outcome:
+            out = native_nautilus.run(
+                workload.instrument_id,
+                ts_ns,
+                columns,
+                cash=CASH,
+                commission_bps=COMMISSION_BPS,
+                price_precision=precision,
+                fast=PARAMS.fast,
+                slow=PARAMS.slow,
+                target_fraction=PARAMS.target_fraction,
+            )
+            return Outcome(fills=len(out.fills), final_equity=out.final_equity)
+
+        return run_native
+
     def run_nt() -> Outcome:
-        out = native_nautilus.run(
+        out = replica_nautilus.run(
             workload.instrument_id,
             ts_ns,
             columns,
