@@ -253,3 +253,20 @@ def test_the_report_measures_each_fill_in_bp(engines: FakeWiring) -> None:
     assert diff["fills"][0]["cost_bp"] == pytest.approx(100.0)
     text = invoke("--engines", "fake,off").stdout
     assert "Fill by fill: 1 paired, mean |difference| 100 bp, largest 100 bp" in text
+
+
+def test_parity_progress_counts_every_step_of_every_engine_run(engines: FakeWiring) -> None:
+    from finbot.app import compare_engines, make_config, prepare_run, step_count
+    from finbot.cli._progress import ChainedSteps
+
+    prepared = prepare_run(make_config())
+    steps = step_count(prepared.data)
+    seen: list[int] = []
+    compare_engines(prepared, ["fake", "twin"], on_step=seen.append)
+    assert seen == list(range(1, steps + 1)) * 2
+    # `finbot parity` shows them on one bar: the second run's steps follow the first's.
+    shown: list[int] = []
+    chained = ChainedSteps(shown.append, steps)
+    for step in seen:
+        chained(step)
+    assert shown == list(range(1, 2 * steps + 1))

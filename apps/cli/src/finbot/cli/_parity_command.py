@@ -33,6 +33,7 @@ from finbot.app import (
     prepare_run,
     report_parity,
     run_recorder,
+    step_count,
     write_results,
 )
 from finbot.contracts import BacktestResult, ConfigError, FillPolicy, MissingDataPolicy
@@ -76,6 +77,7 @@ from ._options import (
     stdout_guard,
 )
 from ._parity_render import print_parity
+from ._progress import ChainedSteps, step_progress
 
 
 class ParityFillPolicy(StrEnum):
@@ -200,8 +202,14 @@ def parity(
                 prepare_run(base.model_copy(update={"fill_policy": policy}), data=market)
                 for policy in fill_policy.policies()
             ]
+        # One bar over every engine run (engines x fill policies), shown after a second.
+        steps = step_count(prepared_runs[0].data)
+        label = f"parity {'/'.join(names)}"
         # Opened once, before the first run: a registry that cannot record fails before any run.
-        with run_recorder(registry, record) as recorder, quiet:
+        with run_recorder(registry, record) as recorder, quiet, step_progress(
+            steps * len(names) * len(prepared_runs), label, as_json=as_json
+        ) as bar:
+            on_step = ChainedSteps(bar, steps) if bar is not None else None
             runs = []
             for prepared in prepared_runs:
                 recording = _Recording(prepared, recorder, verbose, err, tags)
@@ -213,6 +221,7 @@ def parity(
                         verbose=verbose,
                         on_result=recording.on_result,
                         around_run=recording.around_run,
+                        on_step=on_step,
                     )
                 )
         files = None

@@ -74,6 +74,25 @@ class StepProgress:
             self.progress = None
 
 
+class ChainedSteps:
+    """One bar over several runs of ``steps_per_run`` steps each, run one after the other.
+
+    Each run counts its steps from 1; when the count starts again, the runs before are carried.
+    """
+
+    def __init__(self, bar: Callable[[int], None], steps_per_run: int) -> None:
+        self.bar = bar
+        self.steps_per_run = steps_per_run
+        self.done = 0
+        self.last = 0
+
+    def __call__(self, step: int) -> None:
+        if step <= self.last:
+            self.done += self.steps_per_run
+        self.last = step
+        self.bar(self.done + step)
+
+
 @contextlib.contextmanager
 def step_progress(total: int, label: str, *, as_json: bool) -> Iterator[StepProgress | None]:
     """A progress hook for an interactive terminal, for the block.

@@ -118,6 +118,7 @@ def compare_engines(
     verbose: bool = False,
     on_result: Callable[[str, BacktestResult, float], None] | None = None,
     around_run: Callable[[_backtest.PreparedRun], AbstractContextManager[object]] | None = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> ParityRun:
     """Run one prepared run on each engine and compare each result with the first's.
 
@@ -125,6 +126,7 @@ def compare_engines(
     once, however many engines run it. Arguments and errors as for ``run_parity``;
     ``around_run(engine_run)`` wraps each engine's run and its ``on_result`` call (the CLI writes
     the registry's ``running`` record there, so a killed or failed parity run stays visible).
+    ``on_step(n)`` is called before each engine run's n-th step (each run counts from 1).
     """
     names = _checked_engines(engines)
     results = []
@@ -132,7 +134,7 @@ def compare_engines(
         engine_run = prepared.on_engine(name)
         with around_run(engine_run) if around_run is not None else contextlib.nullcontext():
             began = time.perf_counter()
-            result = _backtest.run_prepared(engine_run, verbose=verbose)
+            result = _backtest.run_prepared(engine_run, verbose=verbose, on_step=on_step)
             if on_result is not None:
                 on_result(name, result, time.perf_counter() - began)
         results.append(result)
