@@ -113,6 +113,13 @@ def test_walkforward_runs_end_to_end_and_regimes_split_its_best_run(tmp_path: Pa
         assert "pbo" in fold["statistics"] and "deflated_sharpe" in fold["statistics"]
         assert any("not meaningful" in w for w in fold["statistics"]["warnings"])  # 4 trials
     assert payload["summary"]["oos_days"] == len(payload["equity"])
+    # Every run is tagged with the walk-forward and its fold's role (the cohort page's folds).
+    with Registry.open(reg) as registry:
+        tagged = registry.runs(tag=payload["tag"])
+        assert len(tagged) == 3 * 4 + 3  # each fold's 4-run training grid and its winner
+        [oos] = registry.runs(tag="fold:2:test")
+        assert oos.run_id == folds[-1]["out_of_sample"]["run_id"]
+        assert len(registry.runs(tag="fold:2:train")) == 4
 
     run_id = folds[-1]["out_of_sample"]["run_id"]
     shown = runner.invoke(app, ["regimes", run_id, "--by", "crisis", "--registry", reg,

@@ -7,7 +7,7 @@ screenshot to something that is not a blank page.
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from finbot.reports import (
     parity_page,
     tear_sheet,
     varying_params,
+    walk_forward_folds,
 )
 
 
@@ -143,6 +144,36 @@ def test_cohort_page_of_a_sweep_renders_with_scatter_and_heatmap(tmp_path: Path)
     page = cohort_page(runs)
     assert page.chart_names == ("overlay", "scatter_every", "scatter_cash", "heatmap")
     assert_renders(page.write(tmp_path / "cohort.html"), page.chart_names)
+
+
+def test_cohort_page_of_a_walk_forward_lays_out_its_folds(tmp_path: Path) -> None:
+    def windowed(result, days, tags):  # type: ignore[no-untyped-def]
+        config = result.config.model_copy(update={"start": days[0], "end": days[-1]})
+        return CohortRun(f"r{len(runs)}", result.model_copy(update={"config": config}), tags)
+
+    runs: list[CohortRun] = []
+    tested = []
+    for fold, first in enumerate((date(2022, 1, 3), date(2022, 7, 1))):
+        train = trading_days(first, 100)
+        test = trading_days(train[-1] + timedelta(days=3), 60)
+        for every in (5, 10):
+            runs.append(windowed(run(market(train), every=every), train,
+                                 ("walkforward:w1", f"fold:{fold}:train")))
+        oos = run(market(test, seed=fold), every=10)
+        tested.append(oos)
+        runs.append(windowed(oos, test, ("walkforward:w1", f"fold:{fold}:test")))
+    folds = walk_forward_folds(runs)
+    assert [(f.index, len(f.training)) for f in folds] == [(0, 2), (1, 2)]
+    assert folds[1].train_window == (date(2022, 7, 1), trading_days(date(2022, 7, 1), 100)[-1])
+    assert [f.out_of_sample.label for f in folds] == ["r2", "r5"]  # type: ignore[union-attr]
+    # Stitched: the out-of-sample runs' growth compounded fold after fold.
+    growth = [r.metrics.final_equity / r.metrics.starting_equity for r in tested]
+    assert [f.growth for f in folds] == [pytest.approx(growth[0]),
+                                         pytest.approx(growth[0] * growth[1])]
+    page = cohort_page(runs)
+    assert page.chart_names[0] == "overlay" and page.chart_names[-1] == "folds"
+    assert "Walk-forward folds" in page.render()
+    assert_renders(page.write(tmp_path / "walkforward.html"), page.chart_names)
 
 
 def test_two_hundred_runs_stay_within_the_drawing_budget() -> None:

@@ -264,6 +264,12 @@ def print_walk_forward(console: Console, report: WalkForwardReport) -> None:
         for line in statistics_lines({"groups": [{"dataset": f"fold {f.fold.index}",
                                                   "engine": "training grid", **f.statistics}]}):
             console.print(line, highlight=False)
+    if report.tag is not None:
+        console.print(
+            f"recorded runs are tagged {report.tag} (and fold:K:train or fold:K:test); the "
+            f"folds page: finbot runs compare --tag {report.tag} --report FILE.html",
+            highlight=False,
+        )
 
 
 def _num(value: float | None) -> str:

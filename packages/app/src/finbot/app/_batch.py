@@ -148,7 +148,7 @@ class _Batch:
             cls(cls.make_params(run.config.strategy.params)),
             outcome.started,
             datetime.now(UTC),
-            tags=self.tags(),
+            tags=self.tags(run),
             # The whole dataset is pinned once for every window of it the batch runs on.
             dataset=self.plan.data.get(run.config.dataset.snapshot_id or ""),
         )
@@ -159,16 +159,16 @@ class _Batch:
         if self.registry is None:
             return
         row.run_id = self.registry.record_failure(
-            run.config, f"{kind.value}: {error}", tags=self.tags()
+            run.config, f"{kind.value}: {error}", tags=self.tags(run)
         )
         self.add_row(
             row, "failed", run_id=row.run_id, failure_kind=kind.value, error=error,
             seconds=row.seconds,
         )
 
-    def tags(self) -> tuple[str, ...]:
+    def tags(self, run: PlannedRun) -> tuple[str, ...]:
         own = (f"batch:{self.batch_id}",) if self.batch_id else ()
-        return (*own, *self.plan.spec.tags)
+        return (*own, *self.plan.spec.tags, *run.tags)
 
     # --- settling outcomes ----------------------------------------------------------------
     def settle(self, outcome: RunOutcome) -> None:

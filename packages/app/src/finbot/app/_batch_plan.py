@@ -43,6 +43,7 @@ class PlannedRun:
     config: RunConfig
     params: Mapping[str, JsonValue]
     dataset: str
+    tags: tuple[str, ...] = ()  # registry tags of this run besides the batch's (a fold's role)
 
     @property
     def engine(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -97,6 +98,7 @@ class WalkForwardReport:
     equity: tuple[tuple[date, float], ...]
     training: BatchReport
     testing: BatchReport
+    tag: str | None = None  # every recorded run's tag (`runs compare --tag` shows the folds)
 
     @property
     def oos_returns(self) -> list[float]:
@@ -125,6 +127,7 @@ class WalkForwardReport:
         return {
             "metric": self.metric,
             "summary": self.summary(),
+            "tag": self.tag,
             "training_batch_id": self.training.batch_id,
             "testing_batch_id": self.testing.batch_id,
             "folds": [
@@ -175,16 +178,21 @@ def run_walk_forward(
         raise ConfigError("walk-forward runs one dataset on one engine; give one of each")
     wf = spec.walk_forward or WalkForwardSpec()
     folds = walk_forward_windows(_sessions(plan), wf)
+    # Each recorded run carries the walk-forward's tag and its fold and role (fold:K:train or
+    # fold:K:test), so the cohort page can lay the folds out again.
+    tag = f"walkforward:{uuid.uuid4().hex[:12]}" if registry is not None else None
     executor = make_executor()
     try:
-        training, spans = merge_plans([_on(spec, f.train, None) for f in folds])
+        training, spans = merge_plans(
+            [_on(spec, f.train, None, _fold_tags(tag, f, "train")) for f in folds]
+        )
         train_report = run_batch(
             training, executor, registry=registry, on_progress=on_progress, close_executor=False
         )
         winners = [_winner([train_report.rows[i] for i in span], spec.metric) for span in spans]
         picked = [(f, w) for f, w in zip(folds, winners, strict=True) if w is not None]
         testing, test_spans = merge_plans(
-            [_on(spec, f.test, dict(w.params)) for f, w in picked]
+            [_on(spec, f.test, dict(w.params), _fold_tags(tag, f, "test")) for f, w in picked]
         ) if picked else (None, [])
         test_report = (
             run_batch(testing, executor, registry=registry, on_progress=on_progress)
@@ -214,6 +222,7 @@ def run_walk_forward(
         equity=_stitch(results, spec.cash),
         training=train_report,
         testing=test_report,
+        tag=tag,
     )
 
 
@@ -222,7 +231,17 @@ def _winner(rows: Sequence[RunRow], metric: str) -> RunRow | None:
     return best[0] if best and best[0].metric(metric) is not None else None
 
 
-def _on(spec: BatchSpec, window: tuple[date, date], params: dict[str, Any] | None) -> BatchPlan:
+def _fold_tags(tag: str | None, fold: Fold, role: str) -> tuple[str, ...]:
+    return () if tag is None else (tag, f"fold:{fold.index}:{role}")
+
+
+def _on(
+    spec: BatchSpec,
+    window: tuple[date, date],
+    params: dict[str, Any] | None,
+    tags: tuple[str, ...],
+) -> BatchPlan:
     grid = spec.grid if params is None else {k: [v] for k, v in params.items()}
     fold_spec = spec.model_copy(update={"start": window[0], "end": window[1], "grid": grid})
-    return plan_batch(fold_spec, source="walk-forward fold")
+    plan = plan_batch(fold_spec, source="walk-forward fold")
+    return replace(plan, runs=tuple(replace(r, tags=tags) for r in plan.runs))

@@ -30,6 +30,7 @@ from ._browser import (
 )
 from ._cohort_page import CohortRun, cohort_page, varying_params
 from ._downsample import MAX_POINTS, keep_indices
+from ._folds import FoldRow, walk_forward_folds
 from ._page import Page
 from ._parity_page import EngineComparison, gap_bp, parity_page
 from ._tearsheet import tear_sheet
@@ -38,12 +39,14 @@ __all__ = [
     # pages
     "CohortRun",
     "EngineComparison",
+    "FoldRow",
     "Page",
     "cohort_page",
     "gap_bp",
     "parity_page",
     "tear_sheet",
     "varying_params",
+    "walk_forward_folds",
     # browser
     "CHROMIUM_FLAGS",
     "BrowserNotFoundError",

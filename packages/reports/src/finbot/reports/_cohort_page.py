@@ -11,6 +11,7 @@ from typing import Any
 from finbot.contracts import METRIC_ROWS, BacktestResult, format_metric
 
 from ._downsample import MAX_POINTS, thin
+from ._folds import add_folds
 from ._page import Page
 
 # Points drawn over all overlaid lines together; each run gets its share (at least 200).
@@ -88,7 +89,7 @@ def cohort_page(runs: Sequence[CohortRun], *, title: str = "finbot runs compared
             page.chart(f"scatter_{p}", _scatter(runs, p), height=360)
         if len(numeric) >= 2:
             page.chart("heatmap", _heatmap(runs, numeric[0], numeric[1]))
-    page.note("Walk-forward folds appear here once runs record their fold (not built yet).")
+    add_folds(page, runs)
     return page
 
 

@@ -1,0 +1,127 @@
+"""Walk-forward folds on the cohort page: a row per fold and the stitched out-of-sample curve."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from finbot.contracts import format_metric
+
+from ._downsample import MAX_POINTS, thin
+
+if TYPE_CHECKING:
+    from ._cohort_page import CohortRun
+    from ._page import Page
+
+# How `finbot walkforward` tags each recorded run: its fold and whether it trained or tested.
+FOLD_TAG = re.compile(r"fold:(\d+):(train|test)")
+
+
+@dataclass(frozen=True, slots=True)
+class FoldRow:
+    """One walk-forward fold as the cohort shows it."""
+
+    index: int
+    training: tuple[CohortRun, ...]
+    out_of_sample: CohortRun | None
+    growth: float | None  # growth of 1 over the out-of-sample runs up to this fold's end
+
+    @property
+    def train_window(self) -> tuple[date | None, date | None]:
+        """First and last session of the training runs (their configured window)."""
+        starts = [r.result.config.start for r in self.training if r.result.config.start]
+        ends = [r.result.config.end for r in self.training if r.result.config.end]
+        return (min(starts) if starts else None, max(ends) if ends else None)
+
+
+def fold_of(run: CohortRun) -> tuple[int, str] | None:
+    """The run's fold index and role (``train`` or ``test``), from its tags; None if neither."""
+    for tag in run.tags:
+        found = FOLD_TAG.fullmatch(tag)
+        if found:
+            return int(found.group(1)), found.group(2)
+    return None
+
+
+def walk_forward_folds(runs: Sequence[CohortRun]) -> list[FoldRow]:
+    """The folds among ``runs`` (by their ``fold:K:train|test`` tags), in fold order.
+
+    ``growth`` compounds the out-of-sample runs' returns (final / starting equity) fold after
+    fold, as `finbot walkforward` stitches its out-of-sample equity.
+    """
+    by_fold: dict[int, dict[str, list[CohortRun]]] = {}
+    for run in runs:
+        found = fold_of(run)
+        if found is not None:
+            by_fold.setdefault(found[0], {"train": [], "test": []})[found[1]].append(run)
+    rows, growth = [], 1.0
+    for index in sorted(by_fold):
+        tests = by_fold[index]["test"]
+        oos = tests[0] if tests else None
+        if oos is not None:
+            growth *= oos.result.metrics.final_equity / oos.result.metrics.starting_equity
+        rows.append(FoldRow(index, tuple(by_fold[index]["train"]), oos,
+                            growth if oos is not None else None))
+    return rows
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else "-"
+
+
+def add_folds(page: Page, runs: Sequence[CohortRun]) -> None:
+    """A walk-forward section (table and stitched curve) when ``runs`` hold folds; else nothing."""
+    folds = walk_forward_folds(runs)
+    if not folds:
+        return
+    page.heading("Walk-forward folds")
+    rows = []
+    for f in folds:
+        oos = f.out_of_sample
+        best = max((r.result.metrics.sharpe for r in f.training
+                    if r.result.metrics.sharpe is not None), default=None)
+        params = oos.result.config.strategy.params if oos else {}
+        shown = " ".join(f"{k}={v}" for k, v in params.items()) or "-"
+        rows.append((
+            str(f.index),
+            " .. ".join(_day(d) for d in f.train_window),
+            str(len(f.training)),
+            format_metric("sharpe", best),
+            oos.label if oos else "(none)",
+            _day(oos.result.config.start) + " .. " + _day(oos.result.config.end) if oos else "-",
+            shown,
+            format_metric("total_return", oos.result.metrics.total_return) if oos else "-",
+            format_metric("sharpe", oos.result.metrics.sharpe) if oos else "-",
+            format_metric("total_return", f.growth - 1) if f.growth is not None else "-",
+        ))
+    page.table(
+        ("Fold", "Train window", "Training runs", "Best IS Sharpe", "OOS run", "Test window",
+         "Parameters", "OOS return", "OOS Sharpe", "Stitched return"),
+        rows,
+        numeric=(True, False, True, True, False, False, False, True, True, True),
+        caption="Training runs shown are those in this comparison; the OOS run is the fold's "
+        "winner on its test window; stitched return compounds the OOS runs fold after fold",
+    )
+    tested = [f for f in folds if f.out_of_sample is not None]
+    if tested:
+        page.chart("folds", _stitched(tested))
+
+
+def _stitched(folds: Sequence[FoldRow]) -> dict[str, Any]:
+    per_fold = max(200, MAX_POINTS // len(folds))
+    traces, level = [], 1.0
+    for f in folds:
+        assert f.out_of_sample is not None
+        result = f.out_of_sample.result
+        start = result.metrics.starting_equity
+        curve = result.equity_curve
+        x, y = thin(curve.ts_ns, [level * v / start for v in curve.equity], per_fold)
+        traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines",
+                       "name": f"fold {f.index}: {f.out_of_sample.label}"})
+        level = level * result.metrics.final_equity / start
+    layout = {"title": {"text": "Out of sample, stitched: growth of 1, fold after fold"},
+              "hovermode": "closest"}
+    return {"data": traces, "layout": layout}
