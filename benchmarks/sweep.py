@@ -1,14 +1,17 @@
 """A 64-run sweep of golden strategy 1: direct engine calls vs the serial, local and Dask batch.
 
-    uv run python benchmarks/sweep.py [--workers 2] [--repeat 1] [--json out.json]
+    uv run python benchmarks/sweep.py [--workers 2] [--json out.json]
 
 In one run, on the embedded golden dataset (8 fast x 8 slow SMA windows = 64 runs, Backtrader):
 - direct: each run's engine called in a plain loop (strategy and data prepared once), the baseline;
 - serial: ``run_batch`` on the serial executor (planning excluded, no registry): the batch
   machinery's own cost per run, as a ratio to direct (target <= 1.05);
 - local: the process pool of ``--workers`` processes, pool start included (target >= 1.8x serial);
-- dask: a LocalCluster of ``--workers`` workers started beforehand (an existing cluster), and the
-  same with the cluster start included (target >= 1.6x serial).
+- dask: a LocalCluster of ``--workers`` workers started beforehand (an existing cluster, left
+  running by the batch; its close is timed apart), and the same with the cluster start included
+  (target >= 1.6x serial).
+CPU seconds (this process and its children, running or reaped) beside wall seconds: on a loaded
+machine they show what each executor costs over the serial batch, which wall time cannot.
 Every variant must produce the same 64 final equities as direct, or the run stops.
 """
 
@@ -47,21 +50,38 @@ def direct(plan) -> tuple[float, list[float]]:
 
 
 def cpu() -> float:
-    """CPU seconds of this process and of its reaped children (pool or cluster workers)."""
+    """CPU seconds of this process and of its children, reaped or still running (pool or
+    cluster workers), so a cluster's start and the batch on it can be told apart."""
+    import psutil  # with distributed
+
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    live = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.Error:  # gone meanwhile: counted once reaped
+            continue
+        live += times.user + times.system
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + live
 
 
 def batch(plan, executor, *, start_first: bool = False) -> tuple[float, float, list[float]]:
     started = 0.0
     if start_first:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu()
         executor.start(plan.data)
         started = time.perf_counter() - t0
-    began = time.perf_counter()
-    report = run_batch(plan, executor)
+        batch.start_cpu = cpu() - c0  # type: ignore[attr-defined]
+    # A pool the batch starts is closed by it (timed); a cluster started beforehand stands for an
+    # existing one, which the batch leaves running: its close is timed apart.
+    began, c0 = time.perf_counter(), cpu()
+    report = run_batch(plan, executor, close_executor=not start_first)
     elapsed = time.perf_counter() - began
+    batch.run_cpu = cpu() - c0  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    executor.close()
+    batch.close_seconds = time.perf_counter() - t0  # type: ignore[attr-defined]
     failed = [r for r in report.rows if r.metrics is None]
     if failed:
         raise SystemExit(f"{executor.name}: {len(failed)} runs failed: {failed[0].error}")
@@ -96,7 +116,10 @@ def main() -> None:
     assert eq == reference, "dask batch differs from direct engine calls"
     results["dask"] = t_dask
     results["dask_cluster_start"] = t_cluster
+    results["dask_cluster_close"] = batch.close_seconds  # type: ignore[attr-defined]
     cpus["dask_with_cluster"] = cpu() - c0
+    cpus["dask_cluster_start"] = batch.start_cpu  # type: ignore[attr-defined]
+    cpus["dask_batch"] = batch.run_cpu  # type: ignore[attr-defined]
 
     figures = {
         "runs": 64,
@@ -108,6 +131,7 @@ def main() -> None:
         "cpu_seconds": cpus,
         "cpu_local_over_serial": cpus["local"] / cpus["serial"],
         "cpu_dask_with_cluster_over_serial": cpus["dask_with_cluster"] / cpus["serial"],
+        "cpu_dask_batch_over_serial": cpus["dask_batch"] / cpus["serial"],
         "serial_over_direct": t_serial / t_direct,
         "batch_overhead_ms_per_run": (t_serial - t_direct) / 64 * 1000,
         "speedup_local": t_serial / t_local,
