@@ -96,3 +96,37 @@ def test_release_check_offline_and_python_support() -> None:
     assert offline.latest_supports("3.11") is None
     newer = Releases("1.0", None, "1.5", ">=3.12", 5, ())
     assert newer.latest_supports("3.11") is False and newer.latest_supports("3.12") is True
+
+
+def _latency(label: str, ms: float, moved: float | None, one: float | None):
+    from finbot.app._pilot_fills import LatencyRow
+
+    return LatencyRow("c", ms, label, 10, 10, moved, one, 0.0, 1.0, 0.0, 0.0, 0.0, None)
+
+
+def test_latency_fit_thresholds() -> None:
+    from finbot.app._pilot import _m3
+
+    ok = [_latency("10 ms", 10, 0.05, 0.0), _latency("1 bar", 86_400_000, 1.0, 0.95)]
+    assert _m3(ok).passed is True
+    assert _m3([_latency("10 ms", 10, 0.06, 0.0), ok[1]]).passed is False
+    assert _m3([ok[0], _latency("1 bar", 86_400_000, 1.0, 0.94)]).passed is False
+    assert _m3([ok[0], _latency("1 bar", 86_400_000, None, None)]).passed is None
+
+
+def test_feature_criteria_count_unhonoured_native_probes() -> None:
+    from finbot.app._pilot import _features
+    from finbot.app._pilot_probes import ProbeOutcome
+
+    def probe(name: str, core: bool, honoured: bool | None, engine: str = "nautilus-native"):
+        return ProbeOutcome(name, core, engine, honoured, "")
+
+    probes = [probe("a", True, True), probe("b", True, False, "paper")]
+    probes += [probe(f"o{i}", False, False) for i in range(3)] + [probe("m", False, None)]
+    assert _features("M4", "must", probes, core=True).passed is True  # paper's miss not counted
+    other = _features("S6", "should", probes, core=False)
+    assert other.passed is True and "3 of 4 unhonoured" in other.measured
+    assert "not probed: m" in other.measured
+    probes.append(probe("o3", False, False))
+    assert _features("S6", "should", probes, core=False).passed is False
+    assert _features("M4", "must", [probe("x", True, None)], core=True).passed is None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from finbot.contracts import EngineRunError, MarketData, RunConfig
 
 from . import _backtest, _wiring
+from ._pilot_fills import COMMISSION_BPS
 
 ENGINES = ("backtrader", "nautilus", "nautilus-native", "sim")
 
@@ -46,8 +47,6 @@ class ProcessCost:
 
 
 def _config(engine: str) -> RunConfig:
-    from ._pilot_fills import COMMISSION_BPS
-
     return _backtest.make_config(
         strategy="sma_crossover", commission_bps=COMMISSION_BPS, engine=engine
     )
@@ -83,8 +82,8 @@ def throughput(
     return tuple(Throughput(e, bars, min(walls[e]), min(cpus[e])) for e in engines)
 
 
-# Runs in a fresh interpreter: argv = engine, bars. Prints one JSON line. Linux only: it resets
-# the process's peak RSS through /proc/self/clear_refs so the peak is the run's alone.
+# Runs in a fresh interpreter: argv = engine, bars, commission bp; prints one JSON line. Linux only:
+# it resets the process's peak RSS through /proc/self/clear_refs so the peak is the run's alone.
 _PROBE = """
 import gc, json, sys
 from finbot.app import make_config, prepare_run, run_prepared
@@ -93,8 +92,8 @@ from finbot.data import synthetic_daily
 def status(key):
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith(key))
-name, bars = sys.argv[1], int(sys.argv[2])
-cfg = make_config(strategy="sma_crossover", engine=name, commission_bps=10.0)
+name, bars, bps = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+cfg = make_config(strategy="sma_crossover", engine=name, commission_bps=bps)
 engine = make_engine(name)
 run_prepared(prepare_run(cfg, data=synthetic_daily(n_bars=200)), engine=engine)
 big = prepare_run(cfg, data=synthetic_daily(n_bars=bars))
@@ -122,7 +121,8 @@ def _python(code: str, *args: str) -> tuple[float, str]:
 _STARTUP = """
 import sys
 from finbot.app import make_config, prepare_run, run_prepared
-cfg = make_config(strategy="sma_crossover", engine=sys.argv[1], commission_bps=10.0)
+bps = float(sys.argv[2])
+cfg = make_config(strategy="sma_crossover", engine=sys.argv[1], commission_bps=bps)
 run_prepared(prepare_run(cfg))
 """
 
@@ -143,8 +143,8 @@ def process_costs(
     costs = []
     for e in engines:
         progress(f"start-up and memory: {e}")
-        walls = [_python(_STARTUP, e)[0] for _ in range(repeat)]
-        _, out = _python(_PROBE, e, str(bars))
+        walls = [_python(_STARTUP, e, str(COMMISSION_BPS))[0] for _ in range(repeat)]
+        _, out = _python(_PROBE, e, str(bars), str(COMMISSION_BPS))
         growth = json.loads(out.strip().splitlines()[-1])["rss_growth_kib"] * 1024
         costs.append(ProcessCost(e, statistics.median(walls), growth, bars))
     return tuple(costs)

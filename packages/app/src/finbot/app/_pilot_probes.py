@@ -1,9 +1,6 @@
-"""The pilot's contract-feature probes: one tiny scripted run per feature, native against sim.
+"""The pilot's contract-feature probes: one tiny scripted run per feature on every engine.
 
-Each probe places the orders of one contract feature on six hand-made daily bars and runs on
-Backtrader, sim and Nautilus native. An engine honours the feature when its run completes and
-its fills, final order statuses and commission equal sim's (the contract's reference broker,
-ADR 0010), as ADR 0026 (M4, S6) defines it.
+An engine honours a feature when its run equals sim's, the reference broker (ADR 0026 M4, S6).
 """
 
 from __future__ import annotations
@@ -226,7 +223,12 @@ def run_probes(
     engines: Sequence[str] = ENGINES,
     progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[ProbeOutcome, ...]:
-    """Every probe on every engine, each compared with the reference engine's run."""
+    """Every probe on every engine, each compared with the reference engine's run.
+
+    Each probe places the orders of one contract feature on six hand-made daily bars. An engine
+    honours the feature when its run completes and its fills (side, quantity, price, bar), final
+    order statuses and commission equal those of ``sim`` (the contract's broker, ADR 0010).
+    """
     data = probe_market()
     built = {name: _wiring.make_engine(name) for name in engines}
     outcomes: list[ProbeOutcome] = []
