@@ -14,6 +14,7 @@ from finbot.contracts import (
     BarSeries,
     ConfigError,
     CostModel,
+    EngineRunError,
     FillPolicy,
     Instrument,
     MarketData,
@@ -82,6 +83,17 @@ def test_cash_account_refuses_a_short_with_nautilus_reason():
     order = result.orders[0]
     assert order.status is OrderStatus.REJECTED
     assert "SHORT SELLING not permitted on a CASH account" in (order.reason or "")
+
+
+def test_a_latency_fill_beyond_the_cash_halts_a_cash_account_with_a_clear_error():
+    # 980 x 101 (bar 0's close, where the order was sized) fits 100,000 of cash; with latency it
+    # fills at bar 1's close, 980 x 104 = 101,920: Nautilus halts the run on the negative balance.
+    native = NativeExecution(latency_ms=10.0, account="cash", liquidity=NativeLiquidity.UNLIMITED)
+    with pytest.raises(EngineRunError, match=r"BUY 980 at 104 = 101,920\.00 USD, cash 100,000\.00"):
+        _run({0: [lambda ctx: ctx.buy("AAA", 980)]}, native)
+    margin = NativeExecution(latency_ms=10.0, liquidity=NativeLiquidity.UNLIMITED)
+    result, _ = _run({0: [lambda ctx: ctx.buy("AAA", 980)]}, margin)
+    assert [(f.quantity, f.price) for f in result.fills] == [(980.0, 104.0)]
 
 
 def test_fill_model_decides_a_limit_the_market_only_touches():

@@ -10,29 +10,21 @@ every fill and the adapter checks each one against that expectation (docs/adr/00
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
-from itertools import chain
 from typing import Any
 
-import nautilus_trader
-from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.backtest.engine import BacktestEngine
 from nautilus_trader.common.component import is_backtest_force_stop
-from nautilus_trader.config import LoggingConfig, RiskEngineConfig, StrategyConfig
 from nautilus_trader.model.enums import AccountType, OmsType
 from nautilus_trader.model.enums import OrderSide as NtSide
-from nautilus_trader.model.identifiers import InstrumentId, TraderId
-from nautilus_trader.model.objects import Money, Price
-from nautilus_trader.trading.strategy import Strategy as NtStrategy
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.objects import Price
 
 from finbot.contracts import (
     BacktestResult,
     Bar,
-    ConfigError,
     DataValidationError,
-    EngineInfo,
     EngineRunError,
     FillPolicy,
     MarketData,
@@ -48,15 +40,21 @@ from finbot.contracts.engine import BrokerEvent, BrokerEventKind, SimulatedBroke
 
 from ._config import NautilusSettings
 from ._fees import CostModelFee
+from ._nautilus_run import (
+    BarDriver,
+    add_instruments,
+    check_currency,
+    engine_info,
+    new_engine,
+    starting_balance,
+)
 from ._translate import (
     VENUE,
     bar_interval,
-    bar_type,
     currency,
-    equity,
     feed,
     missing_steps,
-    price_precision,
+    per_step,
     quantity,
     time_shift,
 )
@@ -146,10 +144,10 @@ class _Session:
             self._index[iid] = dict(zip(ts_ns, range(len(ts_ns)), strict=True))
             # A series with a bar on every step misses none (its stamps are part of the timeline).
             self.missing[iid] = missing_steps(timeline, ts_ns) if len(ts_ns) < len(timeline) else []
-        self.counts = _per_step(timeline, list(stamps.values()))
+        self.counts = per_step(timeline, list(stamps.values()))
         self.tick_counts = self.counts
         if any(self.missing.values()):
-            self.tick_counts = _per_step(timeline, [*stamps.values(), *self.missing.values()])
+            self.tick_counts = per_step(timeline, [*stamps.values(), *self.missing.values()])
 
     # --- OrderRouter ----------------------------------------------------------------------------
     def submit(self, order_id: str, request: OrderRequest) -> None:
@@ -397,50 +395,21 @@ class _Session:
         driver.submit_order(nt_order)
 
 
-def _per_step(timeline: tuple[int, ...], stamps: list[Sequence[int]]) -> list[int]:
-    """How many of the instants in ``stamps`` fall on each step of the timeline."""
-    if len(stamps) == 1 and len(stamps[0]) == len(timeline):
-        return [1] * len(timeline)  # one series with a bar on every step
-    on = Counter(chain.from_iterable(stamps))
-    return list(map(on.__getitem__, timeline))
-
-
-class _Driver(NtStrategy):  # type: ignore[misc]
+class _Driver(BarDriver):
     """The one Nautilus strategy of every run: hands ticks, bars and order events to the session."""
 
-    def __init__(self, session: _Session, bar_types: list[Any]) -> None:
-        super().__init__(StrategyConfig(strategy_id="FINBOT", order_id_tag="001"))
-        self._session = session
-        self._bar_types = bar_types
-
-    def on_start(self) -> None:
-        for kind in self._bar_types:
-            self.subscribe_bars(kind)
-            self.subscribe_trade_ticks(kind.instrument_id)
+    _session: _Session
 
     def on_trade_tick(self, tick: Any) -> None:
         self._session.on_open_tick()
-
-    def on_bar(self, bar: Any) -> None:
-        self._session.on_bar()
 
     def on_order_filled(self, event: Any) -> None:
         self._session.on_fill(
             event.client_order_id, event.last_qty.as_double(), event.last_px.as_double()
         )
 
-    def on_order_rejected(self, event: Any) -> None:
-        self._session.on_refused(event.client_order_id, f"rejected: {event.reason}")
-
-    def on_order_denied(self, event: Any) -> None:
-        self._session.on_refused(event.client_order_id, f"denied: {event.reason}")
-
-
-def _adapter_version() -> str:
-    try:
-        return version("finbot-engine-nautilus")
-    except PackageNotFoundError:  # running from a source tree without metadata
-        return "unknown"
+    def refused(self, event: Any, how: str) -> None:
+        self._session.on_refused(event.client_order_id, f"{how}: {event.reason}")
 
 
 class NautilusEngine:
@@ -491,47 +460,22 @@ class NautilusEngine:
             self._cross_check(engine, runner, session, config)
         finally:
             engine.dispose()
-        return runner.result(
-            EngineInfo(
-                name=self.name,
-                version=nautilus_trader.__version__,
-                adapter="finbot-engine-nautilus",
-                adapter_version=_adapter_version(),
-                details={"fill_policy": str(config.fill_policy)},
-            )
-        )
+        return runner.result(engine_info(self.name, {"fill_policy": str(config.fill_policy)}))
 
     def _check_config(self, config: RunConfig, data: MarketData) -> None:
-        for iid, instrument in data.instruments.items():
-            if instrument.currency != config.currency:
-                raise ConfigError(
-                    f"instrument {iid} is quoted in {instrument.currency} but the run's currency "
-                    f"is {config.currency}; the Nautilus adapter runs one currency per run"
-                )
+        check_currency(config, data)
 
     def _build(self, config: RunConfig, data: MarketData, session: _Session) -> BacktestEngine:
-        verbose = self.settings.verbose
-        engine = BacktestEngine(
-            BacktestEngineConfig(
-                trader_id=TraderId("FINBOT-001"),
-                logging=LoggingConfig(bypass_logging=not verbose, log_level="INFO"),
-                # Nautilus's post-run statistics only feed its log (pandas, ~2 s per 1000 fills).
-                run_analysis=verbose,
-                # The adapter checks cash itself, Backtrader's way (ADR 0007); Nautilus's risk
-                # engine would deny orders Backtrader accepts (it reserves cash for resting orders).
-                risk_engine=RiskEngineConfig(bypass=True),
-            )
-        )
+        # The adapter checks cash itself, Backtrader's way (ADR 0007); Nautilus's risk engine would
+        # deny orders Backtrader accepts (it reserves cash for resting orders).
+        engine = new_engine(verbose=self.settings.verbose, bypass_risk=True)
         try:
-            cur = currency(config.currency)
             engine.add_venue(
                 venue=VENUE,
                 oms_type=OmsType.NETTING,
                 account_type=AccountType.CASH,
-                base_currency=cur,
-                starting_balances=[
-                    Money.from_str(f"{config.starting_cash:.{cur.precision}f} {cur.code}")
-                ],
+                base_currency=currency(config.currency),
+                starting_balances=[starting_balance(config)],
                 fee_model=CostModelFee(session.commission, session.contract_price),
                 bar_execution=True,
                 # A stop already through the market fills at its trigger (the adapter only sends
@@ -542,19 +486,14 @@ class NautilusEngine:
             shift = time_shift(session.timeline)
             kinds = []
             rows: list[Any] = []
-            for iid in data.instrument_ids:
-                series = data.bars(iid)
-                precision = price_precision(data.instruments[iid], series)
-                instrument = equity(data.instruments[iid], precision)
-                engine.add_instrument(instrument)
-                kind = bar_type(instrument.id, interval)
+            for iid, nt_id, kind, precision in add_instruments(engine, data, interval):
                 kinds.append(kind)
-                session.nt_ids[iid] = instrument.id
+                session.nt_ids[iid] = nt_id
                 session.precision[iid] = precision
                 rows.extend(
                     feed(
-                        series,
-                        instrument.id,
+                        data.bars(iid),
+                        nt_id,
                         kind,
                         precision,
                         interval,
@@ -563,7 +502,7 @@ class NautilusEngine:
                     )
                 )
             engine.add_data(rows)
-            driver = _Driver(session, kinds)
+            driver = _Driver(session, kinds, ticks=True)
             session.driver = driver
             engine.add_strategy(driver)
         except BaseException:

@@ -16,24 +16,21 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-import nautilus_trader
-from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.backtest.engine import BacktestEngine
 from nautilus_trader.backtest.models import FillModel, LatencyModel
-from nautilus_trader.config import LoggingConfig, RiskEngineConfig, StrategyConfig
+from nautilus_trader.common.component import is_backtest_force_stop
 from nautilus_trader.model.data import Bar as NtBar
 from nautilus_trader.model.enums import AccountType, OmsType
 from nautilus_trader.model.enums import OrderSide as NtSide
 from nautilus_trader.model.enums import TimeInForce as NtTimeInForce
-from nautilus_trader.model.identifiers import InstrumentId, TraderId
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import Equity
-from nautilus_trader.model.objects import Money, Price, Quantity
-from nautilus_trader.trading.strategy import Strategy as NtStrategy
+from nautilus_trader.model.objects import Price, Quantity
 
 from finbot.contracts import (
     BacktestResult,
     ConfigError,
     DataValidationError,
-    EngineInfo,
     EngineRunError,
     MarketData,
     NativeAccount,
@@ -48,17 +45,22 @@ from finbot.contracts import (
     TimeInForce,
 )
 
-from ._engine import _adapter_version, _per_step
 from ._fees import CostModelFee
 from ._native_config import NativeSettings, native_details
+from ._nautilus_run import (
+    BarDriver,
+    add_instruments,
+    check_currency,
+    engine_info,
+    new_engine,
+    starting_balance,
+)
 from ._translate import (
     LIQUIDITY,
     VENUE,
     bar_interval,
-    bar_type,
     currency,
-    equity,
-    price_precision,
+    per_step,
     time_shift,
 )
 from ._translate import quantity as whole_quantity
@@ -97,7 +99,7 @@ class _NativeSession:
         # Nautilus's clock stands at a bar's close stamp while it processes that bar.
         self._closes = [ts + self.shift + self.close_offset for ts in self.timeline]
         stamps: list[Sequence[int]] = [data.bars(iid).ts_ns for iid in data.instrument_ids]
-        self.counts = _per_step(self.timeline, stamps)
+        self.counts = per_step(self.timeline, stamps)
 
     # --- OrderRouter ----------------------------------------------------------------------------
     def submit(self, order_id: str, request: OrderRequest) -> None:
@@ -177,20 +179,10 @@ class _NativeSession:
             deliver()
 
 
-class _NativeDriver(NtStrategy):  # type: ignore[misc]
+class _NativeDriver(BarDriver):
     """The Nautilus strategy of a native run: bars step the runner; order events are queued."""
 
-    def __init__(self, session: _NativeSession, bar_types: list[Any]) -> None:
-        super().__init__(StrategyConfig(strategy_id="FINBOT", order_id_tag="001"))
-        self._session = session
-        self._bar_types = bar_types
-
-    def on_start(self) -> None:
-        for kind in self._bar_types:
-            self.subscribe_bars(kind)
-
-    def on_bar(self, bar: Any) -> None:
-        self._session.on_bar()
+    _session: _NativeSession
 
     def on_order_accepted(self, event: Any) -> None:
         self._session.queue(event, self._session.runner.accepted)
@@ -198,19 +190,13 @@ class _NativeDriver(NtStrategy):  # type: ignore[misc]
     def on_order_filled(self, event: Any) -> None:
         self._session.filled(event)
 
-    def on_order_rejected(self, event: Any) -> None:
-        self._refused(event, "rejected")
-
-    def on_order_denied(self, event: Any) -> None:
-        self._refused(event, "denied")
-
     def on_order_canceled(self, event: Any) -> None:
         self._session.queue(event, self._session.runner.canceled)
 
     def on_order_expired(self, event: Any) -> None:
         self._session.queue(event, self._session.runner.expired)
 
-    def _refused(self, event: Any, how: str) -> None:
+    def refused(self, event: Any, how: str) -> None:
         reason = f"nautilus {how}: {event.reason}"
         runner = self._session.runner
         self._session.queue(event, lambda oid, ts: runner.rejected(oid, ts, reason))
@@ -232,7 +218,7 @@ def native_feed(
     """
     series = data.bars(iid)
     volume: Any = series.volume
-    if liquidity is NativeLiquidity.UNLIMITED:
+    if liquidity == NativeLiquidity.UNLIMITED:
         volume = [LIQUIDITY] * len(series)
     columns = (series.ts_ns, series.open, series.high, series.low, series.close, volume)
     return [
@@ -298,48 +284,28 @@ class NautilusNativeEngine:
             session.running = False
             session.flush()
             if session.step != len(timeline):
-                raise EngineRunError(
-                    f"nautilus stopped after {session.step} of {len(timeline)} steps; run with "
-                    "--verbose to see nautilus's log"
-                )
+                raise EngineRunError(_stopped_early(engine, session, config, native))
             runner.stop()
             _shadow_check(engine, runner, session, config, self.settings)
         finally:
             engine.dispose()
         return runner.result(
-            EngineInfo(
-                name=ENGINE_ID,
-                version=nautilus_trader.__version__,
-                adapter="finbot-engine-nautilus",
-                adapter_version=_adapter_version(),
-                details=native_details(native),
-            )
+            engine_info(ENGINE_ID, native_details(native))
         )
 
     def _build(
         self, config: RunConfig, data: MarketData, session: _NativeSession, s: NativeExecution
     ) -> BacktestEngine:
-        verbose = self.settings.verbose
-        margin = s.account is NativeAccount.MARGIN
-        engine = BacktestEngine(
-            BacktestEngineConfig(
-                trader_id=TraderId("FINBOT-001"),
-                logging=LoggingConfig(bypass_logging=not verbose, log_level="INFO"),
-                run_analysis=verbose,
-                risk_engine=RiskEngineConfig(bypass=not s.risk_engine),
-            )
-        )
+        margin = s.account == NativeAccount.MARGIN
+        engine = new_engine(verbose=self.settings.verbose, bypass_risk=not s.risk_engine)
         try:
-            cur = currency(config.currency)
             engine.add_venue(
                 venue=VENUE,
                 oms_type=OmsType.NETTING,
                 account_type=AccountType.MARGIN if margin else AccountType.CASH,
-                base_currency=cur,
+                base_currency=currency(config.currency),
                 default_leverage=Decimal(1) if margin else None,
-                starting_balances=[
-                    Money.from_str(f"{config.starting_cash:.{cur.precision}f} {cur.code}")
-                ],
+                starting_balances=[starting_balance(config)],
                 fill_model=FillModel(
                     prob_fill_on_limit=s.prob_fill_on_limit,
                     prob_slippage=s.prob_slippage,
@@ -351,13 +317,11 @@ class NautilusNativeEngine:
             )
             interval = bar_interval(session.timeline)
             kinds, rows = [], []
-            for iid in data.instrument_ids:
-                precision = price_precision(data.instruments[iid], data.bars(iid))
-                instrument = _fully_margined(equity(data.instruments[iid], precision))
-                engine.add_instrument(instrument)
-                kind = bar_type(instrument.id, interval)
+            for iid, nt_id, kind, precision in add_instruments(
+                engine, data, interval, _fully_margined
+            ):
                 kinds.append(kind)
-                session.nt_ids[iid] = instrument.id
+                session.nt_ids[iid] = nt_id
                 session.precision[iid] = precision
                 rows.extend(
                     native_feed(
@@ -382,7 +346,8 @@ def _check_config(config: RunConfig, data: MarketData) -> None:
     if config.cost_model.slippage_bps:
         raise ConfigError(
             f"cost_model.slippage_bps is {config.cost_model.slippage_bps}; Nautilus native mode "
-            "slips by whole ticks through its FillModel (NativeSettings.prob_slippage) instead"
+            "slips by whole ticks through its FillModel instead (native prob_slippage, "
+            "--prob-slippage)"
         )
     if config.cost_model.spread_bps:
         raise ConfigError(
@@ -395,12 +360,28 @@ def _check_config(config: RunConfig, data: MarketData) -> None:
             "cost_model volume_limit/volume_impact/impact_y are applied by finbot's fill rules; "
             "Nautilus native mode fills by its own matching (use the replica mode for them)"
         )
-    for iid, instrument in data.instruments.items():
-        if instrument.currency != config.currency:
-            raise ConfigError(
-                f"instrument {iid} is quoted in {instrument.currency} but the run's currency is "
-                f"{config.currency}; the Nautilus adapter runs one currency per run"
-            )
+    check_currency(config, data)
+
+
+def _stopped_early(
+    engine: BacktestEngine, session: _NativeSession, config: RunConfig, native: NativeExecution
+) -> str:
+    """Why Nautilus ended the run before its last step, as far as its account tells."""
+    steps = f"nautilus stopped after {session.step} of {len(session.timeline)} steps"
+    filled = [o for o in engine.cache.orders() if o.filled_qty.as_double() > 0]
+    if is_backtest_force_stop() and native.account == NativeAccount.CASH and filled:
+        # Nautilus halts a backtest whose cash balance would go negative (AccountBalanceNegative)
+        # and delivers that fill to no strategy. Its risk engine cannot price market orders on
+        # bars, so an order sized at one close can fill above the cash at a later one.
+        last = filled[-1]
+        qty, px = last.filled_qty.as_double(), last.avg_px
+        return (
+            f"{steps}: a fill beyond the cash account's balance halted it ({last.side_string()} "
+            f"{qty:g} at {px:g} = {qty * px:,.2f} {config.currency}, cash "
+            f"{session.runner.cash:,.2f}); the margin account (--native-account margin, the "
+            "default) runs such orders"
+        )
+    return f"{steps}; run with --verbose to see nautilus's log"
 
 
 def _shadow_check(

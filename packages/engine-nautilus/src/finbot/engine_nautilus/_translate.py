@@ -9,9 +9,10 @@ fill at the open tick (next open) or at the bar's close (this close), never on u
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
-from itertools import pairwise
+from itertools import chain, pairwise
 
 from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import Bar as NtBar
@@ -142,6 +143,14 @@ def time_shift(timeline: Sequence[int]) -> int:
     if first >= _EARLIEST:
         return 0
     return -((first - _EARLIEST) // NANOS_PER_DAY) * NANOS_PER_DAY
+
+
+def per_step(timeline: Sequence[int], stamps: list[Sequence[int]]) -> list[int]:
+    """How many of the instants in ``stamps`` fall on each step of the timeline."""
+    if len(stamps) == 1 and len(stamps[0]) == len(timeline):
+        return [1] * len(timeline)  # one series with a bar on every step
+    on = Counter(chain.from_iterable(stamps))
+    return list(map(on.__getitem__, timeline))
 
 
 def missing_steps(timeline: Sequence[int], stamps: Sequence[int]) -> list[int]:
