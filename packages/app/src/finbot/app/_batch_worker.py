@@ -76,8 +76,8 @@ def start_worker(data: Datasets) -> None:
 
     A forked worker shares its parent's memory copy-on-write. Freezing moves every inherited
     object out of the collector's reach, so the worker's collections never walk (and copy) the
-    parent's heap: 5% less CPU a run here (docs/benchmarks.md). Objects the worker creates are
-    collected as usual.
+    parent's heap (what the ``gc`` docs advise for fork without exec). The gain on the sweep
+    benchmark is small (ADR 0024). Objects the worker creates are collected as usual.
     """
     gc.freeze()
     install_datasets(data)
