@@ -63,6 +63,7 @@ from ._options import (
     run_tags,
     stdout_guard,
 )
+from ._costs_command import costs as costs_command
 from ._paper_command import paper_app
 from ._parity_command import parity
 from ._pilot_command import pilot_app
@@ -94,6 +95,7 @@ app.command("sweep")(sweep)
 app.command("batch")(batch)
 app.command("walkforward")(walkforward)
 app.command("regimes")(regimes)
+app.command("costs")(costs_command)
 app.add_typer(pilot_app, name="pilot")
 
 

@@ -31,6 +31,13 @@ from ._batch_spec import (
     parse_batch,
     read_batch_file,
 )
+from ._cost_analysis import (
+    CapacityPoint,
+    CostAnalysis,
+    SweepPoint,
+    analyze_costs,
+    run_cost_analysis,
+)
 from ._executors import (
     BatchExecutor,
     DaskExecutor,
@@ -118,6 +125,12 @@ from ._wiring import (
 )
 
 __all__ = [
+    # re-pricing a recorded run's fills (finbot costs, ADR 0021)
+    "CapacityPoint",
+    "CostAnalysis",
+    "SweepPoint",
+    "analyze_costs",
+    "run_cost_analysis",
     # backtest
     "PreparedRun",
     "check_engine",
