@@ -17,6 +17,7 @@ from finbot import app as services
 from finbot.contracts import FillPolicy, MissingDataPolicy
 
 from ._config_file import ConfigFileOption
+from ._costs_command import costs as costs_command
 from ._errors import errors_to_exit_codes
 from ._native_options import (
     AccountOption,
@@ -63,7 +64,6 @@ from ._options import (
     run_tags,
     stdout_guard,
 )
-from ._costs_command import costs as costs_command
 from ._paper_command import paper_app
 from ._parity_command import parity
 from ._pilot_command import pilot_app
