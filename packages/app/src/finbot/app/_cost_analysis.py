@@ -55,8 +55,7 @@ class SweepPoint:
 
 @dataclass(frozen=True, slots=True)
 class CapacityPoint:
-    """The run at ``size_multiple`` times its quantities and capital, its costs with ``impact_y``.
-    """
+    """The run at ``size_multiple`` times its orders and capital, priced with ``impact_y``."""
 
     impact_y: float
     size_multiple: float
