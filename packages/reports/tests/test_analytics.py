@@ -134,3 +134,23 @@ def test_assumptions_state_a_commission_schedule_only_when_one_is_set() -> None:
         "commission 0 bps + 0.005/share (min 1, max 100 bps of notional, rounding cent), "
         "slippage 0 bps"
     )
+
+
+def test_assumptions_state_spread_volume_and_impact_models_only_when_set() -> None:
+    plain = run(market(trading_days(date(2024, 1, 2), 30)))
+    labels = dict(assumption_rows(plain))
+    for label in ("Spread", "Volume cap", "Volume-share slippage", "Market impact"):
+        assert label not in labels
+    model = CostModel(
+        spread_bps=6, volume_limit=0.025, volume_impact=0.1, impact_y=1.2, impact_window=30
+    )
+    priced = plain.model_copy(
+        update={"config": plain.config.model_copy(update={"cost_model": model})}
+    )
+    rows = dict(assumption_rows(priced))
+    assert rows["Spread"] == "6 bps quoted; half paid on market and stop fills"
+    assert rows["Volume cap"] == "each fill at most 0.025 of its bar's volume"
+    assert rows["Volume-share slippage"] == "0.1 x (fill / bar volume)^2 of price"
+    assert rows["Market impact"] == (
+        "1.2 x sigma x sqrt(q / ADV), sigma and ADV over the 30 bars before the fill"
+    )

@@ -44,6 +44,15 @@ def assumption_rows(result: BacktestResult, *, run_id: str | None = None) -> lis
         *([("Commission schedule", costs.describe())] if costs.has_schedule else []),
         ("Commission rounding", costs.rounding.value),
         ("Slippage", f"{costs.slippage_bps:g} bps of price on market and stop fills"),
+        *([("Spread", f"{costs.spread_bps:g} bps quoted; half paid on market and stop fills")]
+          if costs.spread_bps else []),
+        *([("Volume cap", f"each fill at most {costs.volume_limit:g} of its bar's volume")]
+          if costs.volume_limit is not None else []),
+        *([("Volume-share slippage", f"{costs.volume_impact:g} x (fill / bar volume)^2 of price")]
+          if costs.volume_impact else []),
+        *([("Market impact", f"{costs.impact_y:g} x sigma x sqrt(q / ADV), sigma and ADV over "
+                             f"the {costs.impact_window} bars before the fill")]
+          if costs.impact_y else []),
         ("Engine", f"{engine.name} {engine.version} (adapter {engine.adapter} "
                    f"{engine.adapter_version})"),
         *((f"Engine {k}", v) for k, v in sorted(engine.details.items())),

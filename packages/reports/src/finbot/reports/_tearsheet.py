@@ -7,7 +7,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from itertools import accumulate
 
-from finbot.contracts import METRIC_ROWS, BacktestResult, MarketData, OrderSide, format_value
+from finbot.contracts import (
+    COST_KINDS,
+    METRIC_ROWS,
+    BacktestResult,
+    MarketData,
+    OrderSide,
+    format_value,
+)
 
 from ._analytics import (
     VAR_LEVEL,
@@ -247,17 +254,21 @@ def _costs(page: Page, result: BacktestResult) -> None:
 
     cfg = result.config.cost_model
     fills = result.fills
-    commission = math.fsum(f.commission for f in fills)
-    slippage = math.fsum(f.slippage for f in fills)
+    costs = result.costs
     notional = math.fsum(f.notional for f in fills)
     start = result.config.starting_cash
     pnl = result.metrics.final_equity - start
-    gross = pnl + commission + slippage
+    gross = pnl + costs.total
+    # Commission and slippage always; the other kinds (ADR 0021) when the run paid any.
     rows = [
-        ("Commission", commission),
-        ("Slippage", slippage),
-        ("Total costs", commission + slippage),
+        (kind.capitalize(), getattr(costs, kind))
+        for kind in COST_KINDS
+        if kind in ("commission", "slippage") or getattr(costs, kind)
     ]
+    rows.append(("Total costs", costs.total))
+    priced = cfg.has_schedule or bool(
+        cfg.spread_bps or cfg.volume_limit is not None or cfg.impact_y
+    )
     page.table(
         ("Cost", result.config.currency, "% of starting cash", "bp of traded notional"),
         [
@@ -274,18 +285,22 @@ def _costs(page: Page, result: BacktestResult) -> None:
             f"Model: commission {cfg.commission_bps:g} bps + {cfg.commission_per_share:g}/unit "
             f"(minimum {cfg.commission_minimum:g}, rounding {cfg.rounding.value}), slippage "
             f"{cfg.slippage_bps:g} bps on market/stop fills. "
-            f"{f'Schedule: {cfg.describe()}. ' if cfg.has_schedule else ''}Net P&L "
+            f"{f'Schedule: {cfg.describe()}. ' if priced else ''}Net P&L "
             f"{format_value(pnl, 'money')}; before costs {format_value(gross, 'money')}."
         ),
     )
     if not fills:
         return
     xs = x_labels([f.ts_ns for f in fills])
-    cum_c = list(accumulate(f.commission for f in fills))
-    cum_s = list(accumulate(f.slippage for f in fills))
+    series = [
+        (kind.capitalize(), list(accumulate(getattr(f, kind) for f in fills)))
+        for kind in ("commission", "slippage", "spread", "impact")
+        if kind in ("commission", "slippage") or getattr(costs, kind)
+    ]
     fig = go.Figure()
-    idx = keep_indices([a + b for a, b in zip(cum_c, cum_s, strict=True)], MAX_POINTS)
-    for name, ys in (("Commission", cum_c), ("Slippage", cum_s)):
+    totals = [math.fsum(c) for c in zip(*(ys for _, ys in series), strict=True)]
+    idx = keep_indices(totals, MAX_POINTS)
+    for name, ys in series:
         fig.add_trace(go.Scatter(x=[xs[i] for i in idx], y=[ys[i] for i in idx], name=name,
                                  mode="lines", stackgroup="costs"))
     fig.update_layout(title="Cumulative costs", yaxis_title=result.config.currency)
