@@ -93,6 +93,21 @@ class Ledger:
         self.fills.append(fill)
         self.fifo.add(fill)
 
+    # --- corporate actions (ActionBooks) ---------------------------------------------------
+    def held(self, instrument_id: str) -> float:
+        """The signed position in an instrument."""
+        return self.positions.get(instrument_id, 0.0)
+
+    def split(self, instrument_id: str, ratio: float) -> None:
+        """A split: the position times ``ratio``, its lots' prices over it (equity unchanged)."""
+        if instrument_id in self.positions:
+            self.positions[instrument_id] *= ratio
+            self.fifo.split(instrument_id, ratio)
+
+    def credit(self, amount: float) -> None:
+        """Cash in (a dividend received) or out (negative: one owed on a short)."""
+        self.cash += amount
+
     def market_value(self, feed: BarFeed) -> tuple[float, float]:
         """Net and gross value of the positions at the latest closes seen."""
         net = gross = 0.0

@@ -20,7 +20,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from ._errors import DataValidationError
 from ._time import from_ns, to_ns
@@ -92,7 +100,11 @@ class Split(BaseModel):
 
 
 class CashDividend(BaseModel):
-    """A cash dividend per share, going ex at the open of ``ex_date``."""
+    """A cash dividend per share, going ex at the open of ``ex_date`` and paid on ``pay_date``.
+
+    Whoever holds the position when ``ex_date`` opens is entitled (a short pays it); the cash
+    moves on ``pay_date`` (None: on the ex-date, the usual case when only the ex-date is known).
+    """
 
     model_config = _FROZEN
 
@@ -101,6 +113,22 @@ class CashDividend(BaseModel):
     ex_date: date
     amount: PositiveFloat
     currency: str = "USD"
+    pay_date: date | None = None
+
+    @model_validator(mode="after")
+    def _paid_after_ex(self) -> CashDividend:
+        if self.pay_date is not None and self.pay_date < self.ex_date:
+            raise ValueError(f"pay_date {self.pay_date} is before ex_date {self.ex_date}")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_pay_date(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Without a pay date the JSON is the one from before the field existed, so datasets'
+        # snapshot ids (which hash the actions' JSON) and action files stay as they were.
+        data: dict[str, Any] = handler(self)
+        if data.get("pay_date") is None:
+            data.pop("pay_date", None)
+        return data
 
 
 CorporateAction = Split | CashDividend

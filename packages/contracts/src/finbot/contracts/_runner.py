@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from ._account import AccountState
 from ._config import RunConfig
+from ._corporate_actions import ActionSchedule
 from ._feed import BarFeed
 from ._fill_costs import FillCosts
 from ._ledger import Ledger
@@ -80,6 +81,9 @@ class StrategyRunner:
         self._snapshot_id = _snapshot_id
         self.fill_costs = FillCosts(config.cost_model, self.feed)
         self.ledger = Ledger(config.starting_cash, config.cost_model, self.fill_costs)
+        # The data's splits and dividends, applied to the ledger as the run reaches them.
+        self.actions = ActionSchedule(data.corporate_actions)
+        self._has_actions = bool(self.actions)  # read on every step and fill: a plain bool
         self.orders = OrderManager(router.submit)
         self.context = RunContext(self)
         timeline = self.feed.timeline
@@ -152,6 +156,8 @@ class StrategyRunner:
         feed = self.feed
         bars = feed.advance(ts_ns)
         self.now_ns = ts_ns
+        if self._has_actions:
+            self._corporate_actions(ts_ns, bars)
         self.ledger.mark(ts_ns, feed)
         # Neither fill policy can fill an order placed on the final step in every engine (next
         # open does not exist), so no engine sees it: it is canceled at stop.
@@ -210,6 +216,9 @@ class StrategyRunner:
         # content hash) identical through a round trip.
         quantity, price, ts_ns = float(quantity), float(price), int(ts_ns)
         order = self.orders.check_fill(order_id, quantity, price)
+        if self._has_actions:
+            # A fill priced on or after an ex-date books in post-split shares, after the action.
+            self.actions.reach(order.request.instrument_id, ts_ns, self.ledger)
         fill = self.ledger.make_fill(order_id, order.request, quantity, price, ts_ns)
         self.ledger.book(fill)
         update = self.orders.filled(order, quantity, price, ts_ns)
@@ -374,6 +383,13 @@ class StrategyRunner:
         self.strategy.on_load_state(self.context, state)
 
     # --- internals -------------------------------------------------------------------------
+    def _corporate_actions(self, ts_ns: int, bars: Mapping[str, Bar]) -> None:
+        """Actions whose ex-date a bar of this step reaches, then the dividends payable now."""
+        actions, ledger = self.actions, self.ledger
+        for iid in bars:
+            actions.reach(iid, ts_ns, ledger)
+        actions.pay(ts_ns, ledger)
+
     def _call_strategy(self, ts_ns: int, bars: dict[str, Bar]) -> None:
         if self._exits_due:
             self._place_bracket_exits()

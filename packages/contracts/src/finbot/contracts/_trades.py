@@ -79,6 +79,17 @@ class FifoBook:
         if abs(remaining) > 1e-12:
             book.append(_Lot(remaining, fill.price, fill.ts_ns, fee_per_unit))
 
+    def split(self, instrument_id: str, ratio: float) -> None:
+        """Restate the open lots in post-split shares: quantity times ``ratio``, prices over it.
+
+        Each lot keeps its cost (quantity x price) and its commission, so the round trips it
+        closes later have the P&L they would have had without the split.
+        """
+        for lot in self._lots.get(instrument_id, ()):
+            lot.quantity *= ratio
+            lot.price /= ratio
+            lot.commission_per_unit /= ratio
+
     def average_price(self, instrument_id: str) -> float | None:
         """Average entry price of the instrument's open lots, or None when it has none."""
         book = self._lots.get(instrument_id)

@@ -7,6 +7,7 @@ engine, the Nautilus replica path, paper trading and test fakes.
 
 from ._broker_events import BrokerEvent, BrokerEventKind, OrderEventSink, deliver
 from ._clock import Clock, ReplayClock, WallClock
+from ._corporate_actions import ActionBooks, ActionSchedule, AppliedAction
 from ._feed import BarFeed
 from ._fill_costs import FillCosts
 from ._fill_rules import BarFill, bar_fill, created_price, limit_fill, stop_fill
@@ -39,6 +40,10 @@ __all__ = [
     "ReplayClock",
     "WallClock",
     "build_result",
+    # splits and dividends reaching the books (an adapter mirrors them into its engine)
+    "ActionBooks",
+    "ActionSchedule",
+    "AppliedAction",
     # the simulated broker
     "INSUFFICIENT_CASH",
     "BrokerView",

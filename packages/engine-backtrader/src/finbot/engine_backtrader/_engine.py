@@ -28,8 +28,9 @@ from finbot.contracts import (
     TimeInForce,
     from_ns,
 )
-from finbot.contracts.engine import FillCosts
+from finbot.contracts.engine import ActionSchedule, FillCosts
 
+from ._actions import ActionBroker
 from ._commission import commission_for
 from ._config import BacktraderSettings
 from ._translate import EXEC_TYPES, BarSeriesFeed, bar_columns, bt_timeline, order_prices
@@ -41,7 +42,7 @@ _Order = bt.Order
 _PRICED = (_Order.Market, _Order.Stop)
 
 
-class _CostBroker(bt.brokers.BackBroker):  # type: ignore[misc]
+class _CostBroker(ActionBroker):
     """Backtrader's broker, with the contract's price costs and volume cap (``FillCosts``).
 
     Backtrader decides the reference price (open, stop trigger, this close) and whether the order
@@ -213,6 +214,11 @@ class _Session:
             self.broker.cancel(order)
 
     # --- internals ---------------------------------------------------------------------------
+    def step_dt(self) -> float | None:
+        """Backtrader's datetime of the step its broker is working (None after the last)."""
+        k = self.steps
+        return self.dts[k] if k < len(self.dts) else None
+
     def _event_ts(self) -> int:
         # Broker events are raised while Backtrader prepares step ``steps``.
         k = self.steps
@@ -293,7 +299,7 @@ class BacktraderEngine:
             if volume_cap:
                 broker.set_filler(broker.capped)
         else:
-            broker = bt.brokers.BackBroker()
+            broker = ActionBroker()
         session.broker = broker
 
         cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, maxcpus=1)
@@ -309,6 +315,10 @@ class BacktraderEngine:
                 cerebro.adddata(feed, name=iid)
                 session.feeds[iid] = feed
         cerebro.addstrategy(_Driver, session=session)
+        if runner.actions:
+            # Backtrader's own books follow the run's splits and dividends as the runner's do.
+            schedule = ActionSchedule(data.corporate_actions)
+            broker.follow(schedule, session.feeds, session.to_ns, session.step_dt)
 
         runner.start()
         cerebro.run()

@@ -32,12 +32,14 @@ from finbot.contracts import (
     OrderSide,
     OrderType,
     RunConfig,
+    Split,
     Strategy,
     StrategyRunner,
     from_ns,
 )
 from finbot.contracts.engine import BrokerEvent, BrokerEventKind, SimulatedBroker, deliver
 
+from ._actions import AccountModule
 from ._config import NautilusSettings
 from ._fees import CostModelFee
 from ._nautilus_run import (
@@ -122,6 +124,14 @@ class _Session:
         self.failure: str | None = None
         self.fill_count = 0
         self.this_close = config.fill_policy is FillPolicy.THIS_CLOSE
+        # Corporate actions mirrored into Nautilus's account (_actions.py): the venue module,
+        # how many of the runner's applied/paid actions are mirrored, and the fee-free orders
+        # that carry out splits (client order id -> [instrument, signed shares, pre-credit]).
+        self.account: AccountModule | None = None
+        self.currency: Any = None
+        self._mirrored = (0, 0)
+        self.follow_actions = bool(data.corporate_actions)
+        self._split_orders: dict[Any, list[Any]] = {}
 
     def prepare(self, runner: StrategyRunner) -> None:
         self.runner = runner
@@ -180,7 +190,15 @@ class _Session:
         if self._bars == self.counts[self.step]:
             self._end_step()
 
+    def fee_free(self, order: Any) -> bool:
+        """Whether ``order`` carries out a split (no commission: it is no trade)."""
+        return order.client_order_id in self._split_orders
+
     def on_fill(self, client_order_id: Any, qty: float, px: float) -> None:
+        split = self._split_orders.get(client_order_id)
+        if split is not None:
+            self._split_filled(split, qty, px)
+            return
         native = self._native.get(client_order_id)
         expected = native.expected if native is not None else None
         if native is None or expected is None:
@@ -227,13 +245,18 @@ class _Session:
     def _end_step(self) -> None:
         k = self.step
         ts = self.timeline[k]
-        if self._native or self._expected:
+        if self._native or self._expected or self._split_orders:
             self._settle(ts)
         if self.failure is not None:
             raise EngineRunError(self.failure)
         if self._events:
             self.flush()
-        self.runner.step(ts)
+        runner = self.runner
+        runner.step(ts)
+        if self.follow_actions:
+            actions = runner.actions
+            if (len(actions.applied), len(actions.paid)) != self._mirrored:
+                self._mirror_actions()
         self.step = k = k + 1
         self._ticks = self._bars = 0
         # Most steps have no order to accept, fill or expire: skip the planner outright.
@@ -247,6 +270,13 @@ class _Session:
             if driver.cache.order(native.order.client_order_id).is_open:
                 driver.cancel_order(native.order)
         self._native.clear()
+        for iid, shares, _, filled in self._split_orders.values():
+            if abs(filled - abs(shares)) > _EPS:
+                self._fail(
+                    f"nautilus executed {filled} of the {abs(shares)} shares a split of {iid} "
+                    f"adds or removes by {from_ns(ts).isoformat()}"
+                )
+        self._split_orders.clear()
         for expected in self._expected:
             if abs(expected.filled - expected.quantity) > _EPS:
                 self._fail(
@@ -255,6 +285,59 @@ class _Session:
                     f"{expected.price!r}"
                 )
         self._expected = []
+
+    def _mirror_actions(self) -> None:
+        """Bring Nautilus's account to the runner's books after the step's corporate actions."""
+        actions = self.runner.actions
+        n_applied, n_paid = self._mirrored
+        self._mirrored = (len(actions.applied), len(actions.paid))
+        assert self.account is not None
+        for paid in actions.paid[n_paid:]:
+            self.account.adjust(paid.cash, self.currency)
+            self.fill_count += 1  # Nautilus books the dividend in whole cents
+        split = {
+            a.action.instrument_id
+            for a in actions.applied[n_applied:]
+            if isinstance(a.action, Split) and a.held
+        }
+        for iid in sorted(split):
+            self._carry_out_split(iid)
+
+    def _carry_out_split(self, iid: str) -> None:
+        nt_id = self.nt_ids[iid]
+        driver = self.driver
+        shares = self.runner.positions.get(iid, 0.0) - float(driver.portfolio.net_position(nt_id))
+        if abs(shares) <= _EPS:
+            return
+        qty = quantity(abs(shares))
+        if qty is None:
+            raise EngineRunError(
+                f"a split of {iid} leaves a fractional position ({shares:+} shares to carry "
+                "out); the Nautilus adapter trades whole units only"
+            )
+        buy = shares > 0
+        bar = self.data.bars(iid)[self.runner.seen(iid) - 1]
+        # A buy must find the cash first: credit it at the bar's high, settle on the fill price.
+        credit = abs(shares) * bar.high if buy else 0.0
+        assert self.account is not None
+        self.account.adjust(credit, self.currency)
+        order = driver.order_factory.market(
+            nt_id, NtSide.BUY if buy else NtSide.SELL, qty, reduce_only=not buy
+        )
+        self._split_orders[order.client_order_id] = [iid, shares, credit, 0.0]
+        self.fill_count += 2
+        driver.submit_order(order)
+
+    def _split_filled(self, split: list[Any], qty: float, px: float) -> None:
+        # Balance-neutral: the buy's notional comes back (beyond the pre-credit), a sell's goes.
+        assert self.account is not None
+        shares, credit = split[1], split[2]
+        if shares > 0:
+            self.account.adjust(qty * px - credit, self.currency)
+            split[2] = 0.0
+        else:
+            self.account.adjust(-qty * px, self.currency)
+        split[3] += qty
 
     def _bar_at(self, iid: str, k: int) -> int | None:
         return self._index[iid].get(self.timeline[k])
@@ -469,6 +552,7 @@ class NautilusEngine:
         # The adapter checks cash itself, Backtrader's way (ADR 0007); Nautilus's risk engine would
         # deny orders Backtrader accepts (it reserves cash for resting orders).
         engine = new_engine(verbose=self.settings.verbose, bypass_risk=True)
+        account_module = AccountModule()
         try:
             engine.add_venue(
                 venue=VENUE,
@@ -476,12 +560,17 @@ class NautilusEngine:
                 account_type=AccountType.CASH,
                 base_currency=currency(config.currency),
                 starting_balances=[starting_balance(config)],
-                fee_model=CostModelFee(session.commission, session.contract_price),
+                fee_model=CostModelFee(
+                    session.commission, session.contract_price, session.fee_free
+                ),
                 bar_execution=True,
                 # A stop already through the market fills at its trigger (the adapter only sends
                 # one to fill an order against an instrument's previous bar, ADR 0007).
                 reject_stop_orders=False,
+                modules=[account_module],
             )
+            session.account = account_module
+            session.currency = currency(config.currency)
             interval = bar_interval(session.timeline)
             shift = time_shift(session.timeline)
             kinds = []

@@ -343,6 +343,12 @@ def _fully_margined(instrument: Equity) -> Equity:
 
 
 def _check_config(config: RunConfig, data: MarketData) -> None:
+    if data.corporate_actions:
+        raise ConfigError(
+            f"the data carries {len(data.corporate_actions)} corporate action(s); Nautilus native "
+            "mode does not apply splits or dividends: run it on adjusted prices "
+            "(--prices total-return) or use the adapter's replica mode"
+        )
     if config.cost_model.slippage_bps:
         raise ConfigError(
             f"cost_model.slippage_bps is {config.cost_model.slippage_bps}; Nautilus native mode "
