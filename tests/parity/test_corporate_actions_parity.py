@@ -118,3 +118,25 @@ def test_golden_strategies_on_raw_prices_agree(golden_raw, strategy_id, policy):
         # holds BRAVO through its split and CHARLIE through its dividend
         assert all(a.held > 0 for a in actions.applied)
         assert actions.paid and actions.paid[0].cash == actions.paid[0].held * 0.85
+
+
+def test_raw_prices_with_the_split_applied_equal_split_adjusted_prices():
+    # Independent of the schedule's code: folding the split into the prices (data side) and
+    # applying it to the position (engine side) must give the same run, share for share.
+    from finbot.contracts import PriceMode
+    from finbot.data import apply_price_mode
+
+    held = {PriceMode.RAW: 100, PriceMode.SPLIT_ADJUSTED: 200}  # old vs new shares, same cost
+    equity = {}
+    for mode, shares in held.items():
+        data = apply_price_mode(load_dataset("golden", adjust=False), mode).between(
+            date(2022, 6, 1), date(2022, 7, 1)
+        )
+        config = RunConfig(
+            strategy=StrategySpec(id="scripted"), dataset=DatasetRef(name="golden", prices=mode)
+        )
+        result, _ = every_engine(
+            lambda s=shares: Scripted({0: [lambda c, s=s: c.buy("BRAVO", s)]}), data, config
+        )
+        equity[mode] = result.equity_curve.equity
+    assert equity[PriceMode.RAW] == pytest.approx(equity[PriceMode.SPLIT_ADJUSTED], rel=1e-12)

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 from sample_data import NVDA, ORCL, SAMPLES_PRESENT, SKIP_REASON
 
-from finbot.data import load_files
+from finbot.contracts import DatasetRef, PriceMode
+from finbot.data import LocalDataSource, load_files
 
 
 def backtrader_yahoo_bars(path: Path) -> np.ndarray:
@@ -49,3 +50,17 @@ def test_backtraders_yahoo_feed_is_adj_close_prices_rounded_to_cents(path: Path,
     # the cent rounding is not negligible on low-priced early bars (ORCL ~1.88 in 1995)
     error = np.max(np.abs(theirs[:, 3] - np.asarray(adjusted.close)) / np.asarray(adjusted.close))
     assert 0.0 < error < 0.01
+
+
+@pytest.mark.skipif(not SAMPLES_PRESENT, reason=SKIP_REASON)
+@pytest.mark.parametrize(("path", "iid"), [(ORCL, "ORCL"), (NVDA, "NVDA")])
+def test_prices_backtrader_yahoo_trades_exactly_backtraders_feed(path: Path, iid: str) -> None:
+    # --prices backtrader-yahoo: the bars a run trades are the feed's, bit for bit (volume too),
+    # so a published Backtrader result on a Yahoo file reproduces (ADR 0023).
+    theirs = backtrader_yahoo_bars(path)
+    ref = DatasetRef(name=iid, paths=(str(path),), prices=PriceMode.BACKTRADER_YAHOO)
+    data = LocalDataSource().load(ref)
+    ours = data.bars(iid)
+    assert data.corporate_actions == ()
+    for k, column in enumerate((ours.open, ours.high, ours.low, ours.close, ours.volume)):
+        np.testing.assert_array_equal(theirs[:, k], np.asarray(column))

@@ -27,7 +27,8 @@ FIXED_CANONICAL = (
     '"commission_tiers":[],"impact_window":20,"impact_y":0.0,"rounding":"cent","slippage_bps":0.0,'
     '"spread_bps":0.0,"volume_impact":0.0,"volume_limit":null},"currency":"USD",'
     '"dataset":{"allow":[],"calendar":null,'
-    '"name":"demo","paths":[],"snapshot_id":null},"end":"2020-12-31","engine":"backtrader",'
+    '"name":"demo","paths":[],"prices":"total-return","snapshot_id":null},"end":"2020-12-31",'
+    '"engine":"backtrader",'
     '"fill_policy":"this_close","missing_data":"raise","seed":0,"start":"2020-01-01",'
     '"starting_cash":50000.0,"strategy":{"id":"sma_crossover","params":{"fast":10,"slow":30}}}'
 )
@@ -35,8 +36,9 @@ FIXED_CANONICAL = (
 # Result schema 2 added dataset.calendar, dataset.allow and missing_data (was e8ecd2ed...);
 # schema 3 added the commission-schedule fields of the cost model (was 0dabd73f...);
 # schema 4 added the spread, volume-share and impact fields (was 8c4c852c...); schema 5's
-# `native` is stored only when set, so this hash did not change.
-FIXED_HASH = "fde471e9564b917a1f5f41458df8f7aaf40c35733ee2dd4cad73aa8950ebcaa4"
+# `native` is stored only when set, so this hash did not change; schema 6 added dataset.prices,
+# the price mode (was fde471e9...).
+FIXED_HASH = "60db2feebcb9a7ca289fd80a2b6f05623a32e71183143c5af42c8b98884a2fc2"
 
 
 def fixed_payload() -> dict[str, object]:

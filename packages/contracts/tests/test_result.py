@@ -7,7 +7,8 @@ record) when version 2 became current. ``data/result_v3.json`` was written once 
 ``sample_v2()`` when version 3 (commission schedules in the cost model) became current, and
 ``data/result_v4.json`` from it when version 4 (the cost breakdown, ADR 0021) became current.
 ``data/result_v5.json`` was written once from ``sample_v5()`` (``sample_v2()`` with native execution
-settings in its config) when version 5 (``RunConfig.native``, ADR 0025) became current.
+settings in its config) when version 5 (``RunConfig.native``, ADR 0025) became current, and
+``data/result_v6.json`` from ``sample_v5()`` when version 6 (the price mode, ADR 0023) did.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from finbot.contracts import (
     NativeAccount,
     NativeExecution,
     OrderStatus,
+    PriceMode,
     ResultSchemaError,
     migrate_payload,
     to_ns,
@@ -42,6 +44,7 @@ V2_FILE = Path(__file__).parent / "data" / "result_v2.json"
 V3_FILE = Path(__file__).parent / "data" / "result_v3.json"
 V4_FILE = Path(__file__).parent / "data" / "result_v4.json"
 V5_FILE = Path(__file__).parent / "data" / "result_v5.json"
+V6_FILE = Path(__file__).parent / "data" / "result_v6.json"
 
 
 def sample_v2() -> BacktestResult:
@@ -157,7 +160,7 @@ def test_v1_file_accounts_add_up() -> None:
     )
 
 
-def frozen_drift(result: BacktestResult, frozen_file: Path = V5_FILE) -> list[str]:
+def frozen_drift(result: BacktestResult, frozen_file: Path = V6_FILE) -> list[str]:
     """Where ``result``'s stored form differs from a frozen file, compared as raw text.
 
     Never through the current model: reading the file with it would fill in any field added since
@@ -185,13 +188,22 @@ def test_v1_file_migrates_to_the_v1_run_under_todays_code() -> None:
     today = today.model_copy(
         update={**ids, "config": today.config.model_copy(update={"dataset": dataset})}
     )
-    assert today.to_json() == old.to_json()
+    assert unrecorded_prices(today).to_json() == old.to_json()
+    assert old.config.dataset.prices is None  # not recorded before version 6
 
 
-def test_current_code_reproduces_the_v5_file_exactly() -> None:
+def unrecorded_prices(result: BacktestResult) -> BacktestResult:
+    """``result`` as a migrated pre-version-6 file has it: the price mode unknown (None)."""
+    dataset = result.config.dataset.model_copy(update={"prices": None})
+    return result.model_copy(
+        update={"config": result.config.model_copy(update={"dataset": dataset})}
+    )
+
+
+def test_current_code_reproduces_the_v6_file_exactly() -> None:
     # When this fails, the stored form changed: bump SCHEMA_VERSION, add a migration from the
     # previous version and keep the older result_vN.json files as they are (docs/adr/0004).
-    assert SCHEMA_VERSION == 5
+    assert SCHEMA_VERSION == 6
     drift = frozen_drift(sample_v5())
     assert drift == [], "\n".join(drift)
 
@@ -202,7 +214,7 @@ def test_v4_file_migrates_to_the_v4_run_under_todays_code() -> None:
     assert json.loads(V4_FILE.read_text())["schema_version"] == 4
     old = BacktestResult.from_json(V4_FILE.read_text())
     assert old.config.native is None
-    assert old.to_json() == sample_v2().to_json()
+    assert old.to_json() == unrecorded_prices(sample_v2()).to_json()
     assert '"native"' not in old.config.canonical_json()
 
 
@@ -219,7 +231,7 @@ def test_v2_file_migrates_to_the_v2_run_under_todays_code() -> None:
     # migrated v2 file is byte for byte the same run produced today.
     assert json.loads(V2_FILE.read_text())["schema_version"] == 2
     old = BacktestResult.from_json(V2_FILE.read_text())
-    assert old.to_json() == sample_v2().to_json()
+    assert old.to_json() == unrecorded_prices(sample_v2()).to_json()
     costs = old.config.cost_model
     assert (costs.commission_fixed, costs.commission_tiers) == (0.0, ())
     assert (costs.commission_maximum, costs.commission_maximum_bps) == (None, None)
@@ -230,10 +242,20 @@ def test_v3_file_migrates_to_the_v3_run_under_todays_code() -> None:
     # and impact amounts (0 in a v3 run) and the cost breakdown summed from the stored fills.
     assert json.loads(V3_FILE.read_text())["schema_version"] == 3
     old = BacktestResult.from_json(V3_FILE.read_text())
-    assert old.to_json() == sample_v2().to_json()
+    assert old.to_json() == unrecorded_prices(sample_v2()).to_json()
     assert old.costs.commission == pytest.approx(math.fsum(f.commission for f in old.fills))
     assert old.costs.slippage > 0  # the sample run slips 5 bps: the migration kept it
     assert (old.costs.spread, old.costs.impact, old.costs.borrow, old.costs.funding) == (0, 0, 0, 0)
+
+
+def test_v5_file_migrates_with_the_price_mode_unknown() -> None:
+    # Version 6 records the price mode; a version-5 run did not and it cannot be derived (a
+    # Yahoo file then traded its Close without dividends, none of today's modes): None.
+    assert json.loads(V5_FILE.read_text())["schema_version"] == 5
+    old = BacktestResult.from_json(V5_FILE.read_text())
+    assert old.config.dataset.prices is None
+    assert old.to_json() == unrecorded_prices(sample_v5()).to_json()
+    assert sample_v5().config.dataset.prices is PriceMode.TOTAL_RETURN
 
 
 def test_frozen_v2_file_keeps_its_data_quality() -> None:
@@ -259,7 +281,7 @@ def test_a_defaulted_field_added_to_metrics_fails_the_frozen_comparison() -> Non
     current = sample_v5()
     patched = _ResultPlus.model_validate(current.model_dump())
     # Read through the patched model, the frozen file agrees with it: the old, blind comparison.
-    assert patched.to_json() == _ResultPlus.from_json(V5_FILE.read_text()).to_json()
+    assert patched.to_json() == _ResultPlus.from_json(V6_FILE.read_text()).to_json()
     drift = frozen_drift(patched)
     assert '+  "new_figure": null,' in drift, drift
     assert frozen_drift(current) == []
@@ -322,7 +344,7 @@ def test_migration_steps_run_in_order_up_to_the_target() -> None:
 
 
 def test_default_migration_of_a_current_payload_is_identity() -> None:
-    payload = json.loads(V5_FILE.read_text())
+    payload = json.loads(V6_FILE.read_text())
     assert migrate_payload(payload) == payload
 
 

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from finbot import app as services
-from finbot.contracts import FillPolicy, MissingDataPolicy
+from finbot.contracts import FillPolicy, MissingDataPolicy, PriceMode
 
 from ._config_file import ConfigFileOption
 from ._costs_command import costs as costs_command
@@ -49,6 +49,7 @@ from ._options import (
     OutputOption,
     ParamOption,
     PngOption,
+    PricesOption,
     RegistryOption,
     ReportOption,
     SlippageOption,
@@ -153,6 +154,7 @@ def backtest(
     timezone: TimezoneOption = None,
     allow: AllowOption = None,
     missing_data: MissingDataOption = MissingDataPolicy.RAISE,
+    prices: PricesOption = PriceMode.TOTAL_RETURN,
     engine: Annotated[
         str | None,
         typer.Option(
@@ -218,6 +220,7 @@ def backtest(
             timezone=timezone,
             allow=allow,
             missing_data=missing_data,
+            prices=prices,
             fill_policy=fill_policy,
             engine=services.engine_for_mode(engine, nautilus_mode),
             native=native_from_options(

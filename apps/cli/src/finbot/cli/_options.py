@@ -21,6 +21,7 @@ from finbot.contracts import (
     FillPolicy,
     MissingDataPolicy,
     NativeExecution,
+    PriceMode,
     RunConfig,
 )
 
@@ -144,6 +145,17 @@ MissingDataOption = Annotated[
         "close, volume 0, never filled) or drop (remove those sessions from every instrument).",
     ),
 ]
+PricesOption = Annotated[
+    PriceMode,
+    typer.Option(
+        "--prices",
+        case_sensitive=False,
+        help="Prices traded: raw (splits and dividends applied to positions and cash), "
+        "split-adjusted (dividends paid in cash), total-return (all folded into the prices; "
+        "Yahoo files: Adj Close) or backtrader-yahoo (as Backtrader's Yahoo feed: Adj Close "
+        "rounded to cents).",
+    ),
+]
 OutputOption = Annotated[
     Path | None,
     typer.Option(
@@ -220,6 +232,7 @@ def config_from_options(
     impact_y: float = 0.0,
     impact_window: int | None = None,
     native: NativeExecution | None = None,
+    prices: PriceMode = PriceMode.TOTAL_RETURN,
 ) -> RunConfig:
     """The ``RunConfig`` the shared options describe (``--param`` parsed, dates as UTC dates).
 
@@ -253,6 +266,7 @@ def config_from_options(
         impact_y=impact_y,
         impact_window=impact_window,
         native=native,
+        prices=prices,
     )
 
 

@@ -36,7 +36,7 @@ from finbot.app import (
     step_count,
     write_results,
 )
-from finbot.contracts import BacktestResult, ConfigError, FillPolicy, MissingDataPolicy
+from finbot.contracts import BacktestResult, ConfigError, FillPolicy, MissingDataPolicy, PriceMode
 
 from ._config_file import ConfigFileOption
 from ._errors import EXIT_PARITY_BREACHED, errors_to_exit_codes
@@ -61,6 +61,7 @@ from ._options import (
     OutputOption,
     ParamOption,
     PngOption,
+    PricesOption,
     RegistryOption,
     ReportOption,
     SlippageOption,
@@ -127,6 +128,7 @@ def parity(
     timezone: TimezoneOption = None,
     allow: AllowOption = None,
     missing_data: MissingDataOption = MissingDataPolicy.RAISE,
+    prices: PricesOption = PriceMode.TOTAL_RETURN,
     engines: Annotated[
         str | None,
         typer.Option(
@@ -188,6 +190,7 @@ def parity(
             timezone=timezone,
             allow=allow,
             missing_data=missing_data,
+            prices=prices,
             fill_policy=FillPolicy.NEXT_OPEN,
             engine=names[0],
         )

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from finbot.contracts import COST_KINDS, BacktestResult, Metrics, session_date
+from finbot.contracts import COST_KINDS, BacktestResult, Metrics, PriceMode, session_date
 from finbot.reports import METRIC_ROWS, format_value
 
 from ._rejections import rejections
@@ -114,6 +114,7 @@ def run_rows(result: BacktestResult, *, engine: str | None) -> list[tuple[str, s
         ("Strategy", config.strategy.id),
         ("Parameters", params),
         ("Dataset", f"{dataset} (snapshot {result.data_snapshot_id[:12]})"),
+        ("Prices", prices_text(config.dataset.prices)),
         ("Dates", span),
         *([("Engine", engine)] if engine is not None else []),
         ("Fill policy", config.fill_policy.value),
@@ -122,6 +123,21 @@ def run_rows(result: BacktestResult, *, engine: str | None) -> list[tuple[str, s
         ("Data checks", data_checks_text(result)),
         ("Starting cash", f"{config.starting_cash:,.2f} {config.currency}"),
     ]
+
+
+def prices_text(prices: PriceMode | None) -> str:
+    """The price mode, and what it means for corporate actions (ADR 0023)."""
+    if prices is None:
+        return "not recorded (a result from before schema 6)"
+    return f"{prices.value} ({_PRICE_MEANING[prices]})"
+
+
+_PRICE_MEANING = {
+    PriceMode.RAW: "splits and dividends applied to positions and cash",
+    PriceMode.SPLIT_ADJUSTED: "split-adjusted prices, dividends paid in cash",
+    PriceMode.TOTAL_RETURN: "splits and dividends folded into the prices",
+    PriceMode.BACKTRADER_YAHOO: "Adj Close rounded to cents, as Backtrader's Yahoo feed",
+}
 
 
 def data_checks_text(result: BacktestResult) -> str:

@@ -30,6 +30,7 @@ from finbot.contracts import (
     MarketData,
     MissingDataPolicy,
     NativeExecution,
+    PriceMode,
     RunConfig,
     Strategy,
     StrategyParams,
@@ -77,6 +78,7 @@ def make_config(
     impact_y: float = 0.0,
     impact_window: int | None = None,
     native: NativeExecution | Mapping[str, Any] | None = None,
+    prices: PriceMode | str = PriceMode.TOTAL_RETURN,
 ) -> RunConfig:
     """Build a validated ``RunConfig`` from plain values, with finbot's defaults.
 
@@ -117,6 +119,8 @@ def make_config(
         native: Native execution settings (latency, fill model, account, liquidity, risk
             engine; ``NativeExecution`` or its fields as a mapping) for engine
             ``nautilus-native``, which gets the defaults when None (ADR 0025).
+        prices: Price mode: ``raw`` (corporate actions applied by the engine),
+            ``split-adjusted``, ``total-return`` (default) or ``backtrader-yahoo`` (ADR 0023).
 
     Raises:
         ConfigError: A value is invalid (e.g. end before start, negative commission), or native
@@ -124,7 +128,9 @@ def make_config(
             field.
     """
     paths = tuple(str(p) for p in data)
-    ref: dict[str, Any] = {"calendar": calendar, "allow": tuple(allow), "timezone": timezone}
+    ref: dict[str, Any] = {
+        "calendar": calendar, "allow": tuple(allow), "timezone": timezone, "prices": prices
+    }
     if paths:
         ref |= {"name": dataset or "+".join(Path(p).stem for p in paths), "paths": paths}
     else:

@@ -53,13 +53,30 @@ class MissingDataPolicy(StrEnum):
     DROP = "drop"
 
 
+class PriceMode(StrEnum):
+    """Which prices a run trades and which corporate actions the engines apply (ADR 0023).
+
+    ``raw``: the prices as printed, every split and cash dividend applied to the books.
+    ``split-adjusted``: prices back-adjusted for splits; dividends paid in cash by the engines.
+    ``total-return``: prices back-adjusted for splits and dividends (Yahoo: ``Adj Close``); no
+    action left to apply. ``backtrader-yahoo``: what Backtrader's Yahoo feed trades, ``Adj Close``
+    rescaling rounded to cents and volume rescaled (Yahoo CSV files only).
+    """
+
+    RAW = "raw"
+    SPLIT_ADJUSTED = "split-adjusted"
+    TOTAL_RETURN = "total-return"
+    BACKTRADER_YAHOO = "backtrader-yahoo"
+
+
 class DatasetRef(BaseModel):
     """Where a run's data comes from. ``snapshot_id`` pins the exact bytes when known.
 
     ``calendar`` names the exchange-calendars calendar the data is checked against (``None``: the
     dataset's own, else XNYS); ``allow`` lists the plausibility checks overridden for this data;
     ``timezone`` is the zone of the files' naive intraday timestamps (left out of the canonical JSON
-    when unset, so older configs hash as before).
+    when unset, so older configs hash as before). ``prices`` is the price mode; ``None`` only in
+    results older than schema 6, which did not record it (ADR 0023).
     """
 
     model_config = _FROZEN
@@ -75,6 +92,10 @@ class DatasetRef(BaseModel):
         default=None,
         min_length=1,
         description="IANA zone of the files' naive intraday timestamps (None: UTC)",
+    )
+    prices: PriceMode | None = Field(
+        default=PriceMode.TOTAL_RETURN,
+        description="price mode; None = not recorded (a result older than schema 6)",
     )
 
     @field_validator("timezone")

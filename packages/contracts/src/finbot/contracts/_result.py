@@ -24,7 +24,7 @@ from ._format import METRIC_ROWS, format_value
 from ._orders import Fill, OrderUpdate
 from ._time import session_date
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -340,8 +340,30 @@ def _v4_to_v5(payload: dict[str, Any]) -> dict[str, Any]:
     return dict(payload)
 
 
+def _v5_to_v6(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 6 records the price mode (``config.dataset.prices``, ADR 0023).
+
+    A version-5 run did not record it and it cannot be derived: a dataset with an action table
+    traded total-return prices, a Yahoo file its ``Close`` without dividends, which is none of the
+    modes. So the migrated value is ``None`` (unknown), never a guess.
+    """
+    out = dict(payload)
+    config = payload.get("config")
+    if isinstance(config, dict):
+        dataset = config.get("dataset")
+        if isinstance(dataset, dict):
+            out["config"] = {**config, "dataset": {**dataset, "prices": None}}
+    return out
+
+
 # Each entry upgrades a payload from version N to N+1; released steps are never edited.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+MIGRATIONS: dict[int, Migration] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+    5: _v5_to_v6,
+}
 
 
 def migrate_payload(

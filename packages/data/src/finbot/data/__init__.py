@@ -28,6 +28,7 @@ from ._missing import apply_missing_data, resolve_calendar
 from ._origin import Origin
 from ._parquet import read_parquet_bars
 from ._plausibility import check_plausibility
+from ._prices import ADJ_CLOSE_USES, apply_price_mode, dividends_from_adj_close
 from ._result_files import read_result_parquet, write_result
 from ._source import (
     DEFAULT_DATASET,
@@ -55,6 +56,9 @@ __all__ = [
     "read_parquet_bars",
     # corporate actions
     "adjust_for_corporate_actions",
+    "apply_price_mode",
+    "dividends_from_adj_close",
+    "ADJ_CLOSE_USES",
     # calendars, plausibility, missing data
     "DEFAULT_CALENDAR",
     "Origin",

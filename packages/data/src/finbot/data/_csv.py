@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from finbot.contracts import BarSeries, DataValidationError
+from finbot.contracts import BarSeries, CorporateAction, DataValidationError
 
 from ._columns import (
     BAR_FIELDS,
@@ -29,6 +29,7 @@ from ._columns import (
 )
 from ._onramp import CsvLayout, csv_layout
 from ._origin import Origins
+from ._prices import AdjClose, backtrader_yahoo_prices, dividends_from_adj_close
 
 _ALIASES = {
     "date": "date",
@@ -56,10 +57,15 @@ def parse_csv_bars(
     timezone: str | None = None,
     use_adj_close: bool = False,
     origins: Origins | None = None,
+    adj_close: AdjClose = "ignore",
+    actions: list[CorporateAction] | None = None,
 ) -> BarSeries:
     """Parse and validate the bytes of one CSV bar file (one instrument).
 
     ``origins``, when given, records the file and each bar's line for later checks' messages.
+    ``adj_close`` says what a Yahoo ``Adj Close`` column does (``ADJ_CLOSE_USES``);
+    ``use_adj_close=True`` is ``"scale"``, which requires the column. Under ``"dividends"`` the
+    dividends derived from it are appended to ``actions``.
     """
     if not data.strip():
         raise DataValidationError("file is empty", source=source)
@@ -85,13 +91,17 @@ def parse_csv_bars(
         instrument_id, ts_ns, values, source=source, rows=rows, field_names=field_names,
         origins=origins,
     )
-    if not use_adj_close:
+    mode = "scale" if use_adj_close else adj_close
+    if mode == "ignore":
         return series
     if "adj_close" not in columns:
-        raise DataValidationError(
-            "use_adj_close was asked for but the file has no 'Adj Close' column",
-            source=source, row=1, field="Adj Close",
-        )
+        if mode in ("scale", "backtrader"):
+            wanted = "use_adj_close" if use_adj_close else f"prices {_MODE_NAMES[mode]}"
+            raise DataValidationError(
+                f"{wanted} needs the 'Adj Close' column of a Yahoo CSV file; this file has none",
+                source=source, row=1, field="Adj Close",
+            )
+        return series  # no Adj Close: the prices are all there is
     adj = parse_numbers(
         frame[columns["adj_close"]], column=columns["adj_close"], source=source, rows=rows
     )
@@ -102,11 +112,22 @@ def parse_csv_bars(
             f"adjusted close {adj[i]} must be a positive number",
             source=source, row=rows[i], field=columns["adj_close"],
         )
-    factor = adj / values["close"]
-    adjusted = {name: values[name] * factor for name in PRICE_FIELDS} | {"volume": values["volume"]}
+    if mode == "dividends":
+        if actions is not None:
+            actions.extend(dividends_from_adj_close(instrument_id, ts_ns, values["close"], adj))
+        return series
+    if mode == "backtrader":
+        adjusted = backtrader_yahoo_prices(values, adj)
+    else:
+        factor = adj / values["close"]
+        adjusted = {name: values[name] * factor for name in PRICE_FIELDS}
+        adjusted["volume"] = values["volume"]
     return build_series(
         instrument_id, ts_ns, adjusted, source=source, rows=rows, field_names=field_names
     )
+
+
+_MODE_NAMES = {"backtrader": "backtrader-yahoo", "scale": "total-return"}
 
 
 def _read(data: bytes, source: str, layout: CsvLayout) -> pd.DataFrame:

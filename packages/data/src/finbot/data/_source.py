@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from finbot.contracts import ConfigError, DatasetRef, DataValidationError, MarketData
+from finbot.contracts import ConfigError, DatasetRef, DataValidationError, MarketData, PriceMode
 
 from ._corporate import adjust_for_corporate_actions
 from ._embedded import EMBEDDED_DATASETS, load_embedded
@@ -14,6 +14,7 @@ from ._files import load_files
 from ._missing import resolve_calendar, with_calendar
 from ._origin import Origins
 from ._plausibility import check_plausibility
+from ._prices import ADJ_CLOSE_USES, AdjClose, apply_price_mode
 from ._synthetic import synthetic_daily, synthetic_intraday
 
 DEFAULT_DATASET = "golden"
@@ -33,10 +34,11 @@ class LocalDataSource:
     Dates are not restricted here: callers use ``MarketData.between``.
 
     Args:
-        adjust: Back-adjust prices for the data's splits and dividends (the default: engines do
-            not model corporate actions the same way, so runs trade adjusted prices).
+        adjust: Prepare prices as ``ref.prices`` says (the default). ``False`` gives the raw
+            prices and the whole action table whatever the reference says (price mode ``raw``).
         timezone: Zone of naive intraday timestamps in files (default UTC).
-        use_adj_close: For Yahoo CSV files, back-adjust with the ``Adj Close`` column.
+        use_adj_close: For Yahoo CSV files, back-adjust with the ``Adj Close`` column (only for
+            a reference without a price mode: results older than schema 6).
         now_ns: The instant after which a bar is "in the future" (default: the clock at load).
 
     Every load checks plausibility (``check_plausibility``) against the calendar ``ref.calendar``,
@@ -58,7 +60,14 @@ class LocalDataSource:
         self.now_ns = now_ns
 
     def load(self, ref: DatasetRef) -> MarketData:
-        """Load, validate, check and (by default) adjust; check ``ref.snapshot_id`` when set.
+        """Load, validate, check and prepare the prices (``ref.prices``); check the snapshot id.
+
+        Price modes (ADR 0023): ``raw`` keeps the printed prices and the action table (a Yahoo
+        file: its ``Close`` and the dividends its ``Adj Close`` encodes); ``split-adjusted``
+        folds splits into the prices; ``total-return`` folds in dividends too (a Yahoo file: its
+        ``Adj Close``); ``backtrader-yahoo`` rounds like Backtrader's Yahoo feed. ``None`` (a
+        reference from before schema 6) is what finbot did then: fold the action table in and
+        read a Yahoo file's ``Close`` (its ``Adj Close`` with ``use_adj_close``).
 
         Raises:
             ConfigError: The name is no known dataset and no paths were given, or the calendar
@@ -67,10 +76,15 @@ class LocalDataSource:
                 row and value), or the snapshot id differs.
         """
         origins: Origins = {}
+        mode = ref.prices if self.adjust else PriceMode.RAW
         if ref.paths:
+            if mode is None:
+                use: AdjClose = "scale" if self.use_adj_close else "ignore"
+            else:
+                use = ADJ_CLOSE_USES[mode]
             data = load_files(
                 ref.paths, name=ref.name, timezone=ref.timezone or self.timezone,
-                use_adj_close=self.use_adj_close, origins=origins,
+                origins=origins, adj_close=use,
             )
         elif ref.name in EMBEDDED_DATASETS:
             data = load_embedded(ref.name, origins=origins)
@@ -87,8 +101,11 @@ class LocalDataSource:
             allow=ref.allow,
             now_ns=self.now_ns if self.now_ns is not None else time.time_ns(),
         )
-        if self.adjust and data.corporate_actions:
-            data = adjust_for_corporate_actions(data)
+        if mode is None:
+            if data.corporate_actions:
+                data = adjust_for_corporate_actions(data)
+        elif not (mode is PriceMode.BACKTRADER_YAHOO and ref.paths):
+            data = apply_price_mode(data, mode)
         data = with_calendar(data, calendar)
         if ref.snapshot_id is not None and data.snapshot_id() != ref.snapshot_id:
             raise DataValidationError(

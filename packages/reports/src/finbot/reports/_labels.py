@@ -33,6 +33,8 @@ def assumption_rows(result: BacktestResult, *, run_id: str | None = None) -> lis
         ("Parameters", params),
         ("Dataset", c.dataset.name),
         *([("Data files", ", ".join(c.dataset.paths))] if c.dataset.paths else []),
+        ("Prices", "not recorded (before schema 6)" if c.dataset.prices is None
+                   else c.dataset.prices.value),
         ("Data snapshot", result.data_snapshot_id),
         ("Start", str(c.start) if c.start else "start of data"),
         ("End", str(c.end) if c.end else "end of data"),
