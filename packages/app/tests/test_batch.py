@@ -194,3 +194,47 @@ def test_workers_see_the_datasets_known_gaps_so_a_declared_gap_is_no_failure(
                         "execution": {"task_seconds": 0.001}})
     report = run_batch(plan_batch(spec), LocalExecutor(workers=2))
     assert [r.status for r in report.rows] == [RunStatus.SUCCEEDED] * 2, report.rows[0].error
+
+
+def test_tasks_shrink_towards_the_end_so_the_workers_finish_together(
+    fake_wiring: FakeWiring,
+) -> None:
+    import concurrent.futures as cf
+    from datetime import UTC, datetime
+
+    from finbot.app import SerialExecutor
+    from finbot.app._batch_worker import RunOutcome
+
+    class Instant(SerialExecutor):
+        """Two workers whose every run 'took' 0.1 s: records the size of each task."""
+
+        name, workers = "instant", 2
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.sizes: list[int] = []
+
+        def submit(self, tasks, timeout):  # type: ignore[no-untyped-def]
+            self.sizes.append(len(tasks))
+            future: cf.Future[list[RunOutcome]] = cf.Future()
+            future.set_result([RunOutcome(t.index, t.key, datetime.now(UTC), 0.1,
+                                          failure=FailureKind.ENGINE_ERROR, error="x")
+                               for t in tasks])
+            return future
+
+    spec = parse_batch({"grid": {"fraction": [round(0.01 * i, 2) for i in range(1, 65)]},
+                        "execution": {"task_seconds": 1.0}})
+    executor = Instant()
+    report = run_batch(plan_batch(spec), executor)
+    assert sorted(r.index for r in report.rows) == list(range(64))
+    sizes = executor.sizes
+    assert sum(sizes) == 64 and all(r.attempts == 1 for r in report.rows)
+    # Single runs until one has been timed (two in flight per worker), then about task_seconds
+    # of runs (10), never more than a quarter of what is left, shrinking to single runs.
+    assert sizes[:4] == [1, 1, 1, 1] and max(sizes) == report.bundle_size == 10
+    rest = sizes[4:]
+    assert rest == sorted(rest, reverse=True) and rest[-1] == 1
+    left = 60
+    for size in rest:
+        assert size <= -(-left // 4)
+        left -= size

@@ -106,7 +106,7 @@ class BatchReport:
     rows: tuple[RunRow, ...]
     executor: str
     workers: int
-    bundle_size: int
+    bundle_size: int  # the most runs one task held (tasks shrink towards the end)
     elapsed_seconds: float
     statistics: Mapping[str, Any] = field(default_factory=dict)
 

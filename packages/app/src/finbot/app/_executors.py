@@ -8,6 +8,7 @@ past its hard limit, an object that would not pickle) onto the failure taxonomy.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -257,8 +258,10 @@ class DaskExecutor:
     def close(self) -> None:
         if self._client is not None:
             if self._plugin is not None and self._cluster is None:
-                # An existing cluster outlives the batch: its workers drop the datasets.
-                self._client.unregister_worker_plugin(self._plugin)
+                # An existing cluster outlives the batch: its workers drop the datasets. Best
+                # effort: a cluster gone meanwhile must not hide how the batch ended.
+                with contextlib.suppress(Exception):
+                    self._client.unregister_worker_plugin(self._plugin)
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
