@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -107,10 +108,11 @@ class LocalExecutor:
 
         self.started = True
         # Forked workers start with everything this process imported and built (engines,
-        # strategies, the datasets given to the initializer: nothing is pickled or decoded);
-        # elsewhere (no fork) each worker unpickles the datasets once.
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        # strategies, the datasets given to the initializer: nothing is pickled or decoded).
+        # Linux only (Python 3.14 would pick forkserver there); elsewhere, e.g. macOS where fork
+        # is unsafe, the platform's default, and each worker unpickles the datasets once.
+        linux = sys.platform.startswith("linux")
+        context = multiprocessing.get_context("fork" if linux else None)
         self._pool = ProcessPool(
             max_workers=self.workers,
             initializer=start_worker,
