@@ -353,10 +353,10 @@ class SimulatedBroker:
                     qty = min(qty, self.fill_cap(bar, qty))
                 if qty <= _EPS:
                     continue
+            label = o.created_ts if at_close else bar.ts_ns  # type: ignore[union-attr]
             if self._slip and r.order_type in _SLIPPED:
-                at = o.created_ts if at_close else bar.ts_ns  # type: ignore[union-attr]
                 price = self.fill_costs.price(
-                    r.side, price, iid, at, qty, None if bar is None else bar.volume
+                    r.side, price, iid, label, qty, None if bar is None else bar.volume
                 )
             position = held[iid] if iid in held else view.position(iid)
             after, why = self._check(r, qty, price, position, cash)
@@ -369,7 +369,7 @@ class SimulatedBroker:
             cash = after
             held[iid] = position + qty if r.side is OrderSide.BUY else position - qty
             o.remaining -= qty
-            o.filled_on = label = o.created_ts if at_close else bar.ts_ns  # type: ignore[union-attr]
+            o.filled_on = label
             if o.remaining <= _EPS:
                 del working[o.order_id]
             events.append(
