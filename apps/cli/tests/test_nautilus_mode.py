@@ -107,3 +107,25 @@ def test_a_native_run_with_latency_reruns_exactly(tmp_path, isolated_registry) -
     assert "rerun identical" in again.output
     instant = runner.invoke(app, [*args, "--json"])
     assert json.loads(instant.stdout)["final_equity"] != payload["final_equity"]
+
+
+def test_parity_gives_the_native_options_to_the_native_engine_only(
+    fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = fake_wiring.engine
+    monkeypatch.setitem(_wiring.ENGINES, "nautilus-native", (lambda verbose: engine, "fake-dist"))
+    args = ["parity", "--engines", "fake,nautilus-native", "--latency-ms", "5", "--no-record"]
+    result = runner.invoke(app, [*args, "--json", "--tolerance", "spec"])
+    assert result.exit_code == 0, result.output  # the same fake run: only the configs differ
+    configs = [call[0] for call in engine.calls]
+    assert [(c.engine, c.native and c.native.latency_ms) for c in configs] == [
+        ("fake", None),
+        ("nautilus-native", 5.0),
+    ]
+
+
+def test_parity_refuses_native_options_without_a_native_engine(fake_wiring: FakeWiring) -> None:
+    args = ["parity", "--engines", "fake,fake", "--prob-slippage", "0.5", "--no-record"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_USAGE
+    assert "need an engine that honours them" in result.output

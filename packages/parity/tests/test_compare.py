@@ -105,6 +105,16 @@ def test_different_configs_are_a_breach() -> None:
     assert "different run configs" in " ".join(compare_results(left, right).breaches)
 
 
+def test_a_native_engines_own_settings_are_no_config_difference() -> None:
+    from finbot.contracts import NativeExecution
+
+    left = _run("a")
+    native = NativeExecution(latency_ms=10.0)
+    other_cfg = left.config.model_copy(update={"engine": "nautilus-native", "native": native})
+    right = left.model_copy(update={"config": other_cfg})
+    assert compare_results(left, right).breaches == ()
+
+
 def test_report_is_json_ready() -> None:
     import json
 

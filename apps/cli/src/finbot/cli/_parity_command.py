@@ -40,6 +40,15 @@ from finbot.contracts import BacktestResult, ConfigError, FillPolicy, MissingDat
 
 from ._config_file import ConfigFileOption
 from ._errors import EXIT_PARITY_BREACHED, errors_to_exit_codes
+from ._native_options import (
+    AccountOption,
+    LatencyOption,
+    LiquidityOption,
+    ProbFillOnLimitOption,
+    ProbSlippageOption,
+    RiskEngineOption,
+    native_from_options,
+)
 from ._options import (
     AllowOption,
     CalendarOption,
@@ -143,6 +152,12 @@ def parity(
             "docs/parity-tolerance-spec.md)."
         ),
     ] = "exact",
+    latency_ms: LatencyOption = None,
+    prob_fill_on_limit: ProbFillOnLimitOption = None,
+    prob_slippage: ProbSlippageOption = None,
+    account: AccountOption = None,
+    liquidity: LiquidityOption = None,
+    risk_engine: RiskEngineOption = None,
     output: OutputOption = None,
     report: ReportOption = None,
     png: PngOption = None,
@@ -194,6 +209,15 @@ def parity(
             fill_policy=FillPolicy.NEXT_OPEN,
             engine=names[0],
         )
+        # For the native engine among --engines only (ADR 0025); the others run without them.
+        native = native_from_options(
+            latency_ms=latency_ms,
+            prob_fill_on_limit=prob_fill_on_limit,
+            prob_slippage=prob_slippage,
+            account=account,
+            liquidity=liquidity,
+            risk_engine=risk_engine,
+        )
         check_output_dir(output)
         check_report_path(report)
         tags = run_tags(tag, name)
@@ -225,6 +249,7 @@ def parity(
                         on_result=recording.on_result,
                         around_run=recording.around_run,
                         on_step=on_step,
+                        native=native,
                     )
                 )
         files = None

@@ -227,12 +227,16 @@ class PreparedRun:
         """A fresh strategy instance; strategies keep state, so each engine run needs its own."""
         return self.strategy_cls(self.params)
 
-    def on_engine(self, name: str) -> PreparedRun:
+    def on_engine(self, name: str, native: NativeExecution | None = None) -> PreparedRun:
         """The same prepared run for another engine id (parity runs one config on several).
 
-        Native execution settings go with the native engine only (ADR 0025).
+        Native execution settings go with the native engine only (ADR 0025): ``native`` (else
+        the config's own, else the defaults) for it, none for any other engine.
         """
-        return replace(self, config=with_native(self.config, name))
+        config = with_native(self.config, name)
+        if native is not None and config.native is not None:
+            config = config.model_copy(update={"native": native})
+        return replace(self, config=config)
 
 
 def check_engine(name: str, engine: BacktestEngine | None = None) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finbot.contracts import BacktestResult, ConfigError, MarketData, RunConfig
+from finbot.contracts import BacktestResult, ConfigError, MarketData, NativeExecution, RunConfig
 from finbot.parity import (
     EXACT,
     FillDifferenceReport,
@@ -119,6 +119,7 @@ def compare_engines(
     on_result: Callable[[str, BacktestResult, float], None] | None = None,
     around_run: Callable[[_backtest.PreparedRun], AbstractContextManager[object]] | None = None,
     on_step: Callable[[int], None] | None = None,
+    native: NativeExecution | None = None,
 ) -> ParityRun:
     """Run one prepared run on each engine and compare each result with the first's.
 
@@ -127,11 +128,19 @@ def compare_engines(
     ``around_run(engine_run)`` wraps each engine's run and its ``on_result`` call (the CLI writes
     the registry's ``running`` record there, so a killed or failed parity run stays visible).
     ``on_step(n)`` is called before each engine run's n-th step (each run counts from 1).
+    ``native`` is the native execution settings of the native engine among ``engines`` (ADR 0025;
+    a ``ConfigError`` when none is named).
     """
     names = _checked_engines(engines)
+    if native is not None and not _wiring.NATIVE_ENGINES.intersection(names):
+        raise ConfigError(
+            f"native execution settings ({native.describe()}) need an engine that honours them "
+            f"among the compared ones ({', '.join(sorted(_wiring.NATIVE_ENGINES))}); got "
+            f"{','.join(names)}"
+        )
     results = []
     for name in names:
-        engine_run = prepared.on_engine(name)
+        engine_run = prepared.on_engine(name, native)
         with around_run(engine_run) if around_run is not None else contextlib.nullcontext():
             began = time.perf_counter()
             result = _backtest.run_prepared(engine_run, verbose=verbose, on_step=on_step)

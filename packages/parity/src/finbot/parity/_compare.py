@@ -91,9 +91,10 @@ def compare_results(
     """Compare ``right`` against the baseline ``left`` and list every tolerance breach."""
     tol = tolerance or ParityTolerance()
     breaches: list[str] = []
-    if left.config.model_copy(update={"engine": ""}) != right.config.model_copy(
-        update={"engine": ""}
-    ):
+    # The engine and its own execution settings (a native engine's, ADR 0025) are what parity
+    # varies; everything else of the config must be the same.
+    per_engine = {"engine": "", "native": None}
+    if left.config.model_copy(update=per_engine) != right.config.model_copy(update=per_engine):
         breaches.append("the two results were produced from different run configs")
     if left.data_snapshot_id != right.data_snapshot_id:
         breaches.append("the two results were produced from different data snapshots")
