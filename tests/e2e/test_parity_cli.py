@@ -124,3 +124,21 @@ def test_slippage_runs_agree_on_every_engine(nautilus: None) -> None:
     assert "backtrader (baseline) vs nautilus" in result.stdout
     assert "slippage 2 bps" in result.stdout
     assert "PARITY BREACHED" not in result.stdout
+
+
+def test_native_mode_without_latency_passes_the_exact_gate_under_this_close(
+    nautilus: None,
+) -> None:
+    # Nautilus fills a market order at the submission bar's close, Backtrader's this_close (ADR
+    # 0019): equal fills, and the native engine's recorded settings are no config difference.
+    result = parity(
+        "--engines", "backtrader,nautilus-native", "--fill-policy", "this_close", "--no-record"
+    )
+    assert result.exit_code == 0, result.output
+    assert "PARITY BREACHED" not in result.stdout
+    latency = parity(
+        "--engines", "backtrader,nautilus-native", "--fill-policy", "this_close", "--no-record",
+        "--latency-ms", "10",
+    )
+    assert latency.exit_code == 1, latency.output  # 10 ms moves every fill a bar: measured
+    assert "Fill by fill: 32 paired" in latency.stdout
