@@ -40,3 +40,16 @@ def test_backtrader_yahoo_on_a_dataset_with_an_action_table_is_a_clean_error() -
     assert result.exit_code == EXIT_USAGE, result.output
     assert "Traceback" not in result.output
     assert "backtrader-yahoo" in result.stderr
+
+
+def test_sweep_runs_every_grid_point_in_the_price_mode_asked() -> None:
+    args = ["sweep", "--strategy", "momentum_rotation", "-p", "top_k=1,2", "--prices", "raw",
+            "--executor", "serial", "--no-record", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.stdout)["runs"]
+    assert len(runs) == 2
+    for run in runs:
+        one = backtest("--prices", "raw", "--param", f"top_k={run['params']['top_k']}", "--json")
+        assert one.exit_code == 0, one.output
+        assert run["metrics"]["final_equity"] == json.loads(one.stdout)["final_equity"]

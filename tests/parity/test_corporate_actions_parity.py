@@ -112,12 +112,21 @@ def test_golden_strategies_on_raw_prices_agree(golden_raw, strategy_id, policy):
         cost_model=CostModel(commission_bps=5.0, commission_per_share=0.005,
                              commission_minimum=1.0),
     )
-    _, actions = every_engine(GOLDEN_STRATEGIES[strategy_id], golden_raw, config)
+    bt, actions = every_engine(GOLDEN_STRATEGIES[strategy_id], golden_raw, config)
     assert len(actions.applied) == 2
     if strategy_id == "momentum_rotation":
         # holds BRAVO through its split and CHARLIE through its dividend
         assert all(a.held > 0 for a in actions.applied)
         assert actions.paid and actions.paid[0].cash == actions.paid[0].held * 0.85
+        # the paper broker (its own session loop over the same runner) books them the same
+        from finbot.paper_broker import PaperEngine
+
+        paper = PaperEngine().run(
+            config.model_copy(update={"engine": "paper"}), GOLDEN_STRATEGIES[strategy_id](),
+            golden_raw,
+        )
+        assert paper.fills == bt.fills
+        assert paper.equity_curve == bt.equity_curve
 
 
 def test_raw_prices_with_the_split_applied_equal_split_adjusted_prices():

@@ -22,7 +22,7 @@ from finbot.app import (
     run_sweep,
     walk_forward,
 )
-from finbot.contracts import FillPolicy
+from finbot.contracts import FillPolicy, PriceMode
 
 from ._batch_render import live_progress, print_batch, print_walk_forward
 from ._errors import EXIT_RUN_FAILED, errors_to_exit_codes
@@ -33,6 +33,7 @@ from ._options import (
     DataOption,
     EndOption,
     JsonOption,
+    PricesOption,
     RegistryOption,
     SlippageOption,
     StartOption,
@@ -157,6 +158,7 @@ def sweep(
     fill_policy: Annotated[
         FillPolicy, typer.Option(case_sensitive=False, help="next_open or this_close.")
     ] = FillPolicy.NEXT_OPEN,
+    prices: PricesOption = PriceMode.TOTAL_RETURN,
     param: GridOption = None,
     engine: Annotated[
         list[str] | None,
@@ -183,6 +185,7 @@ def sweep(
             strategy=strategy, data=data, start=start, end=end, cash=cash,
             commission=commission, commission_per_share=commission_per_share,
             slippage_bps=slippage_bps, fill_policy=fill_policy, param=param, engines=engine,
+            prices=prices,
         )
         with_labels(payload, tag, name)
         with_overrides(
@@ -260,6 +263,7 @@ def run_options_payload(
     fill_policy: FillPolicy,
     param: list[str] | None,
     engines: list[str] | None,
+    prices: PriceMode = PriceMode.TOTAL_RETURN,
 ) -> dict[str, Any]:
     """The batch payload the run options describe (``-p`` items parsed as a grid)."""
     return {
@@ -274,6 +278,7 @@ def run_options_payload(
         "commission_per_share": commission_per_share,
         "slippage_bps": slippage_bps,
         "fill_policy": fill_policy,
+        "prices": prices,
     }
 
 

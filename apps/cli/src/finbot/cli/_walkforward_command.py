@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from finbot.app import plan_payload, read_batch_file
-from finbot.contracts import FillPolicy
+from finbot.contracts import FillPolicy, PriceMode
 
 from ._errors import errors_to_exit_codes
 from ._options import (
@@ -21,6 +21,7 @@ from ._options import (
     DataOption,
     EndOption,
     JsonOption,
+    PricesOption,
     RegistryOption,
     SlippageOption,
     StartOption,
@@ -60,6 +61,7 @@ def walkforward(
     fill_policy: Annotated[
         FillPolicy, typer.Option(case_sensitive=False, help="next_open or this_close.")
     ] = FillPolicy.NEXT_OPEN,
+    prices: PricesOption = PriceMode.TOTAL_RETURN,
     param: GridOption = None,
     engine: Annotated[str | None, typer.Option("--engine", help="Engine.")] = None,
     folds: Annotated[int | None, typer.Option(help="Number of folds (default 4).")] = None,
@@ -110,7 +112,7 @@ def walkforward(
                 strategy=strategy, data=data, start=start, end=end, cash=cash,
                 commission=commission, commission_per_share=commission_per_share,
                 slippage_bps=slippage_bps, fill_policy=fill_policy, param=param,
-                engines=[engine] if engine else None,
+                engines=[engine] if engine else None, prices=prices,
             )
             payload["walk_forward"] = {k: v for k, v in wf.items() if v is not None}
             source = "finbot walkforward"

@@ -83,7 +83,9 @@ def _datasets(
     for i, ds in enumerate(spec.datasets or (DatasetSpec(),)):
         where = f"datasets[{i}]" if spec.datasets else "dataset"
         try:
-            config = make_config(data=ds.paths, dataset=ds.name, start=spec.start, end=spec.end)
+            config = make_config(
+                data=ds.paths, dataset=ds.name, start=spec.start, end=spec.end, prices=spec.prices
+            )
             market = load_data(config.dataset)
             window = data_window(config, market)
         except (ConfigError, DataValidationError) as exc:
@@ -212,6 +214,7 @@ def _plan_one(
         fill_policy=spec.fill_policy,
         engine=engine,
         seed=spec.seed,
+        prices=spec.prices,
     )
     resolved = resolve_config(config, cls.make_params(values), market.snapshot_id())
     return PlannedRun(

@@ -25,7 +25,13 @@ from pydantic import (
     field_validator,
 )
 
-from finbot.contracts import ConfigError, FillPolicy, Metrics, describe_validation_problem
+from finbot.contracts import (
+    ConfigError,
+    FillPolicy,
+    Metrics,
+    PriceMode,
+    describe_validation_problem,
+)
 
 from ._grid import MAX_RUNS, grid_size, parse_values
 
@@ -101,6 +107,7 @@ class BatchSpec(BaseModel):
     commission_per_share: NonNegativeFloat = 0.0
     slippage_bps: NonNegativeFloat = 0.0
     fill_policy: FillPolicy = FillPolicy.NEXT_OPEN
+    prices: PriceMode = Field(default=PriceMode.TOTAL_RETURN, description="price mode (ADR 0023)")
     seed: NonNegativeInt = 0
     metric: str = "sharpe"
     execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
