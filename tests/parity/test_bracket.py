@@ -59,3 +59,9 @@ def test_brackets_agree_on_every_engine_and_never_go_short(policy, width, limit_
     assert sum(o.status is OrderStatus.FILLED for o in exits) > 5
     assert sum(o.status is OrderStatus.CANCELED for o in exits) > 5
     assert_never_short(bt)
+    # the result records the links (and the other engines agreed on them exactly)
+    for stop, target in zip(exits[::2], exits[1::2], strict=True):
+        entry = stop.request.tag.removeprefix("bracket ")  # type: ignore[union-attr]
+        assert (stop.parent_id, target.parent_id) == (entry, entry)
+        assert (stop.oco_group, target.oco_group) == (stop.order_id, stop.order_id)
+    assert all(o.parent_id is None and o.oco_group is None for o in bt.orders if o not in exits)

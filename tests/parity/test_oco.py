@@ -74,3 +74,7 @@ def test_oco_exits_agree_on_every_engine_and_never_go_short(policy, width, tif):
     assert sum(o.status is OrderStatus.FILLED for o in exits) > 5
     assert sum(o.status is OrderStatus.CANCELED for o in exits) > 5  # the other leg, each time
     assert_never_short(bt)
+    # each pair is recorded as one group, named by its first order
+    for stop, target in zip(exits[::2], exits[1::2], strict=True):
+        assert (stop.oco_group, target.oco_group) == (stop.order_id, stop.order_id)
+        assert stop.parent_id is None

@@ -9,6 +9,7 @@ from finbot.contracts import (
     BacktestResult,
     Bar,
     BarSeries,
+    CostModel,
     FillPolicy,
     Instrument,
     MarketData,
@@ -68,17 +69,23 @@ def run_on_both_engines(
 
 
 def run_on_every_engine(
-    make_strategy: Callable[[], Strategy], strategy_id: str, policy: FillPolicy
+    make_strategy: Callable[[], Strategy],
+    strategy_id: str,
+    policy: FillPolicy,
+    cost_model: CostModel | None = None,
 ) -> BacktestResult:
-    """Golden data, broker-like costs: Backtrader's result, after Nautilus and sim agreed exactly.
+    """Golden data, broker-like costs: Backtrader's result, after Nautilus, sim and paper agreed.
 
-    The order-kind parity tests (trailing stops, OCO, brackets) share this run and check.
+    The order-kind parity tests (trailing stops, OCO, brackets, IOC/FOK, modify) share this run
+    and check; every other engine must agree with Backtrader exactly. ``cost_model`` replaces
+    the default (5 bps, 1.00 minimum).
     """
-    from finbot.contracts import CostModel, DatasetRef, StrategySpec
+    from finbot.contracts import DatasetRef, StrategySpec
     from finbot.data import load_dataset
     from finbot.engine_backtrader import BacktraderEngine
     from finbot.engine_nautilus import NautilusEngine
     from finbot.engine_sim import SimEngine
+    from finbot.paper_broker import PaperEngine
     from finbot.parity import EXACT, compare_results
 
     data = load_dataset("golden")
@@ -86,10 +93,10 @@ def run_on_every_engine(
         strategy=StrategySpec(id=strategy_id),
         dataset=DatasetRef(name="golden"),
         fill_policy=policy,
-        cost_model=CostModel(commission_bps=5.0, commission_minimum=1.0),
+        cost_model=cost_model or CostModel(commission_bps=5.0, commission_minimum=1.0),
     )
     baseline = BacktraderEngine().run(config, make_strategy(), data)
-    for engine in (NautilusEngine(), SimEngine()):
+    for engine in (NautilusEngine(), SimEngine(), PaperEngine()):
         other = engine.run(config.model_copy(update={"engine": engine.name}), make_strategy(), data)
         report = compare_results(baseline, other, EXACT)
         assert report.breaches == (), (engine.name, report.breaches)

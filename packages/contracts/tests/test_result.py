@@ -9,10 +9,13 @@ record) when version 2 became current. ``data/result_v3.json`` was written once 
 ``data/result_v5.json`` was written once from ``sample_v5()`` (``sample_v2()`` with native execution
 settings in its config) when version 5 (``RunConfig.native``, ADR 0025) became current, and
 ``data/result_v6.json`` from ``sample_v5()`` when version 6 (the price mode, ADR 0023) did.
+``data/result_v7.json`` was written once from ``sample_v7()`` (``sample_v5()`` with two orders
+linked as a bracket's exits) when version 7 (order links, IOC/FOK, ADR 0020) became current.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import math
@@ -45,6 +48,7 @@ V3_FILE = Path(__file__).parent / "data" / "result_v3.json"
 V4_FILE = Path(__file__).parent / "data" / "result_v4.json"
 V5_FILE = Path(__file__).parent / "data" / "result_v5.json"
 V6_FILE = Path(__file__).parent / "data" / "result_v6.json"
+V7_FILE = Path(__file__).parent / "data" / "result_v7.json"
 
 
 def sample_v2() -> BacktestResult:
@@ -66,6 +70,19 @@ def sample_v5() -> BacktestResult:
     result = sample_v2()
     native = NativeExecution(latency_ms=10.0, prob_slippage=0.5, account=NativeAccount.CASH)
     return result.model_copy(update={"config": result.config.model_copy(update={"native": native})})
+
+
+def sample_v7() -> BacktestResult:
+    """``sample_v5()`` with O-000004 and O-000005 linked as O-000003's bracket exits (one OCO)."""
+    result = sample_v5()
+    linked = {"O-000004", "O-000005"}
+    orders = tuple(
+        dataclasses.replace(o, oco_group="O-000004", parent_id="O-000003")
+        if o.order_id in linked
+        else o
+        for o in result.orders
+    )
+    return result.model_copy(update={"orders": orders})
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +177,7 @@ def test_v1_file_accounts_add_up() -> None:
     )
 
 
-def frozen_drift(result: BacktestResult, frozen_file: Path = V6_FILE) -> list[str]:
+def frozen_drift(result: BacktestResult, frozen_file: Path = V7_FILE) -> list[str]:
     """Where ``result``'s stored form differs from a frozen file, compared as raw text.
 
     Never through the current model: reading the file with it would fill in any field added since
@@ -200,12 +217,26 @@ def unrecorded_prices(result: BacktestResult) -> BacktestResult:
     )
 
 
-def test_current_code_reproduces_the_v6_file_exactly() -> None:
+def test_current_code_reproduces_the_v7_file_exactly() -> None:
     # When this fails, the stored form changed: bump SCHEMA_VERSION, add a migration from the
     # previous version and keep the older result_vN.json files as they are (docs/adr/0004).
-    assert SCHEMA_VERSION == 6
-    drift = frozen_drift(sample_v5())
+    assert SCHEMA_VERSION == 7
+    drift = frozen_drift(sample_v7())
     assert drift == [], "\n".join(drift)
+
+
+def test_v6_file_migrates_to_the_v6_run_with_unknown_links() -> None:
+    # Version 7 only added the order links; a version-6 file did not record them (None).
+    assert json.loads(V6_FILE.read_text())["schema_version"] == 6
+    old = BacktestResult.from_json(V6_FILE.read_text())
+    assert old.to_json() == sample_v5().to_json()
+    assert all(o.oco_group is None and o.parent_id is None for o in old.orders)
+
+
+def test_frozen_v7_file_keeps_its_order_links() -> None:
+    r = BacktestResult.from_json(V7_FILE.read_text())
+    links = {o.order_id: (o.oco_group, o.parent_id) for o in r.orders if o.oco_group}
+    assert links == {"O-000004": ("O-000004", "O-000003"), "O-000005": ("O-000004", "O-000003")}
 
 
 def test_v4_file_migrates_to_the_v4_run_under_todays_code() -> None:
@@ -278,10 +309,10 @@ class _ResultPlus(BacktestResult):
 
 
 def test_a_defaulted_field_added_to_metrics_fails_the_frozen_comparison() -> None:
-    current = sample_v5()
+    current = sample_v7()
     patched = _ResultPlus.model_validate(current.model_dump())
     # Read through the patched model, the frozen file agrees with it: the old, blind comparison.
-    assert patched.to_json() == _ResultPlus.from_json(V6_FILE.read_text()).to_json()
+    assert patched.to_json() == _ResultPlus.from_json(V7_FILE.read_text()).to_json()
     drift = frozen_drift(patched)
     assert '+  "new_figure": null,' in drift, drift
     assert frozen_drift(current) == []
@@ -344,7 +375,7 @@ def test_migration_steps_run_in_order_up_to_the_target() -> None:
 
 
 def test_default_migration_of_a_current_payload_is_identity() -> None:
-    payload = json.loads(V6_FILE.read_text())
+    payload = json.loads(V7_FILE.read_text())
     assert migrate_payload(payload) == payload
 
 

@@ -62,7 +62,7 @@ def _result(**changes) -> BacktestResult:
         orders=(
             OrderUpdate("O-000001", market, OrderStatus.FILLED, T0 + 5, T0 + 1, 10.0, 100.1),
             OrderUpdate("O-000002", limit, OrderStatus.CANCELED, T0 + 7, T0 + 6, 0.0, None,
-                        "end of data"),
+                        "end of data", oco_group="O-000002", parent_id="O-000001"),
         ),
         fills=(Fill("O-000001", "ALPHA", OrderSide.BUY, 10.0, 100.1, 0.15, 0.0, T0 + 5),),
         costs=CostBreakdown(commission=0.15),

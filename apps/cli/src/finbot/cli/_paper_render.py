@@ -12,6 +12,7 @@ from finbot.contracts import from_ns
 
 _STYLE = {
     "order_new": "cyan",
+    "order_modified": "cyan",
     "order_accepted": "blue",
     "order_partially_filled": "green",
     "order_filled": "bold green",
@@ -33,7 +34,7 @@ def _order(p: Mapping[str, Any]) -> str:
 
 def describe(kind: str, payload: Mapping[str, Any]) -> str:
     """The details of one event as a short text."""
-    if kind == "order_new":
+    if kind in ("order_new", "order_modified"):
         return _order(payload)
     if kind in ("order_filled", "order_partially_filled"):
         p = payload

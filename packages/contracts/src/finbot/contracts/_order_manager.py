@@ -31,8 +31,13 @@ class OrderManager:
         # one-cancels-other: order id -> the id of its group's first order (routers read it)
         self.oco: dict[str, str] = {}
 
-    def submit(self, request: OrderRequest, now_ns: int) -> str:
-        """Record a new order and route it (or hold it back); its id."""
+    def submit(
+        self, request: OrderRequest, now_ns: int, *, parent_id: str | None = None
+    ) -> str:
+        """Record a new order and route it (or hold it back); its id.
+
+        ``parent_id`` links a bracket exit to its entry (recorded on the order).
+        """
         order_id = f"O-{self._next:06d}"
         self._next += 1
         self.store(
@@ -42,6 +47,8 @@ class OrderManager:
                 status=OrderStatus.NEW,
                 ts_ns=now_ns,
                 submitted_ts_ns=now_ns,
+                oco_group=self.oco.get(order_id),
+                parent_id=parent_id,
             )
         )
         if self.routing:
@@ -50,12 +57,14 @@ class OrderManager:
             self._unrouted.add(order_id)
         return order_id
 
-    def submit_oco(self, requests: list[OrderRequest], now_ns: int) -> list[str]:
+    def submit_oco(
+        self, requests: list[OrderRequest], now_ns: int, *, parent_id: str | None = None
+    ) -> list[str]:
         """Record and route orders as one one-cancels-other group; their ids, in order."""
         leader = f"O-{self._next:06d}"
         for k in range(len(requests)):
             self.oco[f"O-{self._next + k:06d}"] = leader
-        return [self.submit(request, now_ns) for request in requests]
+        return [self.submit(request, now_ns, parent_id=parent_id) for request in requests]
 
     def routed(self, order_id: str) -> bool:
         """Whether an order went to the broker."""
@@ -83,9 +92,29 @@ class OrderManager:
             filled_quantity=order.filled_quantity,
             avg_fill_price=order.avg_fill_price,
             reason=reason,
+            oco_group=order.oco_group,
+            parent_id=order.parent_id,
         )
         self.store(update)
         return update
+
+    def amend(self, order_id: str, request: OrderRequest) -> None:
+        """Record a working order's changed quantity or prices (its state is otherwise kept)."""
+        order = self.orders[order_id]
+        self.store(
+            OrderUpdate(
+                order_id=order_id,
+                request=request,
+                status=order.status,
+                ts_ns=order.ts_ns,
+                submitted_ts_ns=order.submitted_ts_ns,
+                filled_quantity=order.filled_quantity,
+                avg_fill_price=order.avg_fill_price,
+                reason=order.reason,
+                oco_group=order.oco_group,
+                parent_id=order.parent_id,
+            )
+        )
 
     def check_fill(self, order_id: str, quantity: float, price: float) -> OrderUpdate:
         """The order a reported fill belongs to, after checking the fill can be.
@@ -125,6 +154,8 @@ class OrderManager:
             submitted_ts_ns=order.submitted_ts_ns,
             filled_quantity=filled,
             avg_fill_price=avg,
+            oco_group=order.oco_group,
+            parent_id=order.parent_id,
         )
         self.store(update)
         return update

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    ValidationError,
+    model_validator,
+)
 
 
 class OrderSide(StrEnum):
@@ -30,10 +37,26 @@ class OrderType(StrEnum):
 
 
 class TimeInForce(StrEnum):
-    """How long an order stays working."""
+    """How long an order stays working.
+
+    On bar data an order first meets the market on its instrument's next bar. ``DAY`` works on
+    that bar only and expires after it; ``IOC`` (immediate or cancel) fills what it can on that
+    bar and the rest is canceled; ``FOK`` (fill or kill) fills whole on that bar or is canceled
+    (docs/adr/0020).
+    """
 
     GTC = "gtc"
     DAY = "day"
+    IOC = "ioc"
+    FOK = "fok"
+
+    @property
+    def is_immediate(self) -> bool:
+        """True for IOC and FOK: the order lives for its first bar only."""
+        return self in _IMMEDIATE
+
+
+_IMMEDIATE = frozenset({TimeInForce.IOC, TimeInForce.FOK})
 
 
 class OrderStatus(StrEnum):
@@ -86,10 +109,45 @@ class OrderRequest(BaseModel):
             )
         return self
 
+    def amended(
+        self,
+        order_id: str,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> OrderRequest | str:
+        """Order ``order_id`` with a new quantity or prices (None keeps a value), validated again.
+
+        Returns:
+            The changed request, or why the change does not fit the order (e.g. a limit price on
+            a market order), naming the order.
+        """
+        changes = {
+            k: v
+            for k, v in (
+                ("quantity", quantity),
+                ("limit_price", limit_price),
+                ("stop_price", stop_price),
+            )
+            if v is not None
+        }
+        if not changes:
+            return self
+        try:
+            return OrderRequest.model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            problems = (str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            return f"order {order_id} cannot be changed so: {'; '.join(problems)}"
+
 
 @dataclass(frozen=True, slots=True)
 class OrderUpdate:
-    """An order's state after an event; ``order_id`` is assigned by the run, deterministically."""
+    """An order's state after an event; ``order_id`` is assigned by the run, deterministically.
+
+    ``oco_group`` is the id of the first order of the one-cancels-other group the order belongs
+    to; ``parent_id`` is the order a bracket exit protects (the entry). None when unlinked.
+    """
 
     order_id: str
     request: OrderRequest
@@ -99,6 +157,8 @@ class OrderUpdate:
     filled_quantity: float = 0.0
     avg_fill_price: float | None = None
     reason: str | None = None
+    oco_group: str | None = None
+    parent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,8 +42,13 @@ class Broker(Protocol):
     order ids; the broker reports what happened to each order as :class:`BrokerEvent`s.
     """
 
-    def submit(self, order_id: str, request: OrderRequest) -> str | None:
-        """Take a new order; returns why it is refused on the spot, or None when it is taken."""
+    def submit(
+        self, order_id: str, request: OrderRequest, *, oco: str | None = None
+    ) -> str | None:
+        """Take a new order; returns why it is refused on the spot, or None when it is taken.
+
+        ``oco`` names the one-cancels-other group the order joins (the id of its first order).
+        """
         ...
 
     def modify(

@@ -24,7 +24,7 @@ from ._format import METRIC_ROWS, format_value
 from ._orders import Fill, OrderUpdate
 from ._time import session_date
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -356,6 +356,22 @@ def _v5_to_v6(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _v6_to_v7(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 7 records order links (``oco_group``, ``parent_id``) and IOC/FOK time in force.
+
+    A version-6 result did not record which orders were linked, so the links are ``None``
+    (unknown, never a guess); version 6 had no IOC/FOK orders, so nothing else changes.
+    """
+    out = dict(payload)
+    orders = payload.get("orders")
+    if isinstance(orders, list):
+        out["orders"] = [
+            {**o, "oco_group": None, "parent_id": None} if isinstance(o, dict) else o
+            for o in orders
+        ]
+    return out
+
+
 # Each entry upgrades a payload from version N to N+1; released steps are never edited.
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_to_v2,
@@ -363,6 +379,7 @@ MIGRATIONS: dict[int, Migration] = {
     3: _v3_to_v4,
     4: _v4_to_v5,
     5: _v5_to_v6,
+    6: _v6_to_v7,
 }
 
 

@@ -38,11 +38,18 @@ from ._time import from_ns
 from ._trailing import TrailingStop
 
 END_OF_DATA = "end of data"
+IOC_CANCELED = "immediate or cancel: the rest was not filled on its first bar"
+FOK_CANCELED = "fill or kill: not filled whole on its first bar"
 _LOG = logging.getLogger("finbot.strategy")
 
 
 class OrderRouter(Protocol):
-    """The adapter side of order flow: send an order into the engine, or ask to cancel it."""
+    """The adapter side of order flow: send an order into the engine, or ask to cancel it.
+
+    A router that can change working orders also has the ``Broker`` port's ``modify(order_id,
+    *, quantity, limit_price, stop_price) -> OrderRequest | str``; without it ``ctx.modify_order``
+    is refused with a reason.
+    """
 
     def submit(self, order_id: str, request: OrderRequest) -> None:
         """Hand a new order to the engine."""
@@ -97,6 +104,8 @@ class StrategyRunner:
         # bracket entry id -> (stop-loss, take-profit) prices; exits placed once it fills
         self._brackets: dict[str, tuple[float, float]] = {}
         self._exits_due: list[tuple[OrderUpdate, float, float]] = []
+        # IOC/FOK orders still open: order id -> instrument id (canceled after its first bar)
+        self._immediate: dict[str, str] = {}
 
     @classmethod
     def streaming(
@@ -164,6 +173,8 @@ class StrategyRunner:
         self.orders.routing = not feed.last_step
         if self._exits_due:
             self._place_bracket_exits()
+        if self._immediate:
+            self._end_immediate(ts_ns, bars)
         # _call_strategy, inlined: this runs once per bar of every replay.
         if self._timers:
             self._fire_timers(ts_ns)
@@ -260,12 +271,58 @@ class StrategyRunner:
 
     # --- used by the context ---------------------------------------------------------------
     def submit(self, request: OrderRequest) -> str:
-        return self.orders.submit(request, self.now_ns)
+        order_id = self.orders.submit(request, self.now_ns)
+        if request.time_in_force.is_immediate:
+            self._immediate[order_id] = request.instrument_id
+        return order_id
 
-    def submit_oco(self, requests: Sequence[OrderRequest]) -> list[str]:
+    def submit_oco(
+        self, requests: Sequence[OrderRequest], parent_id: str | None = None
+    ) -> list[str]:
         if len(requests) < 2:
             raise ValueError(f"an OCO group needs at least two orders, got {len(requests)}")
-        return self.orders.submit_oco(list(requests), self.now_ns)
+        ids = self.orders.submit_oco(list(requests), self.now_ns, parent_id=parent_id)
+        for order_id, request in zip(ids, requests, strict=True):
+            if request.time_in_force.is_immediate:
+                self._immediate[order_id] = request.instrument_id
+        return ids
+
+    def modify(
+        self,
+        order_id: str,
+        quantity: float | None,
+        limit_price: float | None,
+        stop_price: float | None,
+    ) -> str | None:
+        """Change a working order in place (from the next bar on); why not, or None when done.
+
+        Only an order with nothing filled yet can change (a live venue would race its fills);
+        instrument, side, type and time in force stay. Every engine applies the change to the
+        order it works, keeping the order's id, so its acceptance and OCO group stand.
+        """
+        order = self.orders.open.get(order_id)
+        if order is None:
+            return f"order {order_id} is not working"
+        if order.filled_quantity:
+            return f"order {order_id} is partly filled; cancel it and place a new one"
+        new = order.request.amended(
+            order_id, quantity=quantity, limit_price=limit_price, stop_price=stop_price
+        )
+        if isinstance(new, str):
+            return new
+        if new == order.request:
+            return None
+        if self.orders.routed(order_id):
+            modify = getattr(self.router, "modify", None)
+            if modify is None:
+                return f"order {order_id} cannot be changed: this engine cannot modify orders"
+            out = modify(
+                order_id, quantity=quantity, limit_price=limit_price, stop_price=stop_price
+            )
+            if isinstance(out, str):
+                return out
+        self.orders.amend(order_id, new)
+        return None
 
     def cancel(self, order_id: str) -> None:
         if order_id in self.orders.open:
@@ -323,7 +380,8 @@ class StrategyRunner:
                 [
                     OrderRequest(**leg, order_type=OrderType.STOP, stop_price=stop),
                     OrderRequest(**leg, order_type=OrderType.LIMIT, limit_price=target),
-                ]
+                ],
+                parent_id=entry.order_id,
             )
 
     def trailing_stop(
@@ -393,6 +451,8 @@ class StrategyRunner:
     def _call_strategy(self, ts_ns: int, bars: dict[str, Bar]) -> None:
         if self._exits_due:
             self._place_bracket_exits()
+        if self._immediate:
+            self._end_immediate(ts_ns, bars)
         if self._timers:
             self._fire_timers(ts_ns)
         self._steps += 1
@@ -400,6 +460,28 @@ class StrategyRunner:
             self.strategy.on_bar(self.context, bars)
         if self._trails:
             self._move_trailing_stops()
+
+    def _end_immediate(self, ts_ns: int, bars: Mapping[str, Bar]) -> None:
+        """Cancel the IOC/FOK orders whose first bar (the instrument's, after placement) has passed.
+
+        The broker has worked that bar before this step: what could fill, filled. The order is
+        final at once, so the strategy sees it canceled on this step; the engine drops it too.
+        """
+        open_orders = self.orders.open
+        for order_id, iid in list(self._immediate.items()):
+            order = open_orders.get(order_id)
+            if order is None:  # filled, rejected or canceled meanwhile
+                del self._immediate[order_id]
+                continue
+            if order.submitted_ts_ns >= ts_ns or iid not in bars:
+                continue  # placed on this step, or its instrument has not had its next bar yet
+            del self._immediate[order_id]
+            fok = order.request.time_in_force is TimeInForce.FOK
+            if self.orders.routed(order_id):
+                self.router.cancel(order_id)
+            self._update(
+                order_id, OrderStatus.CANCELED, ts_ns, FOK_CANCELED if fok else IOC_CANCELED
+            )
 
     def _move_trailing_stops(self) -> None:
         for handle, trail in list(self._trails.items()):
@@ -552,6 +634,16 @@ class RunContext:
 
     def submit_oco(self, requests: Sequence[OrderRequest]) -> list[str]:
         return self._runner.submit_oco(requests)
+
+    def modify_order(
+        self,
+        order_id: str,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> str | None:
+        return self._runner.modify(order_id, quantity, limit_price, stop_price)
 
     def bracket(self, entry: OrderRequest, *, stop_loss: float, take_profit: float) -> str:
         return self._runner.bracket(entry, stop_loss, take_profit)

@@ -204,19 +204,11 @@ class SimulatedBroker:
         r = o.request
         if o.remaining != r.quantity:
             return f"order {order_id} is partly filled; cancel it and place a new one"
-        changes = {
-            k: v
-            for k, v in (
-                ("quantity", quantity),
-                ("limit_price", limit_price),
-                ("stop_price", stop_price),
-            )
-            if v is not None
-        }
-        try:
-            new = OrderRequest.model_validate({**r.model_dump(), **changes})
-        except ValueError as exc:
-            return f"order {order_id} cannot be changed so: {exc}"
+        new = r.amended(
+            order_id, quantity=quantity, limit_price=limit_price, stop_price=stop_price
+        )
+        if isinstance(new, str):
+            return new
         o.request = new
         o.remaining = new.quantity
         return new
@@ -353,6 +345,8 @@ class SimulatedBroker:
                     qty = min(qty, self.fill_cap(bar, qty))
                 if qty <= _EPS:
                     continue
+                if qty < o.remaining - _EPS and r.time_in_force is TimeInForce.FOK:
+                    continue  # fill or kill: not whole on this bar, so not at all
             label = o.created_ts if at_close else bar.ts_ns  # type: ignore[union-attr]
             if self._slip and r.order_type in _SLIPPED:
                 price = self.fill_costs.price(

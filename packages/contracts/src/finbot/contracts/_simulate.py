@@ -5,24 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ._broker_events import deliver
+from ._broker_router import BrokerRouter
 from ._clock import Clock
 from ._config import RunConfig
 from ._errors import DataValidationError
 from ._market import Bar, Instrument, MarketData
-from ._orders import OrderRequest
 from ._result import BacktestResult, EngineInfo
 from ._runner import StrategyRunner
 from ._sim_broker import FillCap, MarginCheck, SimulatedBroker, cash_account
 from ._strategy import Strategy
 
 
-class Simulation:
+class Simulation(BrokerRouter):
     """One run: a ``StrategyRunner`` whose orders the ``SimulatedBroker`` executes.
 
-    It is the runner's ``OrderRouter``: orders go to the broker, and a refusal on the spot is
-    reported at once. ``margin``, ``fill_cap`` and ``short_sales`` are the broker's. With ``data``
-    it replays it (:meth:`run`); without, it is a stream of the ``instruments``: :meth:`start`,
-    then :meth:`push` each step's bars as they arrive, then :meth:`finish`.
+    It is the runner's ``OrderRouter`` (a ``BrokerRouter``): orders go to the broker, and a
+    refusal on the spot is reported at once. ``margin``, ``fill_cap`` and ``short_sales`` are
+    the broker's. With ``data`` it replays it (:meth:`run`); without, it is a stream of the
+    ``instruments``: :meth:`start`, then :meth:`push` each step's bars as they arrive, then
+    :meth:`finish`.
 
     Raises:
         DataValidationError: the data has no bars.
@@ -49,8 +50,7 @@ class Simulation:
             runner = StrategyRunner(strategy, config, data, self)
             if not runner.timeline:
                 raise DataValidationError("the data has no bars to run on", source=data.name)
-        self.runner = runner
-        self.broker = SimulatedBroker(
+        broker = SimulatedBroker(
             runner.context,
             fill_policy=config.fill_policy,
             cost_model=config.cost_model,
@@ -60,17 +60,8 @@ class Simulation:
             short_sales=short_sales,
             fill_costs=runner.fill_costs,
         )
-
-    def submit(self, order_id: str, request: OrderRequest) -> None:
-        """Route a new order to the broker."""
-        why = self.broker.submit(order_id, request, oco=self.runner.orders.oco.get(order_id))
-        if why is not None:
-            runner = self.runner
-            runner.rejected(order_id, runner.now_ns, why)
-
-    def cancel(self, order_id: str) -> None:
-        """Ask the broker to cancel a working order."""
-        self.broker.cancel(order_id)
+        self.bind(runner, broker)
+        self.broker: SimulatedBroker = broker
 
     def run(self, engine: EngineInfo, clock: Clock | None = None) -> BacktestResult:
         """Replay the data: each step the broker works earlier orders, then the strategy sees it.

@@ -150,6 +150,23 @@ class StrategyContext(Protocol):
         """Ask to cancel a working order (no effect once it is final)."""
         ...
 
+    def modify_order(
+        self,
+        order_id: str,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> str | None:
+        """Change a working order's quantity or prices; it works with them from the next bar.
+
+        The order keeps its id, acceptance and OCO group; instrument, side, type and time in
+        force stay. Only an order with nothing filled yet can change. Returns None when the
+        change is taken, else why not (e.g. the order is final, partly filled, or the new
+        prices do not fit its type).
+        """
+        ...
+
     def buy(
         self,
         instrument_id: str,

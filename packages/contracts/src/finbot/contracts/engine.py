@@ -6,6 +6,7 @@ engine, the Nautilus replica path, paper trading and test fakes.
 """
 
 from ._broker_events import BrokerEvent, BrokerEventKind, OrderEventSink, deliver
+from ._broker_router import BrokerRouter
 from ._clock import Clock, ReplayClock, WallClock
 from ._corporate_actions import ActionBooks, ActionSchedule, AppliedAction
 from ._feed import BarFeed
@@ -14,7 +15,14 @@ from ._fill_rules import BarFill, bar_fill, created_price, limit_fill, stop_fill
 from ._ledger import Ledger
 from ._order_manager import OrderManager
 from ._result_builder import build_result
-from ._runner import END_OF_DATA, OrderRouter, RunContext, StrategyRunner
+from ._runner import (
+    END_OF_DATA,
+    FOK_CANCELED,
+    IOC_CANCELED,
+    OrderRouter,
+    RunContext,
+    StrategyRunner,
+)
 from ._sim_broker import (
     INSUFFICIENT_CASH,
     BrokerView,
@@ -28,6 +36,9 @@ from ._simulate import Simulation, simulate
 __all__ = [
     # driving a run
     "END_OF_DATA",
+    "FOK_CANCELED",
+    "IOC_CANCELED",
+    "BrokerRouter",
     "OrderRouter",
     "RunContext",
     "StrategyRunner",

@@ -25,7 +25,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("order_type", _STR), ("limit_price", _F64), ("stop_price", _F64),
         ("time_in_force", _STR), ("tag", _STR), ("status", _STR), ("ts", _TS),
         ("submitted_ts", _TS), ("filled_quantity", _F64), ("avg_fill_price", _F64),
-        ("reason", _STR),
+        ("reason", _STR), ("oco_group", _STR), ("parent_id", _STR),
     ]),
     "fills": pa.schema([
         ("order_id", _STR), ("instrument_id", _STR), ("side", _STR), ("quantity", _F64),

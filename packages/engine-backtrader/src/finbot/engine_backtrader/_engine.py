@@ -33,7 +33,14 @@ from finbot.contracts.engine import ActionSchedule, FillCosts
 from ._actions import ActionBroker
 from ._commission import commission_for
 from ._config import BacktraderSettings
-from ._translate import EXEC_TYPES, BarSeriesFeed, bar_columns, bt_timeline, order_prices
+from ._translate import (
+    EXEC_TYPES,
+    BarSeriesFeed,
+    amend_order,
+    bar_columns,
+    bt_timeline,
+    order_prices,
+)
 
 _Order = bt.Order
 
@@ -61,7 +68,10 @@ class _CostBroker(ActionBroker):
         if order.executed.dt == order.data.datetime[ago]:
             # A bar re-judged for a missing session offers no new volume (ADR 0021).
             return 0.0
-        return self.fill_costs.cap(order.data.volume[ago], remaining)
+        cap = self.fill_costs.cap(order.data.volume[ago], remaining)
+        if cap < remaining and order.info.get("fok"):
+            return 0.0  # fill or kill: not whole on this bar, so not at all (ADR 0020)
+        return cap
 
     def _execute(
         self,
@@ -205,6 +215,8 @@ class _Session:
             valid=valid,
             oco=self._orders.get(leader) if leader is not None and leader != order_id else None,
         )
+        if request.time_in_force is TimeInForce.FOK:
+            order.addinfo(fok=True)  # the volume cap may not fill it in part (_CostBroker.capped)
         self._ids[order.ref] = order_id
         self._orders[order_id] = order
 
@@ -212,6 +224,26 @@ class _Session:
         order = self._orders.get(order_id)
         if order is not None:
             self.broker.cancel(order)
+
+    def modify(
+        self,
+        order_id: str,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> OrderRequest | str:
+        order = self._orders.get(order_id)
+        if order is None or not order.alive():
+            return f"order {order_id} is not working"
+        if order.executed.size:
+            return f"order {order_id} is partly filled; cancel it and place a new one"
+        new = self.runner.orders.orders[order_id].request.amended(
+            order_id, quantity=quantity, limit_price=limit_price, stop_price=stop_price
+        )
+        if not isinstance(new, str):
+            amend_order(order, new)
+        return new
 
     # --- internals ---------------------------------------------------------------------------
     def step_dt(self) -> float | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC
+from typing import Any
 
 import backtrader as bt
 
@@ -123,3 +124,23 @@ def order_prices(request: OrderRequest) -> tuple[float | None, float | None]:
     if request.order_type is OrderType.STOP_LIMIT:
         return request.stop_price, request.limit_price
     return None, None
+
+
+def amend_order(order: Any, request: OrderRequest) -> None:
+    """Change a Backtrader order, not yet filled, to ``request`` in place (``ctx.modify_order``).
+
+    Backtrader has no modify; the broker reads an order's remaining size from
+    ``executed.remsize`` and its prices from ``created.price``/``created.pricelimit`` on every bar,
+    so changing those (and the mirrors Backtrader keeps) keeps the order, its acceptance and its
+    OCO group, as the simulated broker's modify does. A market order keeps its created price
+    (the close it was placed at: Backtrader's cash check and cheat-on-close fill use it).
+    """
+    size = request.quantity if order.isbuy() else -request.quantity
+    order.size = order.created.size = order.executed.remsize = size
+    price, plimit = order_prices(request)
+    if price is not None:
+        order.price = order.created.price = price
+        limit = plimit if plimit is not None else price
+        order.pricelimit = order.plimit = plimit
+        order.created.pricelimit = limit
+        order.created.plimit = plimit

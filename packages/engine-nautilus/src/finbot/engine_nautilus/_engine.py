@@ -62,6 +62,7 @@ from ._translate import (
 )
 
 _EPS = 1e-9
+_whole_units = quantity  # modify's keyword argument shadows the name
 # Order types whose fills the cost model slips (limit fills keep their price).
 _SLIPPED = frozenset({OrderType.MARKET, OrderType.STOP})
 
@@ -176,6 +177,25 @@ class _Session:
     def cancel(self, order_id: str) -> None:
         # The broker reports the cancel (at this step) with the next step's events.
         self.broker.cancel(order_id)
+
+    def modify(
+        self,
+        order_id: str,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> OrderRequest | str:
+        # The broker decides every fill; the Nautilus orders that execute them are made per step
+        # from its working orders, so changing the broker's order is the whole modify.
+        if quantity is not None and _whole_units(quantity) is None:
+            return (
+                f"quantity {quantity} is not a whole number; the Nautilus adapter trades "
+                "whole units only"
+            )
+        return self.broker.modify(
+            order_id, quantity=quantity, limit_price=limit_price, stop_price=stop_price
+        )
 
     # --- driven by the Nautilus strategy ------------------------------------------------------
     def on_open_tick(self) -> None:

@@ -1,4 +1,4 @@
-"""``PaperBroker``: the runner's order router for paper trading, and the hub of its bookkeeping.
+"""``PaperBroker``: paper trading's ``Broker`` (the contracts' port), and its bookkeeping hub.
 
 Orders pass the risk controls, then go to the simulated broker. Every order update the runner
 makes is checked against the lifecycle state machine and journaled; the kill switch and the
@@ -7,9 +7,13 @@ drawdown stop act at the start of each step, before the strategy sees it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from finbot.contracts import (
+    AccountState,
+    Bar,
+    BrokerEvent,
     Fill,
     OrderRequest,
     OrderSide,
@@ -57,7 +61,11 @@ def _request_payload(request: OrderRequest) -> dict[str, Any]:
 
 
 class PaperBroker:
-    """Routes a runner's orders through the risk controls to the simulated broker."""
+    """A ``Broker``: orders pass the risk controls, then execute on the simulated broker.
+
+    The runner reaches it through a ``BrokerRouter`` (as a live broker would be reached); the
+    session polls it each step for the order and fill events.
+    """
 
     def __init__(self, risk: RiskControls) -> None:
         self.risk = risk
@@ -75,19 +83,77 @@ class PaperBroker:
         self.runner = runner
         self.venue = venue
 
-    # --- OrderRouter ------------------------------------------------------------------------
-    def submit(self, order_id: str, request: OrderRequest) -> None:
-        runner = self.runner
-        now = runner.now_ns
+    # --- the Broker port ----------------------------------------------------------------------
+    def submit(
+        self, order_id: str, request: OrderRequest, *, oco: str | None = None
+    ) -> str | None:
+        """Journal a new order, check it against the risk limits, hand it to the venue.
+
+        Returns:
+            Why it is refused now (the risk rule and its numbers, or the venue's reason), or None.
+        """
+        now = self.runner.now_ns
         self._submitted(order_id, request, now)
         book = self._book(order_id)
         rejection = self.risk.check(request, book, now, reducing=self._reducing)
-        why = rejection.reason if rejection is not None else self.venue.submit(order_id, request)
-        if why is not None:
-            runner.rejected(order_id, now, why)
+        if rejection is not None:
+            return rejection.reason
+        return self.venue.submit(order_id, request, oco=oco)
 
-    def cancel(self, order_id: str) -> None:
-        self.venue.cancel(order_id)
+    def modify(
+        self,
+        order_id: str,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> OrderRequest | str:
+        """Change a working order, if the changed order passes the risk limits; journaled.
+
+        Returns:
+            The new request, or why the change is refused (the order then stays as it was).
+        """
+        order = self.runner.orders.orders.get(order_id)
+        if order is None:
+            return f"order {order_id} is not working"
+        new = order.request.amended(
+            order_id, quantity=quantity, limit_price=limit_price, stop_price=stop_price
+        )
+        if isinstance(new, str):
+            return new
+        rejection = self.risk.check_change(new, self._book(order_id))
+        if rejection is not None:
+            return rejection.reason
+        out = self.venue.modify(
+            order_id, quantity=quantity, limit_price=limit_price, stop_price=stop_price
+        )
+        if not isinstance(out, str):
+            status, filled, _ = self._status[order_id]
+            self._status[order_id] = (status, filled, out.quantity)
+            self.live.events.emit(
+                "order_modified", self.runner.now_ns, _request_payload(out), order_id
+            )
+        return out
+
+    def cancel(self, order_id: str) -> bool:
+        """Ask the venue to cancel a working order; whether it was working."""
+        return self.venue.cancel(order_id)
+
+    def poll(self, ts_ns: int, bars: Mapping[str, Bar]) -> list[BrokerEvent]:
+        """The venue's order and fill events on step ``ts_ns``."""
+        return self.venue.poll(ts_ns, bars)
+
+    def drain(self) -> list[BrokerEvent]:
+        """Events waiting without a step (cancels asked for at the end of the data)."""
+        return self.venue.drain()
+
+    def working_orders(self) -> Mapping[str, OrderRequest]:
+        """Accepted orders still working, by id."""
+        return self.venue.working_orders()
+
+    def account(self) -> AccountState:
+        """Cash, equity, exposures and positions now."""
+        return self.runner.account()
 
     # --- observed from the runner (through the strategy wrapper) ----------------------------
     def on_fill(self, fill: Fill) -> None:
@@ -206,3 +272,9 @@ class PaperBroker:
             if close is not None:
                 prices[iid] = close
         return Book(positions=runner.positions, working=working, prices=prices)
+
+
+if TYPE_CHECKING:  # mypy proves the paper broker implements the Broker port
+    from finbot.contracts import Broker
+
+    _implements_the_port: type[Broker] = PaperBroker

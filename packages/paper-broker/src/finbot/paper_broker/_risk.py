@@ -123,6 +123,14 @@ class RiskControls:
             self.state.recent_orders.append(now_ns)
         return rejection
 
+    def check_change(self, request: OrderRequest, book: Book) -> RiskRejection | None:
+        """The first rule a working order changed to ``request`` breaks, or None.
+
+        The halts and the limits apply as to a new order; the rate limit does not (a change is
+        not a new order). ``book`` must leave the order's own working quantity out.
+        """
+        return self._halts(request, book) or self._limits(request, book)
+
     def _halts(self, request: OrderRequest, book: Book) -> RiskRejection | None:
         state = self.state
         if state.killed is not None:

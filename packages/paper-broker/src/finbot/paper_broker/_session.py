@@ -26,7 +26,7 @@ from finbot.contracts import (
     Strategy,
     StrategyRunner,
 )
-from finbot.contracts.engine import Clock
+from finbot.contracts.engine import BrokerRouter, Clock
 
 from ._broker import Live, PaperBroker
 from ._checkpoint import CheckpointError, read_checkpoint, write_checkpoint
@@ -227,7 +227,7 @@ class PaperSession:
 
     def _steps(self) -> str | None:
         st = self.state
-        runner, venue, broker = st.runner, st.venue, st.broker
+        runner, broker = st.runner, st.broker
         live = self.live
         every = self.settings.checkpoint_every
         if not st.started:
@@ -238,7 +238,7 @@ class PaperSession:
         for ts, bars in self.feed.steps(st.last_ts):
             if clock is not None:
                 clock.wait_until(ts)
-            deliver(venue.poll(ts, bars), runner)
+            deliver(broker.poll(ts, bars), runner)
             if streamed:
                 runner.push(ts, bars)
             else:
@@ -256,7 +256,7 @@ class PaperSession:
     def _finish(self) -> BacktestResult:
         st = self.state
         runner = st.runner
-        deliver(st.venue.drain(), runner)
+        deliver(st.broker.drain(), runner)
         runner.stop()
         result = runner.result(
             EngineInfo(
@@ -312,12 +312,15 @@ def _new_state(
 ) -> _State:
     broker = PaperBroker(RiskControls(settings.risk))
     observed = Observed(strategy, broker)
+    # The runner reaches the paper broker through its Broker port, as it would a live one.
+    router = BrokerRouter()
     if data is None or settings.streamed:
-        runner = StrategyRunner.streaming(observed, config, instruments, broker)
+        runner = StrategyRunner.streaming(observed, config, instruments, router)
     else:
-        runner = StrategyRunner(observed, config, data, broker)
+        runner = StrategyRunner(observed, config, data, router)
     venue = make_venue(runner, config, settings)
     broker.bind(runner, venue)
+    router.bind(runner, broker)
     streamed = data is None or settings.streamed
     return _State(runner=runner, broker=broker, venue=venue, streamed=streamed)
 

@@ -38,6 +38,8 @@ def _order_key(order: OrderUpdate) -> dict[str, Any]:
         "submitted": from_ns(order.submitted_ts_ns).isoformat(),
         "status": str(order.status),
         "filled_quantity": order.filled_quantity,
+        "oco_group": order.oco_group,
+        "parent_id": order.parent_id,
     }
 
 
