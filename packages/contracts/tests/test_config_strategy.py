@@ -214,6 +214,7 @@ def test_native_settings_are_stored_only_when_set_and_validated() -> None:
     bad_values: list[dict[str, object]] = [
         {"latency_ms": -1.0},
         {"latency_ms": float("inf")},
+        {"latency_ms": 1e20},  # beyond a year (and Nautilus's uint64 nanoseconds)
         {"prob_slippage": 1.5},
         {"prob_fill_on_limit": -0.1},
         {"account": "prime"},

@@ -6,6 +6,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# A year: far beyond any order latency, and within the engine's unsigned 64-bit nanoseconds.
+MAX_LATENCY_MS = 366 * 86_400_000.0
+
 
 class NativeAccount(StrEnum):
     """The venue account a native run trades on."""
@@ -34,6 +37,7 @@ class NativeExecution(BaseModel):
     latency_ms: float = Field(
         default=0.0,
         ge=0.0,
+        le=MAX_LATENCY_MS,
         allow_inf_nan=False,
         description="latency of every order message between strategy and venue, milliseconds",
     )
