@@ -6,7 +6,9 @@ both engines under both fill policies (the cost model, free or broker-like, alte
 seeds); ``compare_results(..., EXACT)`` must find no breach. Cases where the engines differ
 are listed as strict xfails (``KNOWN_DISAGREEMENTS``), each with a minimal reproducer at the
 bottom of this file; the reproducers of the findings already fixed stay as regression tests.
-``test_random_flow_exercises_every_order_kind`` proves the flow is not empty.
+``test_random_flow_exercises_every_order_kind`` proves the flow is not empty. At the bottom, the
+same flow with IOC/FOK and ``ctx.modify_order`` (``order_kinds=True``) runs on Backtrader,
+Nautilus, sim and paper (ADR 0020).
 
 ``FINBOT_PARITY_SEEDS`` runs other seeds: ``200`` (seeds 0-199), ``100-299`` or ``7,12,40``.
 """
@@ -41,6 +43,7 @@ from finbot.data import load_dataset, synthetic_daily, synthetic_intraday
 from finbot.engine_backtrader import BacktraderEngine
 from finbot.engine_nautilus import NautilusEngine
 from finbot.engine_sim import SimEngine
+from finbot.paper_broker import PaperEngine
 from finbot.parity import EXACT, ParityReport, compare_results
 
 COSTS = {
@@ -383,3 +386,57 @@ def test_random_orders_agree_on_the_paper_broker(case: Case) -> None:
     assert paper.orders == bt.orders, f"{case.label}: {_first_difference(bt, paper)}"
     assert paper.fills == bt.fills
     assert paper.equity_curve == bt.equity_curve
+
+# --- the newer order kinds: IOC/FOK time in force and ctx.modify_order (ADR 0020) --------------
+# RandomOrders(..., order_kinds=True) on six seeds (each dataset kind twice, both policies) must
+# agree exactly on Backtrader, Nautilus (replica), sim and paper; FINBOT_PARITY_SEEDS does not
+# apply here.
+
+
+KINDS_CASES = [(seed, policy) for seed in range(6) for policy in FillPolicy]
+
+
+@cache
+def run_kinds_case(seed: int, policy: FillPolicy) -> tuple[BacktestResult, Counter[str]]:
+    """Backtrader's result and what the flow asked for, after every other engine agreed."""
+    data = case_data(seed)
+    config = RunConfig(
+        strategy=StrategySpec(id=RandomOrders.strategy_id, params={}),
+        dataset=DatasetRef(name=data.name),
+        starting_cash=random.Random(f"cash {seed}").choice([10_000.0, 50_000.0, 250_000.0]),
+        cost_model=COSTS[case_costs(seed)],
+        fill_policy=policy,
+        seed=seed,
+    )
+    strategy = RandomOrders(seed, data, order_kinds=True)
+    bt = BacktraderEngine().run(config, strategy, data)
+    for engine in (NautilusEngine(), SimEngine(), PaperEngine()):
+        other = engine.run(
+            config.model_copy(update={"engine": engine.name}),
+            RandomOrders(seed, data, order_kinds=True),
+            data,
+        )
+        report = compare_results(bt, other, EXACT)
+        assert report.ok, (seed, str(policy), engine.name, report.breaches)
+    return bt, strategy.intents
+
+
+@pytest.mark.parametrize(
+    ("seed", "policy"), KINDS_CASES, ids=[f"{s}-{p}" for s, p in KINDS_CASES]
+)
+def test_random_order_kinds_agree_on_every_engine(seed, policy):
+    run_kinds_case(seed, policy)
+
+
+def test_the_random_flow_exercises_ioc_fok_and_modify():
+    seen: Counter[str] = Counter()
+    for seed, policy in KINDS_CASES:
+        bt, intents = run_kinds_case(seed, policy)
+        seen.update(intents)
+        for o in bt.orders:
+            tif = str(o.request.time_in_force)
+            if tif in ("ioc", "fok"):
+                seen[f"{tif} {o.status}"] += 1
+    print(sorted(seen.items()))
+    for kind in ("ioc filled", "ioc canceled", "fok filled", "fok canceled", "modify taken"):
+        assert seen[kind] > 3, (kind, sorted(seen.items()))

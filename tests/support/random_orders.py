@@ -2,6 +2,8 @@
 
 ``RandomOrders`` places market, limit, stop and stop-limit orders (DAY and GTC), cancels, deliberate
 cash overdrafts and ``order_target_percent`` rebalances, all driven by ``random.Random(seed)``.
+With ``order_kinds=True`` it also gives limits and stops IOC/FOK time in force and modifies
+working orders (``ctx.modify_order``); off, the random stream is exactly the original one.
 It stays clear of the differences ADR 0007 documents (short sales, a limit or stop placed the step
 before its instrument misses a session, an earlier sell funding a buy within one step), so any
 disagreement it finds is news. It may peek at the next bar to place prices exactly on a bar's
@@ -10,6 +12,7 @@ open, high or low: the boundary cases where two matching engines most easily par
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections import Counter
@@ -55,9 +58,17 @@ class RandomOrders(Strategy):
 
     strategy_id = "random_orders"
 
-    def __init__(self, seed: int, data: MarketData, *, actions_per_step: float = 1.0) -> None:
+    def __init__(
+        self,
+        seed: int,
+        data: MarketData,
+        *,
+        actions_per_step: float = 1.0,
+        order_kinds: bool = False,
+    ) -> None:
         super().__init__()
         self.seed = seed
+        self.order_kinds = order_kinds
         self.rng = random.Random(seed)
         self.data = data
         self.intents: Counter[str] = Counter()
@@ -150,6 +161,8 @@ class RandomOrders(Strategy):
                 self._act(ctx, iid, bars[iid], gap_next=step in self._before_gap[iid])
         if rng.random() < 0.05:
             self._cancel_one(ctx)
+        if self.order_kinds and rng.random() < 0.3:
+            self._modify_one(ctx, step)
         for iid in bars:
             if step in self._before_gap[iid]:
                 self.intents["working over a missing session"] += len(ctx.open_orders(iid))
@@ -166,6 +179,34 @@ class RandomOrders(Strategy):
         kind = "cancel, same step" if target.submitted_ts_ns == ctx.time_ns else "cancel"
         ctx.cancel_order(target.order_id)
         self.intents[kind] += 1
+
+    def _modify_one(self, ctx: StrategyContext, step: int) -> None:
+        """Move a working limit/stop order's prices by up to 1% and maybe shrink it.
+
+        Never on an instrument whose next step is missing (ADR 0007's first known difference);
+        a sell only shrinks, so it never promises more than it did.
+        """
+        rng = self.rng
+        working = [
+            o
+            for o in ctx.open_orders()
+            if o.request.order_type != "market"
+            and not o.filled_quantity
+            and step not in self._before_gap[o.request.instrument_id]
+        ]
+        if not working:
+            return
+        o = rng.choice(working)
+        r = o.request
+        factor = rng.uniform(0.99, 1.01)
+        qty = max(1, math.floor(r.quantity * rng.uniform(0.5, 1.0)))
+        why = ctx.modify_order(
+            o.order_id,
+            quantity=qty if rng.random() < 0.5 else None,
+            limit_price=_cents(r.limit_price * factor) if r.limit_price else None,
+            stop_price=_cents(r.stop_price * factor) if r.stop_price else None,
+        )
+        self.intents["modify taken" if why is None else "modify refused"] += 1
 
     def _rebalance(self, ctx: StrategyContext) -> None:
         """order_target_percent across every instrument with a price; sells go first."""
@@ -201,6 +242,10 @@ class RandomOrders(Strategy):
             tif=TimeInForce.DAY if rng.random() < 0.3 else TimeInForce.GTC,
             next_bar=self._next_bar(ctx, iid),
         )
+        if self.order_kinds and rng.random() < 0.35:
+            order = dataclasses.replace(
+                order, tif=rng.choice((TimeInForce.IOC, TimeInForce.FOK))
+            )
         side = OrderSide.SELL if kind.endswith(("sell", "position")) else OrderSide.BUY
         if side is OrderSide.SELL and order.free < 1:
             return
