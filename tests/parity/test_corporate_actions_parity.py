@@ -149,3 +149,22 @@ def test_raw_prices_with_the_split_applied_equal_split_adjusted_prices():
         )
         equity[mode] = result.equity_curve.equity
     assert equity[PriceMode.RAW] == pytest.approx(equity[PriceMode.SPLIT_ADJUSTED], rel=1e-12)
+
+
+def test_a_split_leaving_a_fraction_fails_clearly_on_nautilus_only():
+    # 3 shares through a 3:2 split are 4.5: the books hold the fraction (Backtrader, sim); the
+    # Nautilus adapter trades whole units and says so instead of diverging.
+    from finbot.contracts import EngineRunError
+    from finbot.engine_backtrader import BacktraderEngine
+    from finbot.engine_nautilus import NautilusEngine
+
+    data = hand_made()
+    odd = Split(instrument_id="AAA", ex_date=DATES[3], ratio=1.5)
+    data = MarketData(data.instruments.values(), data, (odd,), name="odd")
+    config = RunConfig(strategy=StrategySpec(id="scripted"), dataset=DatasetRef(name="odd"))
+    script = {0: [lambda c: c.buy("AAA", 3)]}
+    bt = BacktraderEngine().run(config, Scripted(script), data)
+    assert [p.quantity for p in bt.positions] == [4.5]
+    with pytest.raises(EngineRunError, match="fractional position"):
+        NautilusEngine().run(config.model_copy(update={"engine": "nautilus"}), Scripted(script),
+                             data)
