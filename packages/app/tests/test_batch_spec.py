@@ -78,3 +78,27 @@ def test_a_valid_plan_pins_each_dataset_once_and_gives_distinct_run_keys(
     assert [run.config.strategy.params["fraction"] for run in plan.runs] == [0.2, 0.4, 0.6]
     # The same plan again gives the same keys: keys are what resuming matches on.
     assert [r.key for r in plan_batch(plan.spec).runs] == [r.key for r in plan.runs]
+
+
+def test_a_batch_gives_its_native_settings_to_the_native_engine_only(
+    fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from finbot.app import _wiring
+
+    engine = fake_wiring.engine
+    monkeypatch.setitem(_wiring.ENGINES, "nautilus-native", (lambda verbose: engine, "fake-dist"))
+    spec = parse_batch(
+        {"engines": ["fake", "nautilus-native"], "native": {"latency_ms": 10, "account": "cash"}}
+    )
+    plan = plan_batch(spec)
+    native = {run.engine: run.config.native for run in plan.runs}
+    assert native["fake"] is None
+    assert native["nautilus-native"] is not None
+    assert (native["nautilus-native"].latency_ms, native["nautilus-native"].account) == (
+        10.0,
+        "cash",
+    )
+    with pytest.raises(BatchSpecError, match="native: settings for an engine that honours"):
+        plan_batch(parse_batch({"engines": ["fake"], "native": {"latency_ms": 10}}))
+    with pytest.raises(ConfigError, match="prob_slippage"):
+        parse_batch({"native": {"prob_slippage": 2}})

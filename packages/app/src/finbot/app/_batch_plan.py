@@ -162,6 +162,12 @@ def plan_batch(spec: BatchSpec, *, source: str = "batch") -> BatchPlan:
             _wiring.make_engine(name)
         except ConfigError as exc:
             problems.append(f"engines: {exc}")
+    if spec.native is not None and not _wiring.NATIVE_ENGINES.intersection(engines):
+        problems.append(
+            f"native: settings for an engine that honours them "
+            f"({', '.join(sorted(_wiring.NATIVE_ENGINES))}), which the batch's engines "
+            f"({', '.join(engines)}) do not include"
+        )
     try:
         combos = expand(spec.grid)
     except ConfigError as exc:
@@ -215,6 +221,8 @@ def _plan_one(
         engine=engine,
         seed=spec.seed,
         prices=spec.prices,
+        # The native engine's own settings (ADR 0025); every other engine runs without them.
+        native=spec.native if engine in _wiring.NATIVE_ENGINES else None,
     )
     resolved = resolve_config(config, cls.make_params(values), market.snapshot_id())
     return PlannedRun(

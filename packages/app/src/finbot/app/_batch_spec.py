@@ -29,6 +29,7 @@ from finbot.contracts import (
     ConfigError,
     FillPolicy,
     Metrics,
+    NativeExecution,
     PriceMode,
     describe_validation_problem,
 )
@@ -109,6 +110,9 @@ class BatchSpec(BaseModel):
     fill_policy: FillPolicy = FillPolicy.NEXT_OPEN
     prices: PriceMode = Field(default=PriceMode.TOTAL_RETURN, description="price mode (ADR 0023)")
     seed: NonNegativeInt = 0
+    native: NativeExecution | None = Field(
+        default=None, description="native execution settings of the native engine (ADR 0025)"
+    )
     metric: str = "sharpe"
     execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
     walk_forward: WalkForwardSpec | None = None
