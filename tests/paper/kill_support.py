@@ -36,7 +36,8 @@ MARKERS = {"session_started", "session_resumed", "session_finished", "session_st
 
 
 def session_for(directory: Path) -> PaperSession:
-    strategy = RandomOrders(7, DATA, actions_per_step=1.5)
+    # with IOC/FOK and modifies (ADR 0020): their events are journaled and replayed too
+    strategy = RandomOrders(7, DATA, actions_per_step=1.5, order_kinds=True)
     return PaperSession.open(
         directory, config=CONFIG, settings=SETTINGS, strategy=strategy, data=DATA
     )

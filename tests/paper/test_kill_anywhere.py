@@ -60,6 +60,7 @@ def test_the_flow_is_rich_enough_to_mean_something(reference):
         "order_canceled",
         "order_rejected",
         "order_expired",
+        "order_modified",
     } <= kinds
     assert last > 150
 
