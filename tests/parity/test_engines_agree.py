@@ -14,6 +14,8 @@ from sample_data import SAMPLES_DIR, SAMPLES_PRESENT, SKIP_REASON
 from scripted_runs import DAYS, Action, Scripted, hand_made_market, run_on_both_engines
 
 from finbot.contracts import (
+    AccountKind,
+    AccountModel,
     CommissionTier,
     CostModel,
     DatasetRef,
@@ -197,20 +199,21 @@ def test_edge_cases_agree(case, policy):
     assert_engines_agree(lambda: Scripted(script), data, _edge_config(policy, cash))
 
 
-KNOWN_DIFFERENCES = {
-    # A Nautilus cash account cannot go short; Backtrader's stock-like broker can.
-    "short sale": ({0: [sell(5)]}, ONE),
+SHORT_SALES = {
+    "short sale": {0: [sell(5)]},
+    "short then cover": {0: [sell(5)], 2: [buy(5)]},
+    "short beyond the margin": {0: [sell(1_000_000)]},
+    "flatten then short": {0: [buy(5)], 1: [sell(5)], 2: [sell(5)], 3: [buy(5)]},
 }
 
 
 @pytest.mark.parametrize("policy", list(FillPolicy))
-@pytest.mark.parametrize("case", list(KNOWN_DIFFERENCES))
-def test_known_differences_still_differ(case, policy):
-    script, data = KNOWN_DIFFERENCES[case]
-    bt, nt = run_on_both_engines(lambda: Scripted(script), data, _edge_config(policy, 100_000.0))
-    # when one of these starts agreeing, move it up to EDGE_CASES and out of ADR 0007's list
-    assert compare_results(bt, nt, EXACT).breaches
-    # the sim engine has no Nautilus restriction: it agrees with Backtrader here too
-    config = _edge_config(policy, 100_000.0).model_copy(update={"engine": "sim"})
-    sim = SimEngine().run(config, Scripted(script), data)
-    assert compare_results(bt, sim, EXACT).breaches == ()
+@pytest.mark.parametrize("kind", [AccountKind.CASH, AccountKind.MARGIN])
+@pytest.mark.parametrize("case", list(SHORT_SALES))
+def test_short_sales_agree_on_each_account(case, kind, policy):
+    # Was ADR 0007's one known difference (Backtrader shorted anything, Nautilus nothing): now the
+    # account decides on every engine (a cash account refuses, a margin account checks margin).
+    config = _edge_config(policy, 100_000.0).model_copy(
+        update={"account": AccountModel(kind=kind)}
+    )
+    assert_engines_agree(lambda: Scripted(SHORT_SALES[case]), ONE, config)

@@ -86,6 +86,35 @@ def test_an_unknown_commission_preset_is_a_usage_error(fake_wiring: FakeWiring) 
     assert_clean_error(result, EXIT_USAGE, "unknown preset 'ibkr'", "ib_fixed")
 
 
+def test_account_options_reach_the_config_and_the_summary(fake_wiring: FakeWiring) -> None:
+    result = invoke(
+        "--account", "margin", "--initial-margin", "0.25", "--borrow-rate", "0.03",
+        "--funding-rate", "0.06",
+    )
+    assert result.exit_code == 0, result.output
+    account = fake_wiring.engine.calls[-1][0].account
+    assert (account.kind, account.initial_margin) == ("margin", 0.25)
+    assert (account.borrow_rate, account.funding_rate, account.day_count) == (0.03, 0.06, 360)
+    assert (
+        "margin account (initial margin 25%, borrow 3.00%/yr, funding 6.00%/yr, ACT/360)"
+    ) in " ".join(result.stdout.split())
+    assert "cash account (no shorts, no borrowing)" in " ".join(invoke().stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--account", "margn"), "account.kind: Input should be 'cash', 'margin'"),
+        (("--borrow-rate", "0.03"), "borrow_rate and funding_rate need kind 'margin'"),
+        (("--account", "margin", "--initial-margin", "1.5"), "account.initial_margin"),
+    ],
+)
+def test_bad_account_options_are_usage_errors(
+    fake_wiring: FakeWiring, args: tuple[str, ...], message: str
+) -> None:
+    assert_clean_error(invoke(*args), EXIT_USAGE, message)
+
+
 def assert_clean_error(result, code: int, *fragments: str) -> None:
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output

@@ -51,7 +51,7 @@ EXPECTED_FILLS = {
     "next_open fill policy": [("buy", 10, 100.0, 1)],  # bar 1's open
     "insufficient-cash rejection": [],  # 100 x 100 > 1,000 of cash
     "slippage_bps": [("buy", 10, 100.1, 0)],  # 10 bp worse than the close
-    "fractional quantity": [("buy", 2.5, 100.0, 0)],
+    "fractional quantity": [],  # 2.5 is no whole number of lots (lot 1): refused (ADR 0022)
     # stop 1.5 below each close from bar 1 (101 -> 99.5 ... 103 -> 101.5); bar 4 falls to 99
     "trailing stop": [("buy", 10, 100.0, 0), ("sell", 10, 101.5, 4)],
     "OCO": [("buy", 10, 100.0, 0), ("sell", 10, 103.5, 3)],  # target hit on bar 3, stop canceled

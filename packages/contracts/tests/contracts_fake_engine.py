@@ -117,6 +117,8 @@ def sample_run() -> BacktestResult:
     from datetime import date
 
     from finbot.contracts import (
+        AccountKind,
+        AccountModel,
         BarSeries,
         CostModel,
         DatasetRef,
@@ -161,6 +163,8 @@ def sample_run() -> BacktestResult:
         cost_model=CostModel(commission_bps=1.0, commission_per_share=0.01, slippage_bps=5.0),
         fill_policy=FillPolicy.NEXT_OPEN,
         engine="fake",
+        # the sample shorts with no margin check, as every stored version of it did
+        account=AccountModel(kind=AccountKind.UNCHECKED),
     )
     script: dict[int, list[Action]] = {
         0: [

@@ -22,7 +22,9 @@ from finbot.contracts import (
 )
 
 FIXED_CANONICAL = (
-    '{"cost_model":{"commission_bps":5.0,"commission_fixed":0.0,"commission_maximum":null,'
+    '{"account":{"borrow_rate":0.0,"day_count":360,"funding_rate":0.0,"initial_margin":0.5,'
+    '"kind":"cash"},"cost_model":{"commission_bps":5.0,"commission_fixed":0.0,'
+    '"commission_maximum":null,'
     '"commission_maximum_bps":null,"commission_minimum":0.0,"commission_per_share":0.005,'
     '"commission_tiers":[],"impact_window":20,"impact_y":0.0,"rounding":"cent","slippage_bps":0.0,'
     '"spread_bps":0.0,"volume_impact":0.0,"volume_limit":null},"currency":"USD",'
@@ -37,8 +39,9 @@ FIXED_CANONICAL = (
 # schema 3 added the commission-schedule fields of the cost model (was 0dabd73f...);
 # schema 4 added the spread, volume-share and impact fields (was 8c4c852c...); schema 5's
 # `native` is stored only when set, so this hash did not change; schema 6 added dataset.prices,
-# the price mode (was fde471e9...).
-FIXED_HASH = "60db2feebcb9a7ca289fd80a2b6f05623a32e71183143c5af42c8b98884a2fc2"
+# the price mode (was fde471e9...); schema 8 the account: cash, margin or unchecked, financing
+# rates (was 60db2fee...).
+FIXED_HASH = "cde87ad11eeedfddeffe4d54b58f66457a3ce613bbb9f238275ad6f3604f3bcf"
 
 
 def fixed_payload() -> dict[str, object]:

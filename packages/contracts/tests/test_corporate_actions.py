@@ -8,6 +8,8 @@ import pytest
 from contracts_fake_engine import Scripted
 
 from finbot.contracts import (
+    AccountKind,
+    AccountModel,
     Bar,
     BarSeries,
     CashDividend,
@@ -66,6 +68,8 @@ def run(script, policy=FillPolicy.NEXT_OPEN, actions=ACTIONS):
         starting_cash=10_000.0,
         fill_policy=policy,
         engine="sim",
+        # the short-selling cases need an account that may short (ADR 0022)
+        account=AccountModel(kind=AccountKind.MARGIN),
     )
     strategy = Scripted(script)
     return simulate(strategy, config, data(actions), SIM), strategy

@@ -10,7 +10,8 @@ record) when version 2 became current. ``data/result_v3.json`` was written once 
 settings in its config) when version 5 (``RunConfig.native``, ADR 0025) became current, and
 ``data/result_v6.json`` from ``sample_v5()`` when version 6 (the price mode, ADR 0023) did.
 ``data/result_v7.json`` was written once from ``sample_v7()`` (``sample_v5()`` with two orders
-linked as a bracket's exits) when version 7 (order links, IOC/FOK, ADR 0020) became current.
+linked as a bracket's exits) when version 7 (order links, IOC/FOK, ADR 0020) became current, and
+``data/result_v8.json`` from it when version 8 (``RunConfig.account``, ADR 0022) did.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ V4_FILE = Path(__file__).parent / "data" / "result_v4.json"
 V5_FILE = Path(__file__).parent / "data" / "result_v5.json"
 V6_FILE = Path(__file__).parent / "data" / "result_v6.json"
 V7_FILE = Path(__file__).parent / "data" / "result_v7.json"
+V8_FILE = Path(__file__).parent / "data" / "result_v8.json"
 
 
 def sample_v2() -> BacktestResult:
@@ -177,7 +179,7 @@ def test_v1_file_accounts_add_up() -> None:
     )
 
 
-def frozen_drift(result: BacktestResult, frozen_file: Path = V7_FILE) -> list[str]:
+def frozen_drift(result: BacktestResult, frozen_file: Path = V8_FILE) -> list[str]:
     """Where ``result``'s stored form differs from a frozen file, compared as raw text.
 
     Never through the current model: reading the file with it would fill in any field added since
@@ -217,12 +219,28 @@ def unrecorded_prices(result: BacktestResult) -> BacktestResult:
     )
 
 
-def test_current_code_reproduces_the_v7_file_exactly() -> None:
+def test_current_code_reproduces_the_v8_file_exactly() -> None:
     # When this fails, the stored form changed: bump SCHEMA_VERSION, add a migration from the
     # previous version and keep the older result_vN.json files as they are (docs/adr/0004).
-    assert SCHEMA_VERSION == 7
+    assert SCHEMA_VERSION == 8
     drift = frozen_drift(sample_v7())
     assert drift == [], "\n".join(drift)
+
+
+def test_v7_file_migrates_to_the_v7_run_under_todays_code() -> None:
+    # The sample shorted on an engine with no margin check: it reads as an unchecked account,
+    # under which today's code makes the same run.
+    assert json.loads(V7_FILE.read_text())["schema_version"] == 7
+    old = BacktestResult.from_json(V7_FILE.read_text())
+    assert old.config.account.kind == "unchecked"
+    assert old.to_json() == sample_v7().to_json()
+
+
+def test_nautilus_runs_before_accounts_read_as_cash_accounts() -> None:
+    # The Nautilus replica refused every short before accounts existed: a cash account.
+    payload = json.loads(V7_FILE.read_text())
+    payload["config"]["engine"] = "nautilus"
+    assert BacktestResult.from_json(json.dumps(payload)).config.account.kind == "cash"
 
 
 def test_v6_file_migrates_to_the_v6_run_with_unknown_links() -> None:
@@ -312,7 +330,7 @@ def test_a_defaulted_field_added_to_metrics_fails_the_frozen_comparison() -> Non
     current = sample_v7()
     patched = _ResultPlus.model_validate(current.model_dump())
     # Read through the patched model, the frozen file agrees with it: the old, blind comparison.
-    assert patched.to_json() == _ResultPlus.from_json(V7_FILE.read_text()).to_json()
+    assert patched.to_json() == _ResultPlus.from_json(V8_FILE.read_text()).to_json()
     drift = frozen_drift(patched)
     assert '+  "new_figure": null,' in drift, drift
     assert frozen_drift(current) == []
@@ -375,7 +393,7 @@ def test_migration_steps_run_in_order_up_to_the_target() -> None:
 
 
 def test_default_migration_of_a_current_payload_is_identity() -> None:
-    payload = json.loads(V7_FILE.read_text())
+    payload = json.loads(V8_FILE.read_text())
     assert migrate_payload(payload) == payload
 
 

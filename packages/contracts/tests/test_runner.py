@@ -14,6 +14,8 @@ from contracts_fake_engine import FAKE_ENGINE, FakeEngine, Scripted
 
 from finbot.contracts import (
     END_OF_DATA,
+    AccountKind,
+    AccountModel,
     AccountState,
     BacktestResult,
     BarSeries,
@@ -72,6 +74,8 @@ def config(
         starting_cash=cash,
         cost_model=CostModel(**costs),  # type: ignore[arg-type]
         fill_policy=policy,
+        # the flips to short below need an account that may short
+        account=AccountModel(kind=AccountKind.MARGIN),
     )
 
 

@@ -8,6 +8,8 @@ import pytest
 from contracts_fake_engine import Scripted
 
 from finbot.contracts import (
+    AccountKind,
+    AccountModel,
     AccountState,
     Bar,
     BarSeries,
@@ -26,7 +28,7 @@ from finbot.contracts import (
     TimeInForce,
     to_ns,
 )
-from finbot.contracts.engine import BrokerEventKind, SimulatedBroker, simulate
+from finbot.contracts.engine import BrokerEventKind, MarginRule, SimulatedBroker, simulate
 
 DAY = 86_400 * 10**9
 TS = [to_ns(date(2024, 1, 2)) + i * DAY for i in range(5)]
@@ -46,7 +48,9 @@ DATA = MarketData(
 SIM = EngineInfo(name="sim", version="1", adapter="tests", adapter_version="1")
 
 
-def run(script, *, cash=100_000.0, costs=None, policy=FillPolicy.NEXT_OPEN, **broker):
+def run(
+    script, *, cash=100_000.0, costs=None, policy=FillPolicy.NEXT_OPEN, account=None, **broker
+):
     config = RunConfig(
         strategy=StrategySpec(id="scripted"),
         dataset=DatasetRef(name="hand-made"),
@@ -54,6 +58,7 @@ def run(script, *, cash=100_000.0, costs=None, policy=FillPolicy.NEXT_OPEN, **br
         cost_model=costs or CostModel(),
         fill_policy=policy,
         engine="sim",
+        account=account or AccountModel(),
     )
     strategy = Scripted(script)
     return simulate(strategy, config, DATA, SIM, **broker), strategy
@@ -126,11 +131,22 @@ def test_cash_is_checked_at_acceptance_then_at_the_fill_price():
     assert result.fills == ()
 
 
-def test_a_margin_hook_replaces_the_cash_rule():
-    result, _ = run(
-        {0: [lambda ctx: ctx.buy("AAA", 10)]}, cash=1_020.0, margin=lambda cash: cash >= -500.0
-    )
+MARGIN = AccountModel(kind=AccountKind.MARGIN)
+
+
+def test_a_margin_account_lends_up_to_its_initial_margin():
+    # 1,020 cash buys 10 at the open 103 = 1,030 on margin: equity 1,020 >= 50% of 1,030.
+    result, _ = run({0: [lambda ctx: ctx.buy("AAA", 10)]}, cash=1_020.0, account=MARGIN)
     assert fills(result) == [("O-000001", 10.0, 103.0, TS[1])]
+    assert result.equity_curve.cash[2] == pytest.approx(-10.0)
+    # 20 at 103 = 2,060 is accepted at the close 101 (equity 1,020 >= 50% of 2,020), but the
+    # fill at the open leaves equity 1,020 < 50% of 2,060 = 1,030: refused there.
+    result, _ = run({0: [lambda ctx: ctx.buy("AAA", 20)]}, cash=1_020.0, account=MARGIN)
+    assert final(result) == (OrderStatus.REJECTED, TS[1], "insufficient margin")
+    # 30% initial margin lends more: 1,020 >= 30% of 2,060 = 618
+    loose = AccountModel(kind=AccountKind.MARGIN, initial_margin=0.3)
+    result, _ = run({0: [lambda ctx: ctx.buy("AAA", 20)]}, cash=1_020.0, account=loose)
+    assert fills(result) == [("O-000001", 20.0, 103.0, TS[1])]
 
 
 def test_fill_cap_leaves_the_rest_working_on_later_bars():
@@ -156,15 +172,45 @@ def test_cancel_is_reported_at_the_asking_step_and_ignored_before_acceptance():
     assert final(result, "O-000002") == (OrderStatus.CANCELED, TS[4], "end of data")
 
 
-def test_short_sales_are_allowed_unless_refused():
+def test_a_cash_account_refuses_short_sales_and_a_margin_account_checks_them():
     result, _ = run({0: [lambda ctx: ctx.sell("AAA", 5)]})
-    assert fills(result) == [("O-000001", 5.0, 103.0, TS[1])]
-    assert result.positions[0].quantity == -5.0
-    result, _ = run({0: [lambda ctx: ctx.sell("AAA", 5)]}, short_sales="no shorts here")
     assert final(result) == (
         OrderStatus.REJECTED,
         TS[1],
-        "selling 5.0 of AAA while holding 0.0: no shorts here",
+        "a cash account cannot sell short (use a margin account)",
+    )
+    result, _ = run({0: [lambda ctx: ctx.sell("AAA", 5)]}, account=MARGIN)
+    assert fills(result) == [("O-000001", 5.0, 103.0, TS[1])]
+    assert result.positions[0].quantity == -5.0
+    # 1e9 shares short at 103 on 100,000 of equity: far beyond 50% margin, refused when placed
+    result, _ = run({0: [lambda ctx: ctx.sell("AAA", 1e9)]}, account=MARGIN)
+    assert final(result) == (OrderStatus.REJECTED, TS[1], "insufficient margin")
+    # the unchecked account (what Backtrader does) lets it through
+    unchecked = AccountModel(kind=AccountKind.UNCHECKED)
+    result, _ = run({0: [lambda ctx: ctx.sell("AAA", 1e9)]}, account=unchecked)
+    assert fills(result) == [("O-000001", 1e9, 103.0, TS[1])]
+
+
+def test_the_margin_rule_values_the_whole_book_and_never_blocks_covering():
+    rule = MarginRule(AccountModel(kind=AccountKind.MARGIN, initial_margin=0.5))
+    others = lambda: [(100.0, 50.0), (-40.0, 25.0)]  # noqa: E731  long 5,000, short 1,000
+    # buy 10 at 100 leaving cash 500: equity 500 + 1,000 + 5,000 - 1,000 = 5,500;
+    # gross 1,000 + 5,000 + 1,000 = 7,000; 5,500 >= 3,500
+    assert rule.refusal(True, 10.0, 0.0, 500.0, 100.0, others) is None
+    # leaving cash -2,100: equity 2,900 < 3,500
+    assert rule.refusal(True, 10.0, 0.0, -2_100.0, 100.0, others) == "insufficient margin"
+    # covering part of a short never needs margin, even on a book under water
+    assert rule.refusal(True, 10.0, -20.0, -1e6, 100.0, others) is None
+    # a sell that flips long 5 to short 5 opens a short: checked
+    assert rule.refusal(False, 10.0, 5.0, -1e6, 100.0, others) == "insufficient margin"
+
+
+def test_a_fractional_quantity_is_refused_when_placed():
+    result, _ = run({0: [lambda ctx: ctx.buy("AAA", 0.5)]})
+    assert final(result) == (
+        OrderStatus.REJECTED,
+        TS[0],
+        "quantity 0.5 of AAA is not a whole number of lots (lot size 1)",
     )
 
 

@@ -11,6 +11,8 @@ import pytest
 from test_sim_broker import DATA, SIM, TS
 
 from finbot.contracts import (
+    AccountKind,
+    AccountModel,
     Bar,
     DatasetRef,
     RunConfig,
@@ -120,7 +122,9 @@ def test_a_trailing_stop_tightens_with_the_close_and_never_loosens():
     from contracts_fake_engine import Scripted
 
     script = {0: [lambda ctx: ctx.trailing_stop("AAA", 10, amount=5.0)]}
-    result = Simulation(Scripted(script), CONFIG, DATA).run(SIM)
+    # no position: the stop opens a short, which needs a margin account
+    margin = CONFIG.model_copy(update={"account": AccountModel(kind=AccountKind.MARGIN)})
+    result = Simulation(Scripted(script), margin, DATA).run(SIM)
     first, second = result.orders
     # close 101 -> stop 96; close 104 -> 99 (the first is canceled at that step); close 101 would
     # ask 96, looser: kept at 99; bar 3 opens at 98, through the stop: filled at the open

@@ -12,6 +12,8 @@ import pytest
 
 from finbot.contracts import (
     END_OF_DATA,
+    AccountKind,
+    AccountModel,
     BacktestResult,
     Bar,
     BarSeries,
@@ -88,6 +90,7 @@ def run(
     costs: CostModel | None = None,
     cash: float = 100_000.0,
     data: MarketData | None = None,
+    account: AccountModel | None = None,
 ) -> tuple[BacktestResult, Scripted]:
     config = RunConfig(
         strategy=StrategySpec(id="scripted"),
@@ -95,6 +98,7 @@ def run(
         starting_cash=cash,
         cost_model=costs or CostModel(commission_bps=10.0),
         fill_policy=policy,
+        account=account or AccountModel(),
     )
     strategy = Scripted(actions)
     result = BacktraderEngine().run(config, strategy, data or market(series("A")))
@@ -233,9 +237,15 @@ def test_order_for_an_unknown_instrument_is_rejected() -> None:
 def test_books_that_disagree_with_backtrader_fail_the_run() -> None:
     # Backtrader charges a reversal through zero as two fills (close + open), each paying the
     # minimum; the contract charges one fill. The cross-check must catch the gap.
+    # (A cash account refuses the reversal; a margin account lets it through.)
     costs = CostModel(commission_per_share=0.005, commission_minimum=5.0)
+    margin = AccountModel(kind=AccountKind.MARGIN)
     with pytest.raises(EngineRunError, match="final equity disagrees"):
-        run({0: lambda ctx: ctx.buy("A", 10), 1: lambda ctx: ctx.sell("A", 20)}, costs=costs)
+        run(
+            {0: lambda ctx: ctx.buy("A", 10), 1: lambda ctx: ctx.sell("A", 20)},
+            costs=costs,
+            account=margin,
+        )
 
 
 def test_empty_data_is_refused() -> None:

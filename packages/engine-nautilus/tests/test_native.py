@@ -10,6 +10,8 @@ import pytest
 from nautilus_cases import DAY, FIVE, T0, Scripted, config, daily, market
 
 from finbot.contracts import (
+    AccountKind,
+    AccountModel,
     Bar,
     BarSeries,
     ConfigError,
@@ -103,6 +105,18 @@ def test_fill_model_decides_a_limit_the_market_only_touches():
     never, _ = _run(script, NativeExecution(prob_fill_on_limit=0.0))
     assert [(f.price, f.ts_ns) for f in always.fills] == [(100.0, T0 + 2 * DAY)]
     assert [f.ts_ns for f in never.fills] == [T0 + 3 * DAY]
+
+
+def test_financing_is_refused_in_native_mode():
+    # Nautilus's own account decides there (native.account) and charges no borrow or funding.
+    cfg = config().model_copy(
+        update={
+            "engine": "nautilus-native",
+            "account": AccountModel(kind=AccountKind.MARGIN, borrow_rate=0.03),
+        }
+    )
+    with pytest.raises(ConfigError, match="native mode charges no borrow or funding"):
+        NautilusNativeEngine().run(cfg, Scripted({}), market(AAA=(FIVE, daily(5))))
 
 
 def test_slippage_bps_is_refused_in_native_mode():

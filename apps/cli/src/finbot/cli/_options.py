@@ -60,6 +60,29 @@ CommissionOption = Annotated[
 CommissionPerShareOption = Annotated[
     float, typer.Option(help="Commission in currency per share/unit.")
 ]
+AccountKindOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="cash (default: no shorts, no borrowing) or margin (shorts and borrowing up to "
+        "--initial-margin).",
+    ),
+]
+InitialMarginOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Margin account: fraction of gross exposure equity must cover after a fill that "
+        "opens a position (default 0.5, Reg T).",
+    ),
+]
+BorrowRateOption = Annotated[
+    float | None,
+    typer.Option(help="Margin account: annual borrow fee on shorts' market value (0.03 = 3%)."),
+]
+FundingRateOption = Annotated[
+    float | None,
+    typer.Option(help="Margin account: annual interest on negative cash (0.06 = 6%)."),
+]
 CommissionPresetOption = Annotated[
     str | None,
     typer.Option(
@@ -233,6 +256,10 @@ def config_from_options(
     impact_window: int | None = None,
     native: NativeExecution | None = None,
     prices: PriceMode = PriceMode.TOTAL_RETURN,
+    account: str | None = None,
+    initial_margin: float | None = None,
+    borrow_rate: float | None = None,
+    funding_rate: float | None = None,
 ) -> RunConfig:
     """The ``RunConfig`` the shared options describe (``--param`` parsed, dates as UTC dates).
 
@@ -267,6 +294,10 @@ def config_from_options(
         impact_window=impact_window,
         native=native,
         prices=prices,
+        account=account,
+        initial_margin=initial_margin,
+        borrow_rate=borrow_rate,
+        funding_rate=funding_rate,
     )
 
 

@@ -120,6 +120,7 @@ def run_rows(result: BacktestResult, *, engine: str | None) -> list[tuple[str, s
         ("Fill policy", config.fill_policy.value),
         *([("Native execution", config.native.describe())] if config.native else []),
         ("Costs", costs.describe()),
+        ("Account", config.account.describe()),
         ("Data checks", data_checks_text(result)),
         ("Starting cash", f"{config.starting_cash:,.2f} {config.currency}"),
     ]

@@ -79,6 +79,10 @@ def make_config(
     impact_window: int | None = None,
     native: NativeExecution | Mapping[str, Any] | None = None,
     prices: PriceMode | str = PriceMode.TOTAL_RETURN,
+    account: str | None = None,
+    initial_margin: float | None = None,
+    borrow_rate: float | None = None,
+    funding_rate: float | None = None,
 ) -> RunConfig:
     """Build a validated ``RunConfig`` from plain values, with finbot's defaults.
 
@@ -121,6 +125,11 @@ def make_config(
             ``nautilus-native``, which gets the defaults when None (ADR 0025).
         prices: Price mode: ``raw`` (corporate actions applied by the engine),
             ``split-adjusted``, ``total-return`` (default) or ``backtrader-yahoo`` (ADR 0023).
+        account: ``cash`` (default: no shorts, no borrowing) or ``margin`` (docs/adr/0022).
+        initial_margin: Margin account: the fraction of gross exposure equity must cover after
+            a fill that opens or grows a position (default 0.5).
+        borrow_rate: Margin account: annual borrow fee on short market value (0.03 = 3%).
+        funding_rate: Margin account: annual interest on negative cash (0.06 = 6%).
 
     Raises:
         ConfigError: A value is invalid (e.g. end before start, negative commission), or native
@@ -161,6 +170,16 @@ def make_config(
         "seed": seed,
         "missing_data": missing_data,
         "native": native_for(engine or _wiring.DEFAULT_ENGINE, native),
+        "account": {
+            name: value
+            for name, value in (
+                ("kind", account),
+                ("initial_margin", initial_margin),
+                ("borrow_rate", borrow_rate),
+                ("funding_rate", funding_rate),
+            )
+            if value is not None
+        },
     }
     try:
         return RunConfig.model_validate(payload)

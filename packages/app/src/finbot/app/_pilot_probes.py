@@ -11,6 +11,8 @@ from datetime import date
 from typing import Any
 
 from finbot.contracts import (
+    AccountKind,
+    AccountModel,
     BacktestEngine,
     BacktestResult,
     Bar,
@@ -131,7 +133,7 @@ PROBES: tuple[Probe, ...] = (
     ),
     Probe("DAY expiry", True, {0: [_buy(limit_price=90.0, time_in_force=TimeInForce.DAY)]}),
     Probe("commission schedule (ib_fixed)", True, {0: [_buy()]}, {"cost": "ib_fixed"}),
-    Probe("short sale", True, {0: [_sell()], 2: [_buy()]}),
+    Probe("short sale", True, {0: [_sell()], 2: [_buy()]}, {"account": "margin"}),
     Probe("next_open fill policy", False, {0: [_buy()]}, {"fill_policy": FillPolicy.NEXT_OPEN}),
     Probe("insufficient-cash rejection", False, {0: [_buy(100.0)]}, {"cash": 1_000.0}),
     Probe("slippage_bps", False, {0: [_buy()]}, {"slippage_bps": 10.0}),
@@ -178,6 +180,8 @@ def probe_config(probe: Probe, engine: str) -> RunConfig:
         cost_model=cost,
         fill_policy=cfg.get("fill_policy", FillPolicy.THIS_CLOSE),
         engine=engine,
+        # shorts need a margin account (ADR 0022); Nautilus native takes its own (margin)
+        account=AccountModel(kind=AccountKind(str(cfg.get("account", "cash")))),
     )
 
 

@@ -36,6 +36,7 @@ from ._errors import (
     describe_validation_problem,
 )
 from ._format import METRIC_KINDS, METRIC_ROWS, format_metric, format_value
+from ._margin import AccountKind, AccountModel
 from ._market import (
     AssetClass,
     Bar,
@@ -104,7 +105,9 @@ __all__ = [
     "TimeInForce",
     "BrokerEvent",
     "BrokerEventKind",
-    # account state
+    # account state and kind
+    "AccountKind",
+    "AccountModel",
     "AccountState",
     # costs, config
     "COMMISSION_PRESETS",

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from ._costs import CostModel, FillPolicy
+from ._margin import AccountModel
 from ._native import NativeExecution
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -136,6 +137,9 @@ class RunConfig(BaseModel):
     starting_cash: PositiveFloat = 100_000.0
     currency: str = Field(default="USD", min_length=3, max_length=3)
     cost_model: CostModel = Field(default_factory=CostModel)
+    account: AccountModel = Field(
+        default_factory=AccountModel, description="cash or margin account, financing rates"
+    )
     fill_policy: FillPolicy = FillPolicy.NEXT_OPEN
     engine: str = "backtrader"
     seed: int = Field(default=0, ge=0, description="seed for any randomness in the run")

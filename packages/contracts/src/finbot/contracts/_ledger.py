@@ -7,6 +7,8 @@ from ._costs import CostModel
 from ._errors import EngineRunError
 from ._feed import BarFeed
 from ._fill_costs import FillCosts
+from ._financing import Financing
+from ._margin import AccountModel
 from ._orders import Fill, OrderRequest, OrderType
 from ._result import EquityCurve
 from ._trades import FifoBook
@@ -18,10 +20,24 @@ _FLAT = 1e-12
 class Ledger:
     """Cash and positions in the account currency, booked fill by fill; marked once per step."""
 
-    __slots__ = ("_costs", "_fees", "_fill_costs", "cash", "curve", "fifo", "fills", "positions")
+    __slots__ = (
+        "_costs",
+        "_fees",
+        "_fill_costs",
+        "cash",
+        "curve",
+        "fifo",
+        "fills",
+        "financing",
+        "positions",
+    )
 
     def __init__(
-        self, starting_cash: float, costs: CostModel, fill_costs: FillCosts | None = None
+        self,
+        starting_cash: float,
+        costs: CostModel,
+        fill_costs: FillCosts | None = None,
+        account: AccountModel | None = None,
     ) -> None:
         self.cash = starting_cash
         self.positions: dict[str, float] = {}
@@ -31,6 +47,8 @@ class Ledger:
         self._costs = costs
         self._fill_costs = fill_costs if fill_costs is not None else FillCosts(costs)
         self._fees: dict[tuple[float, float], float] = {}  # commission by (quantity, price)
+        # Borrow and funding (docs/adr/0022); None when the account charges none.
+        self.financing = None if account is None else Financing.of(account)
         # Four flat lists, not a list of points: no tuple per step for the GC to track.
         self.curve: tuple[list[int], list[float], list[float], list[float]] = ([], [], [], [])
 
@@ -76,8 +94,13 @@ class Ledger:
         )
 
     def cost_breakdown(self) -> CostBreakdown:
-        """Each cost kind's total so far."""
-        return CostBreakdown.of_fills(self.fills)
+        """Each cost kind's total so far: the fills' kinds, and the financing charged."""
+        financing = self.financing
+        if financing is None:
+            return CostBreakdown.of_fills(self.fills)
+        return CostBreakdown.of_fills(
+            self.fills, borrow=financing.borrow, funding=financing.funding
+        )
 
     def book(self, fill: Fill) -> None:
         """Apply a fill to cash and the position."""
@@ -123,7 +146,12 @@ class Ledger:
         return net, gross
 
     def mark(self, ts_ns: int, feed: BarFeed) -> None:
-        """Record one equity-curve point: cash, equity and gross exposure at ``ts_ns``."""
+        """Record one equity-curve point: cash, equity and gross exposure at ``ts_ns``.
+
+        Financing due since the previous step's day is charged first.
+        """
+        if self.financing is not None:
+            self.financing.accrue(self, ts_ns, feed)
         cash = self.cash
         net, gross = self.market_value(feed) if self.positions else (0.0, 0.0)
         ts, equity, cash_col, gross_col = self.curve

@@ -82,9 +82,12 @@ _FINAL = frozenset(
 
 
 class OrderRequest(BaseModel):
-    """What a strategy submits. Prices are in the instrument's currency per unit."""
+    """What a strategy submits. Prices are in the instrument's currency per unit.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Quantities and prices must be finite: an infinite order is refused when it is made.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     instrument_id: str
     side: OrderSide

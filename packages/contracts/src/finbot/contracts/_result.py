@@ -24,7 +24,7 @@ from ._format import METRIC_ROWS, format_value
 from ._orders import Fill, OrderUpdate
 from ._time import session_date
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -372,6 +372,34 @@ def _v6_to_v7(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Engines whose runs before version 8 read as cash accounts: the replica refused short sales (a
+# Nautilus cash account), native mode takes its account from its own settings. Every other
+# engine let a run short any size with no margin check.
+_REFUSED_SHORTS = frozenset({"nautilus", "nautilus-native"})
+
+
+def _v7_to_v8(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 8 adds the account (``config.account``: cash, margin or unchecked; ADR 0022).
+
+    A version-7 run had no financing, and its engine decided about shorts: the Nautilus replica
+    refused them (``cash``), the others let any short fill with no margin check (``unchecked``).
+    So the migrated config states what the run actually did, and reruns as it ran.
+    """
+    out = dict(payload)
+    config = payload.get("config")
+    if isinstance(config, dict):
+        kind = "cash" if config.get("engine") in _REFUSED_SHORTS else "unchecked"
+        account = {
+            "kind": kind,
+            "initial_margin": 0.5,
+            "borrow_rate": 0.0,
+            "funding_rate": 0.0,
+            "day_count": 360,
+        }
+        out["config"] = {**config, "account": account}
+    return out
+
+
 # Each entry upgrades a payload from version N to N+1; released steps are never edited.
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_to_v2,
@@ -380,6 +408,7 @@ MIGRATIONS: dict[int, Migration] = {
     4: _v4_to_v5,
     5: _v5_to_v6,
     6: _v6_to_v7,
+    7: _v7_to_v8,
 }
 
 

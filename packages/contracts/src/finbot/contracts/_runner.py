@@ -87,11 +87,13 @@ class StrategyRunner:
         self.instruments = _instruments if _instruments is not None else data.instruments
         self._snapshot_id = _snapshot_id
         self.fill_costs = FillCosts(config.cost_model, self.feed)
-        self.ledger = Ledger(config.starting_cash, config.cost_model, self.fill_costs)
+        self.ledger = Ledger(
+            config.starting_cash, config.cost_model, self.fill_costs, config.account
+        )
         # The data's splits and dividends, applied to the ledger as the run reaches them.
         self.actions = ActionSchedule(data.corporate_actions)
         self._has_actions = bool(self.actions)  # read on every step and fill: a plain bool
-        self.orders = OrderManager(router.submit)
+        self.orders = OrderManager(self._route)
         self.context = RunContext(self)
         timeline = self.feed.timeline
         self.timeline: tuple[int, ...] = timeline if timeline is not None else ()
@@ -447,6 +449,21 @@ class StrategyRunner:
         for iid in bars:
             actions.reach(iid, ts_ns, ledger)
         actions.pay(ts_ns, ledger)
+
+    def _route(self, order_id: str, request: OrderRequest) -> None:
+        """Send an order to the engine, unless its quantity is no whole number of lots."""
+        instrument = self.instruments.get(request.instrument_id)
+        if instrument is not None:
+            lots = request.quantity / instrument.lot_size
+            if abs(lots - round(lots)) > 1e-9 * max(lots, 1.0):
+                self.rejected(
+                    order_id,
+                    self.now_ns,
+                    f"quantity {request.quantity:g} of {request.instrument_id} is not a whole "
+                    f"number of lots (lot size {instrument.lot_size:g})",
+                )
+                return
+        self.router.submit(order_id, request)
 
     def _call_strategy(self, ts_ns: int, bars: dict[str, Bar]) -> None:
         if self._exits_due:

@@ -17,10 +17,10 @@ from ._broker_events import BrokerEvent, BrokerEventKind
 from ._costs import CostModel, FillPolicy
 from ._fill_costs import FillCosts
 from ._fill_rules import bar_fill, created_price
+from ._margin import INSUFFICIENT_CASH, AccountModel, Holdings, MarginRule
 from ._market import Bar
 from ._orders import OrderRequest, OrderSide, OrderType, TimeInForce
 
-INSUFFICIENT_CASH = "insufficient cash"
 _EPS = 1e-9
 
 
@@ -62,16 +62,8 @@ class BrokerView(Protocol):
         ...
 
 
-MarginCheck = Callable[[float], bool]
-"""Whether a trade may leave cash at the given amount (the cash account's rule: ``>= 0``)."""
-
 FillCap = Callable[[Bar, float], float]
 """The most of ``remaining`` units that may fill on a bar (e.g. a share of its volume)."""
-
-
-def cash_account(cash_after: float) -> bool:
-    """The cash account's rule: no trade may leave cash below zero."""
-    return cash_after >= 0.0
 
 
 @dataclass(slots=True)
@@ -102,11 +94,10 @@ class SimulatedBroker:
         cost_model: slippage of market and stop fills; commission via ``commission``.
         commission: fee of a fill (defaults to ``cost_model.commission``; adapters pass the
             runner's memo so the decimal arithmetic runs once per (quantity, price)).
-        margin: whether a trade may leave cash at an amount (default :func:`cash_account`).
+        account: the run's account (``RunConfig.account``; default a cash account): which
+            fills its :class:`MarginRule` refuses, and how new orders are accepted (docs/adr/0022).
         fill_cap: limits how much fills per bar (default: everything; ``this_close`` market fills
             are never capped); the rest keeps working on later bars.
-        short_sales: None allows short sales; else the reason a sell beyond the position is
-            rejected with (e.g. an adapter whose venue is a cash account).
         report_unfilled: also emit ``UNFILLED`` events for orders judged on a bar without a fill.
         fill_costs: the run's price costs and volume cap (``runner.fill_costs``); by default the
             cost model's fixed ones (no volume-based model: those need the run's bars).
@@ -119,9 +110,8 @@ class SimulatedBroker:
         fill_policy: FillPolicy,
         cost_model: CostModel,
         commission: Callable[[float, float], float] | None = None,
-        margin: MarginCheck = cash_account,
+        account: AccountModel | None = None,
         fill_cap: FillCap | None = None,
-        short_sales: str | None = None,
         report_unfilled: bool = False,
         fill_costs: FillCosts | None = None,
     ) -> None:
@@ -129,9 +119,9 @@ class SimulatedBroker:
         self.this_close = fill_policy is FillPolicy.THIS_CLOSE
         self.cost_model = cost_model
         self.commission = commission or cost_model.commission
-        self.margin = margin
+        self.account_model = account or AccountModel()
+        self.rule = MarginRule(self.account_model)
         self.fill_cap = fill_cap
-        self.short_sales = short_sales
         self.report_unfilled = report_unfilled
         self._instruments = frozenset(view.instrument_ids)
         self.fill_costs = fill_costs if fill_costs is not None else FillCosts(cost_model)
@@ -272,11 +262,33 @@ class SimulatedBroker:
         return events
 
     def _accept(self, ts_ns: int, events: list[BrokerEvent]) -> None:
+        if self.account_model.margin:
+            verdicts = self.rule.accept(
+                [(o.request, created_price(o.request, o.created_close)) for o in self._new],
+                self.view.cash,
+                self.view.position,
+                self._close,
+                self.view.instrument_ids,
+                self.commission,
+            )
+        else:
+            verdicts = self._cash_verdicts()
+        for o, why in zip(self._new, verdicts, strict=True):
+            if why is None:
+                self._working[o.order_id] = o
+                events.append(BrokerEvent(BrokerEventKind.ACCEPTED, o.order_id, ts_ns))
+            else:
+                events.append(BrokerEvent(BrokerEventKind.REJECTED, o.order_id, ts_ns, why))
+                if self._group_of:
+                    self._end_group(o.order_id, events)
+        self._new.clear()
+
+    def _cash_verdicts(self) -> list[str | None]:
         # Backtrader's check_submitted: each new order is priced at its created price and cash
         # is carried from one to the next, a rejected one's cost included.
         commission = self.commission
-        margin = self.margin
         cash = self.view.cash
+        verdicts: list[str | None] = []
         for o in self._new:
             r = o.request
             checked = created_price(r, o.created_close)
@@ -286,16 +298,12 @@ class SimulatedBroker:
             else:
                 cash += r.quantity * checked
             cash -= fee
-            if margin(cash):
-                self._working[o.order_id] = o
-                events.append(BrokerEvent(BrokerEventKind.ACCEPTED, o.order_id, ts_ns))
-            else:
-                events.append(
-                    BrokerEvent(BrokerEventKind.REJECTED, o.order_id, ts_ns, INSUFFICIENT_CASH)
-                )
-                if self._group_of:
-                    self._end_group(o.order_id, events)
-        self._new.clear()
+            verdicts.append(None if cash >= 0.0 else INSUFFICIENT_CASH)
+        return verdicts
+
+    def _close(self, instrument_id: str) -> float | None:
+        bar = self.view.bar(instrument_id)
+        return None if bar is None else bar.close
 
     def _work(self, ts_ns: int, bars: Mapping[str, Bar], events: list[BrokerEvent]) -> None:
         view = self.view
@@ -353,7 +361,7 @@ class SimulatedBroker:
                     r.side, price, iid, label, qty, None if bar is None else bar.volume
                 )
             position = held[iid] if iid in held else view.position(iid)
-            after, why = self._check(r, qty, price, position, cash)
+            after, why = self._check(r, qty, price, position, cash, held)
             if why is not None:
                 del working[o.order_id]
                 events.append(BrokerEvent(BrokerEventKind.REJECTED, o.order_id, ts_ns, why))
@@ -394,24 +402,27 @@ class SimulatedBroker:
         return price
 
     def _check(
-        self, r: OrderRequest, qty: float, price: float, position: float, cash: float
+        self,
+        r: OrderRequest,
+        qty: float,
+        price: float,
+        position: float,
+        cash: float,
+        held: dict[str, float],
     ) -> tuple[float, str | None]:
-        """Cash after the fill, and why it is rejected (None: it may fill)."""
-        fee = self.commission(qty, price)
-        if r.side is OrderSide.BUY:
-            after = cash - qty * price - fee
-            # Backtrader checks cash on what a fill opens, not on covering a short.
-            if position + qty > _EPS and not self.margin(after):
-                return after, INSUFFICIENT_CASH
-            return after, None
-        if self.short_sales is not None and qty > position + _EPS:
-            return cash, (
-                f"selling {qty} of {r.instrument_id} while holding {position}: {self.short_sales}"
-            )
-        after = cash + qty * price - fee
-        if position - qty < -_EPS and not self.margin(after):
-            return after, INSUFFICIENT_CASH
-        return after, None
+        """Cash after the fill, and why the account refuses it (None: it may fill)."""
+        buy = r.side is OrderSide.BUY
+        after = cash - (qty * price if buy else -qty * price) - self.commission(qty, price)
+        iid = r.instrument_id
+
+        def others() -> Holdings:
+            view = self.view
+            for j in view.instrument_ids:
+                q = held[j] if j in held else view.position(j)
+                if q and j != iid:
+                    yield q, self._close(j) or 0.0
+
+        return after, self.rule.refusal(buy, qty, position, after, price, others)
 
 
 _SLIPPED = frozenset({OrderType.MARKET, OrderType.STOP})

@@ -12,7 +12,7 @@ from ._errors import DataValidationError
 from ._market import Bar, Instrument, MarketData
 from ._result import BacktestResult, EngineInfo
 from ._runner import StrategyRunner
-from ._sim_broker import FillCap, MarginCheck, SimulatedBroker, cash_account
+from ._sim_broker import FillCap, SimulatedBroker
 from ._strategy import Strategy
 
 
@@ -20,8 +20,8 @@ class Simulation(BrokerRouter):
     """One run: a ``StrategyRunner`` whose orders the ``SimulatedBroker`` executes.
 
     It is the runner's ``OrderRouter`` (a ``BrokerRouter``): orders go to the broker, and a
-    refusal on the spot is reported at once. ``margin``, ``fill_cap`` and ``short_sales`` are
-    the broker's. With ``data`` it replays it (:meth:`run`); without, it is a stream of the
+    refusal on the spot is reported at once. ``fill_cap`` is the broker's; the account is
+    ``config.account``. With ``data`` it replays it (:meth:`run`); without, it is a stream of the
     ``instruments``: :meth:`start`, then :meth:`push` each step's bars as they arrive, then
     :meth:`finish`.
 
@@ -37,9 +37,7 @@ class Simulation(BrokerRouter):
         *,
         instruments: Sequence[Instrument] = (),
         snapshot_id: str | None = None,
-        margin: MarginCheck = cash_account,
         fill_cap: FillCap | None = None,
-        short_sales: str | None = None,
     ) -> None:
         if data is None:
             # A stream: bars arrive through push(); the end is not known in advance.
@@ -55,9 +53,8 @@ class Simulation(BrokerRouter):
             fill_policy=config.fill_policy,
             cost_model=config.cost_model,
             commission=runner.commission,
-            margin=margin,
+            account=config.account,
             fill_cap=fill_cap,
-            short_sales=short_sales,
             fill_costs=runner.fill_costs,
         )
         self.bind(runner, broker)
@@ -111,16 +108,12 @@ def simulate(
     data: MarketData,
     engine: EngineInfo,
     *,
-    margin: MarginCheck = cash_account,
     fill_cap: FillCap | None = None,
-    short_sales: str | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` over ``data`` with the simulated broker filling every order.
 
     Raises:
         DataValidationError: the data has no bars.
     """
-    simulation = Simulation(
-        strategy, config, data, margin=margin, fill_cap=fill_cap, short_sales=short_sales
-    )
+    simulation = Simulation(strategy, config, data, fill_cap=fill_cap)
     return simulation.run(engine)

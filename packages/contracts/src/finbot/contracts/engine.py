@@ -13,6 +13,7 @@ from ._feed import BarFeed
 from ._fill_costs import FillCosts
 from ._fill_rules import BarFill, bar_fill, created_price, limit_fill, stop_fill
 from ._ledger import Ledger
+from ._margin import INSUFFICIENT_CASH, INSUFFICIENT_MARGIN, SHORT_ON_CASH_ACCOUNT, MarginRule
 from ._order_manager import OrderManager
 from ._result_builder import build_result
 from ._runner import (
@@ -23,14 +24,7 @@ from ._runner import (
     RunContext,
     StrategyRunner,
 )
-from ._sim_broker import (
-    INSUFFICIENT_CASH,
-    BrokerView,
-    FillCap,
-    MarginCheck,
-    SimulatedBroker,
-    cash_account,
-)
+from ._sim_broker import BrokerView, FillCap, SimulatedBroker
 from ._simulate import Simulation, simulate
 
 __all__ = [
@@ -57,11 +51,12 @@ __all__ = [
     "AppliedAction",
     # the simulated broker
     "INSUFFICIENT_CASH",
+    "INSUFFICIENT_MARGIN",
+    "SHORT_ON_CASH_ACCOUNT",
     "BrokerView",
     "FillCap",
-    "MarginCheck",
+    "MarginRule",
     "SimulatedBroker",
-    "cash_account",
     "Simulation",
     "simulate",
     # its events

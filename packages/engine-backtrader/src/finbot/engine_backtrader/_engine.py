@@ -14,6 +14,7 @@ from typing import Any
 import backtrader as bt
 
 from finbot.contracts import (
+    AccountModel,
     BacktestResult,
     DataValidationError,
     EngineInfo,
@@ -28,7 +29,13 @@ from finbot.contracts import (
     TimeInForce,
     from_ns,
 )
-from finbot.contracts.engine import ActionSchedule, FillCosts
+from finbot.contracts.engine import (
+    INSUFFICIENT_CASH,
+    ActionSchedule,
+    FillCosts,
+    MarginRule,
+    created_price,
+)
 
 from ._actions import ActionBroker
 from ._commission import commission_for
@@ -50,16 +57,53 @@ _PRICED = (_Order.Market, _Order.Stop)
 
 
 class _CostBroker(ActionBroker):
-    """Backtrader's broker, with the contract's price costs and volume cap (``FillCosts``).
+    """Backtrader's broker, with the contract's price costs, volume cap and account rule.
 
     Backtrader decides the reference price (open, stop trigger, this close) and whether the order
     fills; ``_execute`` then moves a market or stop fill's price by the run's ``FillCosts`` for
     that fill's quantity and bar, before Backtrader checks cash and books it. The volume cap is
     Backtrader's own filler hook; this-close market fills are not capped (ADR 0010's rule).
+
+    The run's account (ADR 0022) decides which fills may happen: the contract's ``MarginRule``
+    refuses a short sale on a cash account and, on a margin account, accepts orders and fills by
+    the margin they leave instead of Backtrader's "cash never below zero".
     """
 
     fill_costs: FillCosts
     to_ns: dict[float, int]
+
+    def bind(self, session: _Session, account: AccountModel) -> None:
+        self.session = session
+        self.account = account
+        self.rule = MarginRule(account)
+
+    def check_submitted(self) -> None:
+        if not self.account.margin:
+            super().check_submitted()
+            return
+        orders = []
+        while self.submitted:
+            order = self.submitted.popleft()
+            if self._take_children(order) is not None:
+                orders.append(order)
+        runner = self.session.runner
+        priced = []
+        for order in orders:
+            request = self.session.request(order)
+            priced.append((request, created_price(request, order.created.pclose)))
+        verdicts = self.rule.accept(
+            priced,
+            self.cash,
+            self._held,
+            self._close,
+            runner.context.instrument_ids,
+            runner.commission,
+        )
+        for order, why in zip(orders, verdicts, strict=True):
+            if why is None:
+                self.submit_accept(order)
+            else:
+                self._refuse(order, why)
 
     def capped(self, order: Any, price: float, ago: int) -> float:
         remaining = abs(order.executed.remsize)
@@ -82,21 +126,65 @@ class _CostBroker(ActionBroker):
         position: Any = None,
         dtcoc: float | None = None,
     ) -> Any:
-        costs = self.fill_costs
-        if ago is not None and price is not None and costs.any and order.exectype in _PRICED:
-            qty = (
-                self.capped(order, price, ago)
-                if self.p.filler is not None
-                else abs(order.executed.remsize)
-            )
-            if qty > 0:
-                label = self.to_ns[dtcoc if dtcoc is not None else order.data.datetime[ago]]
-                side = OrderSide.BUY if order.isbuy() else OrderSide.SELL
-                price = costs.price(side, price, order.data._name, label, qty)
         # A pseudo-execution (the cash check at submission) returns the cash it leaves.
-        return super()._execute(
-            order, ago=ago, price=price, cash=cash, position=position, dtcoc=dtcoc
+        if ago is None or price is None:
+            return super()._execute(
+                order, ago=ago, price=price, cash=cash, position=position, dtcoc=dtcoc
+            )
+        costs = self.fill_costs
+        qty = (
+            self.capped(order, price, ago)
+            if self.p.filler is not None
+            else abs(order.executed.remsize)
         )
+        if qty > 0 and costs.any and order.exectype in _PRICED:
+            label = self.to_ns[dtcoc if dtcoc is not None else order.data.datetime[ago]]
+            side = OrderSide.BUY if order.isbuy() else OrderSide.SELL
+            price = costs.price(side, price, order.data._name, label, qty)
+        lift = 0.0
+        if qty > 0:
+            data = order.data
+            buy = order.isbuy()
+            signed = qty if buy else -qty
+            after = self.cash - signed * price - self.session.runner.commission(qty, price)
+
+            def others() -> Any:
+                return (
+                    (p.size, self._close(d._name) or 0.0)
+                    for d, p in self.positions.items()
+                    if p.size and d is not data
+                )
+
+            position_size = self.positions[data].size
+            why = self.rule.refusal(buy, qty, position_size, after, price, others)
+            if why is not None:
+                self._refuse(order, why)
+                return None
+            if self.account.margin and after < 0.0:
+                # Backtrader would drop an opening fill that leaves cash below zero; the margin
+                # rule allowed it, so cash is lifted for the call and the lift taken back after.
+                lift = -after + 1.0
+                self.cash += lift
+        try:
+            return super()._execute(
+                order, ago=ago, price=price, cash=cash, position=position, dtcoc=dtcoc
+            )
+        finally:
+            self.cash -= lift
+
+    def _refuse(self, order: Any, why: str) -> None:
+        order.finbot_reason = why  # read back by _Session.on_order (notify clones the order)
+        order.margin()
+        self.notify(order)
+        self._ococheck(order)
+        self._bracketize(order, cancel=True)
+
+    def _held(self, instrument_id: str) -> float:
+        return float(self.getposition(self.session.feeds[instrument_id]).size)
+
+    def _close(self, instrument_id: str) -> float | None:
+        bar = self.session.runner.context.bar(instrument_id)
+        return None if bar is None else bar.close
 
 
 class _Session:
@@ -115,6 +203,7 @@ class _Session:
         self._dt_line: Any = None
         self._ids: dict[int, str] = {}
         self._orders: dict[str, Any] = {}
+        self._financed = 0.0  # borrow and funding charged to Backtrader's cash so far
 
     def bind(self, runner: StrategyRunner, dts: list[float]) -> None:
         """Attach the runner this session routes for, and Backtrader's datetimes of its timeline."""
@@ -142,7 +231,14 @@ class _Session:
                 f"timeline is at {from_ns(self.timeline[k])}"
             )
         self.steps = k + 1
-        self.runner.step(self.timeline[k])
+        runner = self.runner
+        runner.step(self.timeline[k])
+        financing = runner.ledger.financing
+        if financing is not None and financing.total != self._financed:
+            # Borrow and funding the runner charged at this step (ADR 0022): Backtrader's cash
+            # pays them too, before its next cash checks.
+            self.broker.cash -= financing.total - self._financed
+            self._financed = financing.total
 
     def on_order(self, order: Any) -> None:
         order_id = self._ids.get(order.ref)
@@ -169,7 +265,8 @@ class _Session:
             runner.canceled(order_id, runner.now_ns)
             self._forget(order_id, order.ref)
         elif status == _Order.Margin:
-            runner.rejected(order_id, self._event_ts(), "insufficient cash")
+            why = getattr(order, "finbot_reason", INSUFFICIENT_CASH)
+            runner.rejected(order_id, self._event_ts(), why)
             self._forget(order_id, order.ref)
         elif status == _Order.Rejected:
             runner.rejected(order_id, self._event_ts(), "rejected by backtrader's broker")
@@ -219,6 +316,10 @@ class _Session:
             order.addinfo(fok=True)  # the volume cap may not fill it in part (_CostBroker.capped)
         self._ids[order.ref] = order_id
         self._orders[order_id] = order
+
+    def request(self, order: Any) -> OrderRequest:
+        """The contract request a Backtrader order was placed for."""
+        return self.runner.orders.orders[self._ids[order.ref]].request
 
     def cancel(self, order_id: str) -> None:
         order = self._orders.get(order_id)
@@ -322,16 +423,12 @@ class BacktraderEngine:
         dts = bt_timeline(timeline, data.name)
         session.bind(runner, dts)
         to_float = dict(zip(timeline, dts, strict=True))
-        fill_costs = runner.fill_costs
-        volume_cap = config.cost_model.volume_limit is not None
-        if fill_costs.any or volume_cap:
-            broker = _CostBroker()
-            broker.fill_costs = fill_costs
-            broker.to_ns = session.to_ns
-            if volume_cap:
-                broker.set_filler(broker.capped)
-        else:
-            broker = ActionBroker()
+        broker = _CostBroker()
+        broker.fill_costs = runner.fill_costs
+        broker.to_ns = session.to_ns
+        broker.bind(session, config.account)
+        if config.cost_model.volume_limit is not None:
+            broker.set_filler(broker.capped)
         session.broker = broker
 
         cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, maxcpus=1)
@@ -374,7 +471,8 @@ class BacktraderEngine:
 
     def _cross_check(self, runner: StrategyRunner, broker: Any, feeds: dict[str, Any]) -> None:
         ours = runner.equity()
-        theirs = float(broker.getvalue())
+        # revalued: financing charged at the last step came after Backtrader's own valuation
+        theirs = float(broker._get_value())
         if abs(ours - theirs) > self.settings.equity_rel_tolerance * max(abs(ours), 1.0):
             raise EngineRunError(
                 f"final equity disagrees: runner {ours!r}, backtrader broker {theirs!r}"

@@ -22,6 +22,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import Price
 
 from finbot.contracts import (
+    AccountKind,
     BacktestResult,
     Bar,
     DataValidationError,
@@ -133,6 +134,9 @@ class _Session:
         self._mirrored = (0, 0)
         self.follow_actions = bool(data.corporate_actions)
         self._split_orders: dict[Any, list[Any]] = {}
+        # A Nautilus cash account cannot hold a short: runs that may short use a margin account
+        # (docs/adr/0022), where the contract's rule, not Nautilus, decides what may fill.
+        self.shorts = config.account.kind is not AccountKind.CASH
 
     def prepare(self, runner: StrategyRunner) -> None:
         self.runner = runner
@@ -144,7 +148,7 @@ class _Session:
             fill_policy=self.config.fill_policy,
             cost_model=self.config.cost_model,
             commission=runner.commission,
-            short_sales="short sales are not supported on the Nautilus adapter's cash account",
+            account=self.config.account,
             report_unfilled=True,
             fill_costs=runner.fill_costs,
         )
@@ -448,11 +452,11 @@ class _Session:
         side = NtSide.BUY if buy else NtSide.SELL
         # A fill capped by the bar's volume executes only its part of the order.
         qty = quantity(r.quantity if expected is None else expected.quantity)
-        reduce_only = not buy
+        reduce_only = not buy and not self.shorts
         if expected is None:
             if r.order_type is OrderType.STOP_LIMIT:
                 return
-            if not buy and r.quantity > self.runner.positions.get(iid, 0.0) + _EPS:
+            if reduce_only and r.quantity > self.runner.positions.get(iid, 0.0) + _EPS:
                 return  # a sell the position cannot cover is rejected if it ever fills
             if r.order_type is OrderType.LIMIT:
                 assert r.limit_price is not None
@@ -577,7 +581,7 @@ class NautilusEngine:
             engine.add_venue(
                 venue=VENUE,
                 oms_type=OmsType.NETTING,
-                account_type=AccountType.CASH,
+                account_type=AccountType.MARGIN if session.shorts else AccountType.CASH,
                 base_currency=currency(config.currency),
                 starting_balances=[starting_balance(config)],
                 fee_model=CostModelFee(
@@ -642,12 +646,23 @@ class NautilusEngine:
                 raise EngineRunError(
                     f"final position in {iid} disagrees: runner {ours_held!r}, nautilus {held!r}"
                 )
-            if held:
+            if held and session.shorts:
+                # A margin account's balance moves by realized P&L only: add the unrealized, at
+                # the contract's last close (Nautilus's own mark is its last trade tick).
+                for position in engine.cache.positions_open(instrument_id=nt_id):
+                    theirs += position.signed_qty * (
+                        (runner.last_close(iid) or 0.0) - position.avg_px_open
+                    )
+            elif held:
                 theirs += held * (runner.last_close(iid) or 0.0)
-        # Nautilus executed at the prices before the price costs; the contract booked them.
+        # Nautilus executed at the prices before the price costs; the contract booked them, and
+        # the borrow and funding Nautilus's account never sees (ADR 0022).
         ours = runner.equity() + math.fsum(
             f.slippage + f.spread + f.impact for f in runner.ledger.fills
         )
+        financing = runner.ledger.financing
+        if financing is not None:
+            ours += financing.total
         # Nautilus books each fill's notional and commission in whole cents.
         allowed = self.settings.equity_rel_tolerance * max(abs(ours), 1.0)
         allowed += 0.01 * session.fill_count

@@ -366,6 +366,14 @@ def _check_config(config: RunConfig, data: MarketData) -> None:
             "cost_model volume_limit/volume_impact/impact_y are applied by finbot's fill rules; "
             "Nautilus native mode fills by its own matching (use the replica mode for them)"
         )
+    account = config.account
+    if account.borrow_rate or account.funding_rate:
+        # Nautilus's own account decides here (native.account, ADR 0025), and it charges no
+        # financing; ADR 0022's account kind and margin rule are the other engines'.
+        raise ConfigError(
+            f"account is {account.describe()}; Nautilus native mode charges no borrow or funding "
+            "(its venue account comes from the native settings, --native-account)"
+        )
     check_currency(config, data)
 
 
