@@ -1,5 +1,5 @@
-"""A long/short strategy on a margin account agrees exactly on Backtrader, Nautilus and sim, and
-a cash account refuses its shorts the same way everywhere (issue 9, docs/adr/0022)."""
+"""A long/short strategy on a margin account agrees exactly on Backtrader, Nautilus, sim and paper,
+and a cash account refuses its shorts the same way everywhere (issue 9, docs/adr/0022)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from finbot.data import load_dataset
 from finbot.engine_backtrader import BacktraderEngine
 from finbot.engine_nautilus import NautilusEngine
 from finbot.engine_sim import SimEngine
+from finbot.paper_broker import PaperEngine
 from finbot.parity import EXACT, compare_results
 
 
@@ -64,7 +65,7 @@ def _run_everywhere(config: RunConfig, long: float, short: float) -> list[Backte
     data = load_dataset("golden")
     return [
         engine.run(config.model_copy(update={"engine": engine.name}), LongShort(long, short), data)
-        for engine in (BacktraderEngine(), NautilusEngine(), SimEngine())
+        for engine in (BacktraderEngine(), NautilusEngine(), SimEngine(), PaperEngine())
     ]
 
 
@@ -81,8 +82,8 @@ def _config(policy: FillPolicy, account: AccountModel) -> RunConfig:
 @pytest.mark.parametrize("policy", list(FillPolicy))
 def test_long_short_on_margin_agrees_exactly_on_every_engine(policy: FillPolicy) -> None:
     margin = AccountModel(kind=AccountKind.MARGIN)
-    bt, nt, sim = _run_everywhere(_config(policy, margin), 1.5, 0.3)
-    for other in (nt, sim):
+    bt, *others = _run_everywhere(_config(policy, margin), 1.5, 0.3)
+    for other in others:
         assert compare_results(bt, other, EXACT).breaches == (), other.engine.name
     shorts = [f for f in bt.fills if f.side == "sell"]
     assert len(bt.trades) > 40 and any(t.direction == -1 for t in bt.trades)
@@ -109,8 +110,8 @@ def test_borrow_and_funding_agree_exactly_on_every_engine() -> None:
 
 @pytest.mark.parametrize("policy", list(FillPolicy))
 def test_a_cash_account_refuses_the_shorts_alike_everywhere(policy: FillPolicy) -> None:
-    bt, nt, sim = _run_everywhere(_config(policy, AccountModel()), 0.5, 0.3)
-    for other in (nt, sim):
+    bt, *others = _run_everywhere(_config(policy, AccountModel()), 0.5, 0.3)
+    for other in others:
         assert compare_results(bt, other, EXACT).breaches == (), other.engine.name
     refused = [o for o in bt.orders if o.reason and "cannot sell short" in o.reason]
     assert refused and all(t.direction == 1 for t in bt.trades)

@@ -37,6 +37,7 @@ def make_venue(
         fill_policy=config.fill_policy,
         cost_model=config.cost_model,
         commission=runner.commission,
+        account=config.account,
         fill_cap=VolumeShare(settings.volume_share) if settings.partial_fills else None,
         fill_costs=runner.fill_costs,
     )
