@@ -102,3 +102,16 @@ def test_a_batch_gives_its_native_settings_to_the_native_engine_only(
         plan_batch(parse_batch({"engines": ["fake"], "native": {"latency_ms": 10}}))
     with pytest.raises(ConfigError, match="prob_slippage"):
         parse_batch({"native": {"prob_slippage": 2}})
+
+
+def test_a_batch_runs_every_run_on_its_account(fake_wiring: FakeWiring) -> None:
+    spec = parse_batch(
+        {"grid": {"fraction": [0.2, 0.4]}, "account": {"kind": "margin", "borrow_rate": 0.03}}
+    )
+    accounts = {run.config.account for run in plan_batch(spec).runs}
+    assert [(a.kind, a.initial_margin, a.borrow_rate, a.day_count) for a in accounts] == [
+        ("margin", 0.5, 0.03, 360)
+    ]
+    assert {run.config.account.kind for run in plan_batch(parse_batch({})).runs} == {"cash"}
+    with pytest.raises(BatchSpecError, match="account"):
+        parse_batch({"account": {"kind": "cash", "funding_rate": 0.05}})

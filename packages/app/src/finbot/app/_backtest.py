@@ -18,6 +18,7 @@ from pydantic import JsonValue, ValidationError
 
 from finbot.contracts import (
     COMMISSION_PRESETS,
+    AccountModel,
     BacktestEngine,
     BacktestResult,
     ConfigError,
@@ -79,7 +80,7 @@ def make_config(
     impact_window: int | None = None,
     native: NativeExecution | Mapping[str, Any] | None = None,
     prices: PriceMode | str = PriceMode.TOTAL_RETURN,
-    account: str | None = None,
+    account: AccountModel | str | None = None,
     initial_margin: float | None = None,
     borrow_rate: float | None = None,
     funding_rate: float | None = None,
@@ -125,7 +126,8 @@ def make_config(
             ``nautilus-native``, which gets the defaults when None (ADR 0025).
         prices: Price mode: ``raw`` (corporate actions applied by the engine),
             ``split-adjusted``, ``total-return`` (default) or ``backtrader-yahoo`` (ADR 0023).
-        account: ``cash`` (default: no shorts, no borrowing) or ``margin`` (docs/adr/0022).
+        account: ``cash`` (default: no shorts, no borrowing) or ``margin`` (docs/adr/0022), or a
+            whole ``AccountModel`` (the three arguments below then override its fields).
         initial_margin: Margin account: the fraction of gross exposure equity must cover after
             a fill that opens or grows a position (default 0.5).
         borrow_rate: Margin account: annual borrow fee on short market value (0.03 = 3%).
@@ -170,10 +172,11 @@ def make_config(
         "seed": seed,
         "missing_data": missing_data,
         "native": native_for(engine or _wiring.DEFAULT_ENGINE, native),
-        "account": {
+        "account": (account.model_dump() if isinstance(account, AccountModel) else {})
+        | {
             name: value
             for name, value in (
-                ("kind", account),
+                ("kind", None if isinstance(account, AccountModel) else account),
                 ("initial_margin", initial_margin),
                 ("borrow_rate", borrow_rate),
                 ("funding_rate", funding_rate),

@@ -221,6 +221,7 @@ def _plan_one(
         engine=engine,
         seed=spec.seed,
         prices=spec.prices,
+        account=spec.account,
         # The native engine's own settings (ADR 0025); every other engine runs without them.
         native=spec.native if engine in _wiring.NATIVE_ENGINES else None,
     )

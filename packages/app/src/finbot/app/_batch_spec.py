@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from finbot.contracts import (
+    AccountModel,
     ConfigError,
     FillPolicy,
     Metrics,
@@ -112,6 +113,9 @@ class BatchSpec(BaseModel):
     seed: NonNegativeInt = 0
     native: NativeExecution | None = Field(
         default=None, description="native execution settings of the native engine (ADR 0025)"
+    )
+    account: AccountModel = Field(
+        default_factory=AccountModel, description="cash or margin account, financing (ADR 0022)"
     )
     metric: str = "sharpe"
     execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
