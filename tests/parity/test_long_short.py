@@ -94,6 +94,18 @@ def test_long_short_on_margin_agrees_exactly_on_every_engine(policy: FillPolicy)
     assert min(curve.cash) < 0.0
 
 
+@pytest.mark.parametrize("policy", list(FillPolicy))
+def test_the_margin_limit_rejects_alike_on_every_engine(policy: FillPolicy) -> None:
+    # 170% long and 60% short ask for 230% gross exposure, beyond a 50% margin's 200%: every
+    # engine refuses the same legs ("insufficient margin") and agrees on the rest.
+    margin = AccountModel(kind=AccountKind.MARGIN)
+    bt, *others = _run_everywhere(_config(policy, margin), 1.7, 0.6)
+    for other in others:
+        assert compare_results(bt, other, EXACT).breaches == (), other.engine.name
+    refused = [o for o in bt.orders if o.reason == "insufficient margin"]
+    assert refused and bt.fills
+
+
 def test_borrow_and_funding_agree_exactly_on_every_engine() -> None:
     financed = AccountModel(kind=AccountKind.MARGIN, borrow_rate=0.05, funding_rate=0.08)
     runs = _run_everywhere(_config(FillPolicy.NEXT_OPEN, financed), 1.5, 0.3)
