@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from finbot.app import Criterion, decide, make_engine
-from finbot.app._pilot_install import Releases, adapter_size, footprint, import_surface, releases
 from finbot.app._pilot_probes import (
     PROBES,
     _Script,
@@ -76,26 +75,6 @@ def test_the_probes_match_hand_computed_fills_on_the_reference_engines() -> None
     assert statuses["DAY expiry"].endswith("orders: expired")
     assert statuses["cancel"].endswith("orders: canceled")
     assert statuses["insufficient-cash rejection"].endswith("orders: rejected")
-
-
-def test_static_measures_of_the_installed_engines() -> None:
-    bt = footprint("backtrader")
-    assert bt.distributions == ("backtrader",) and bt.size_bytes > 100_000
-    nt = footprint("nautilus_trader")
-    # pulled in by nautilus_trader alone; pydantic, numpy, pandas are shared with finbot
-    assert "nautilus-trader" in nt.distributions and "pandas" not in nt.distributions
-    assert adapter_size("finbot.engine_nautilus").lines > adapter_size("finbot.engine_sim").lines
-    surface = import_surface("finbot.engine_nautilus", "nautilus_trader")
-    assert "nautilus_trader.backtest.engine.BacktestEngine" in surface
-    assert all(name.startswith("nautilus_trader") for name in surface)
-
-
-def test_release_check_offline_and_python_support() -> None:
-    offline = releases(online=False)
-    assert offline.latest is None and offline.error and "offline" in offline.error
-    assert offline.latest_supports("3.11") is None
-    newer = Releases("1.0", None, "1.5", ">=3.12", 5, ())
-    assert newer.latest_supports("3.11") is False and newer.latest_supports("3.12") is True
 
 
 def _latency(label: str, ms: float, moved: float | None, one: float | None):
