@@ -38,7 +38,13 @@ from finbot.contracts import (
     StrategyRunner,
     from_ns,
 )
-from finbot.contracts.engine import BrokerEvent, BrokerEventKind, SimulatedBroker, deliver
+from finbot.contracts.engine import (
+    BrokerEvent,
+    BrokerEventKind,
+    BrokerRouter,
+    SimulatedBroker,
+    deliver,
+)
 
 from ._actions import AccountModule
 from ._config import NautilusSettings
@@ -64,8 +70,13 @@ from ._translate import (
 
 _EPS = 1e-9
 _whole_units = quantity  # modify's keyword argument shadows the name
+
 # Order types whose fills the cost model slips (limit fills keep their price).
 _SLIPPED = frozenset({OrderType.MARKET, OrderType.STOP})
+
+
+def _not_whole(units: float) -> str:
+    return f"quantity {units} is not a whole number; the Nautilus adapter trades whole units only"
 
 
 @dataclass(slots=True)
@@ -97,8 +108,11 @@ class _Native:
     tolerance: float
 
 
-class _Session:
-    """One run's glue: the runner's ``OrderRouter``, the step clock and the order planner."""
+class _Session(BrokerRouter):
+    """One run's glue: the runner's order router, the step clock and the order planner.
+
+    The router is a ``BrokerRouter`` in front of the simulated broker that trades whole units only.
+    """
 
     def __init__(self, config: RunConfig, data: MarketData) -> None:
         self.config = config
@@ -166,21 +180,12 @@ class _Session:
 
     # --- OrderRouter ----------------------------------------------------------------------------
     def submit(self, order_id: str, request: OrderRequest) -> None:
-        runner = self.runner
-        why = self.broker.refusal(request)
-        if why is None and quantity(request.quantity) is None:
-            why = (
-                f"quantity {request.quantity} is not a whole number; the Nautilus adapter trades "
-                "whole units only"
-            )
-        if why is None:
-            why = self.broker.submit(order_id, request, oco=runner.orders.oco.get(order_id))
-        if why is not None:
-            runner.rejected(order_id, runner.now_ns, why)
-
-    def cancel(self, order_id: str) -> None:
-        # The broker reports the cancel (at this step) with the next step's events.
-        self.broker.cancel(order_id)
+        # A refusal of the order itself is reported before the whole-units rule, as Backtrader
+        # and sim report it.
+        if quantity(request.quantity) is None and self.broker.refusal(request) is None:
+            self.runner.rejected(order_id, self.runner.now_ns, _not_whole(request.quantity))
+            return
+        super().submit(order_id, request)
 
     def modify(
         self,
@@ -193,11 +198,8 @@ class _Session:
         # The broker decides every fill; the Nautilus orders that execute them are made per step
         # from its working orders, so changing the broker's order is the whole modify.
         if quantity is not None and _whole_units(quantity) is None:
-            return (
-                f"quantity {quantity} is not a whole number; the Nautilus adapter trades "
-                "whole units only"
-            )
-        return self.broker.modify(
+            return _not_whole(quantity)
+        return super().modify(
             order_id, quantity=quantity, limit_price=limit_price, stop_price=stop_price
         )
 
