@@ -1,8 +1,9 @@
 """A 64-run sweep of golden strategy 1: direct engine calls vs the serial, local and Dask batch.
 
-    uv run python benchmarks/sweep.py [--workers 2] [--json out.json]
+    uv run python benchmarks/sweep.py [--workers 2] [--repeat 5] [--json out.json]
 
-In one run, on the embedded golden dataset (8 fast x 8 slow SMA windows = 64 runs, Backtrader):
+In one run, ``--repeat`` rounds (after an untimed warm-up, so no variant pays for cold caches),
+on the embedded golden dataset (8 fast x 8 slow SMA windows = 64 runs, Backtrader):
 - direct: each run's engine called in a plain loop (strategy and data prepared once), the baseline;
 - serial: ``run_batch`` on the serial executor (planning excluded, no registry): the batch
   machinery's own cost per run, as a ratio to direct (target <= 1.05);
@@ -13,6 +14,9 @@ In one run, on the embedded golden dataset (8 fast x 8 slow SMA windows = 64 run
 CPU seconds (this process and its children, running or reaped) beside wall seconds: on a loaded
 machine they show what each executor costs over the serial batch, which wall time cannot.
 Every variant must produce the same 64 final equities as direct, or the run stops.
+Each round times every variant once, so drift in the machine's speed reaches all of them alike;
+the figures are the median over rounds of each round's ratios, with their range beside them (a
+2-core VM's run-to-run spread is a few percent, as large as the margins the targets ask about).
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ import json
 import os
 import platform
 import resource
+import statistics
 import time
-from typing import Any
+from dataclasses import replace
 
 from finbot.app import (
     DaskExecutor,
@@ -88,58 +93,88 @@ def batch(plan, executor, *, start_first: bool = False) -> tuple[float, float, l
     return elapsed, started, [r.metrics.final_equity for r in report.rows]
 
 
+def one_round(plan, workers: int) -> tuple[dict[str, float], dict[str, float], list[float]]:
+    """Every variant once: wall seconds, CPU seconds, and direct's final equities."""
+    seconds: dict[str, float] = {}
+    cpus: dict[str, float] = {}
+    c0 = cpu()
+    seconds["direct"], reference = direct(plan)
+    cpus["direct"] = cpu() - c0
+    for name, executor in (("serial", SerialExecutor()), ("local", LocalExecutor(workers))):
+        c0 = cpu()
+        seconds[name], _, eq = batch(plan, executor)
+        assert eq == reference, f"{name} batch differs from direct engine calls"
+        cpus[name] = cpu() - c0
+    c0 = cpu()
+    seconds["dask"], seconds["dask_cluster_start"], eq = batch(
+        plan, DaskExecutor(local_workers=workers), start_first=True
+    )
+    assert eq == reference, "dask batch differs from direct engine calls"
+    seconds["dask_cluster_close"] = batch.close_seconds  # type: ignore[attr-defined]
+    cpus["dask_with_cluster"] = cpu() - c0
+    cpus["dask_cluster_start"] = batch.start_cpu  # type: ignore[attr-defined]
+    cpus["dask_batch"] = batch.run_cpu  # type: ignore[attr-defined]
+    return seconds, cpus, reference
+
+
+def ratios(seconds: dict[str, float], cpus: dict[str, float]) -> dict[str, float]:
+    """One round's figures that the targets speak of."""
+    return {
+        "serial_over_direct": seconds["serial"] / seconds["direct"],
+        "batch_overhead_ms_per_run": (seconds["serial"] - seconds["direct"]) / 64 * 1000,
+        "speedup_local": seconds["serial"] / seconds["local"],
+        "speedup_dask": seconds["serial"] / seconds["dask"],
+        "speedup_dask_with_cluster_start": seconds["serial"]
+        / (seconds["dask"] + seconds["dask_cluster_start"]),
+        "cpu_local_over_serial": cpus["local"] / cpus["serial"],
+        "cpu_dask_with_cluster_over_serial": cpus["dask_with_cluster"] / cpus["serial"],
+        "cpu_dask_batch_over_serial": cpus["dask_batch"] / cpus["serial"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5)")
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()
 
     plan = plan_batch(parse_batch({"grid": GRID}))
     assert len(plan.runs) == 64
-    results: dict[str, Any] = {}
-    # CPU seconds beside wall seconds: on a loaded machine wall time counts the wait for a core,
-    # CPU time counts the work, so cpu(parallel) / cpu(serial) tells whether the executor adds work.
-    cpus: dict[str, float] = {}
-    c0 = cpu()
-    t_direct, reference = direct(plan)
-    results["direct"], cpus["direct"] = t_direct, cpu() - c0
-    c0 = cpu()
-    t_serial, _, eq = batch(plan, SerialExecutor())
-    assert eq == reference, "serial batch differs from direct engine calls"
-    results["serial"], cpus["serial"] = t_serial, cpu() - c0
-    c0 = cpu()
-    t_local, _, eq = batch(plan, LocalExecutor(args.workers))
-    assert eq == reference, "local batch differs from direct engine calls"
-    results["local"], cpus["local"] = t_local, cpu() - c0
-    c0 = cpu()
-    t_dask, t_cluster, eq = batch(plan, DaskExecutor(local_workers=args.workers), start_first=True)
-    assert eq == reference, "dask batch differs from direct engine calls"
-    results["dask"] = t_dask
-    results["dask_cluster_start"] = t_cluster
-    results["dask_cluster_close"] = batch.close_seconds  # type: ignore[attr-defined]
-    cpus["dask_with_cluster"] = cpu() - c0
-    cpus["dask_cluster_start"] = batch.start_cpu  # type: ignore[attr-defined]
-    cpus["dask_batch"] = batch.run_cpu  # type: ignore[attr-defined]
-
+    # Warm-up: the first engine runs of a process pay for lazy imports and cold caches.
+    direct(replace(plan, runs=plan.runs[:8]))
+    rounds = []
+    reference: list[float] | None = None
+    load = [os.getloadavg()]
+    for _ in range(args.repeat):
+        seconds, cpus, equities = one_round(plan, args.workers)
+        assert reference is None or equities == reference, "direct runs differ between rounds"
+        reference = equities
+        rounds.append({"seconds": seconds, "cpu_seconds": cpus, **ratios(seconds, cpus)})
+        load.append(os.getloadavg())
+    summary = {}
+    for key in ratios(rounds[0]["seconds"], rounds[0]["cpu_seconds"]):
+        values = [r[key] for r in rounds]
+        summary[key] = {"median": statistics.median(values), "min": min(values),
+                        "max": max(values)}
     figures = {
         "runs": 64,
         "workers": args.workers,
+        "rounds": args.repeat,
         "cpus": os.cpu_count(),
-        "load_average": os.getloadavg(),
+        "load_average_before_and_after_each_round": load,
         "python": platform.python_version(),
-        "seconds": results,
-        "cpu_seconds": cpus,
-        "cpu_local_over_serial": cpus["local"] / cpus["serial"],
-        "cpu_dask_with_cluster_over_serial": cpus["dask_with_cluster"] / cpus["serial"],
-        "cpu_dask_batch_over_serial": cpus["dask_batch"] / cpus["serial"],
-        "serial_over_direct": t_serial / t_direct,
-        "batch_overhead_ms_per_run": (t_serial - t_direct) / 64 * 1000,
-        "speedup_local": t_serial / t_local,
-        "speedup_dask": t_serial / t_dask,
-        "speedup_dask_with_cluster_start": t_serial / (t_dask + t_cluster),
+        "median_seconds": {k: statistics.median(r["seconds"][k] for r in rounds)
+                           for k in rounds[0]["seconds"]},
+        "summary": summary,
+        "per_round": rounds,
     }
-    for key, value in figures.items():
-        print(f"{key:34} {value}")
+    print(f"{args.repeat} rounds of a 64-run sweep, {args.workers} workers, "
+          f"load average {load[0][0]:.2f} before, {max(x[0] for x in load):.2f} at most")
+    for key, value in figures["median_seconds"].items():
+        print(f"  {key + ' (s, median)':40} {value:.3f}")
+    for key, value in summary.items():
+        print(f"  {key:40} {value['median']:.3f}  (range {value['min']:.3f}-{value['max']:.3f})")
     if args.json_path:
         with open(args.json_path, "w") as handle:
             json.dump(figures, handle, indent=2)

@@ -12,11 +12,11 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from finbot.contracts import BacktestResult, daily_equity, session_date
+from finbot.contracts import BacktestResult, daily_points
 
 from ._batch_plan import BatchPlan, PlannedRun
 from ._batch_report import BatchProgress, BatchReport, RunRow
@@ -32,17 +32,20 @@ ProgressCallback = Callable[[BatchProgress], None]
 # Tasks handed to the executor per worker at a time: one running, one waiting behind it.
 _QUEUED_PER_WORKER = 2
 
+_EPOCH = date(1970, 1, 1)
+
 
 def daily_returns(result: BacktestResult) -> tuple[tuple[date, ...], tuple[float, ...]]:
     """Each UTC session date and its simple return on the one before.
 
     The first day's return is on the starting cash; the same daily series the metrics use.
     """
-    curve = result.equity_curve
-    days = tuple(sorted({session_date(ts) for ts in curve.ts_ns}))
-    values = [result.metrics.starting_equity, *daily_equity(curve)]
+    day_numbers, equity = daily_points(result.equity_curve)
+    values = [result.metrics.starting_equity, *equity]
     if any(v <= 0 for v in values[:-1]):
         return (), ()
+    # A date per day rather than per point: this runs in the batch's parent for every finished run.
+    days = tuple(_EPOCH + timedelta(days=day) for day in day_numbers)
     return days, tuple(b / a - 1.0 for a, b in pairwise(values))
 
 
