@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
@@ -14,10 +14,27 @@ from finbot.contracts import Metrics
 
 from ._taxonomy import FailureKind, RunStatus
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 # Metrics where a smaller value is the better run; every other metric is maximized.
 LOWER_IS_BETTER = frozenset(
     {"annual_volatility", "max_drawdown", "max_drawdown_duration_days", "total_commission"}
 )
+
+
+METRIC_COLUMNS = tuple(Metrics.model_fields)
+
+
+def rows_frame(rows: Sequence[RunRow], index_name: str = "run") -> pd.DataFrame:
+    """One DataFrame row per run (``RunRow.to_record``), indexed by the run's place in its batch."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(
+        [row.to_record() for row in rows], index=[row.index for row in rows]
+    )
+    frame.index.name = index_name
+    return frame
 
 
 @dataclass(slots=True)
@@ -46,6 +63,24 @@ class RunRow:
             return None
         value = getattr(self.metrics, name)
         return None if value is None or not math.isfinite(value) else float(value)
+
+    def to_record(self) -> dict[str, Any]:
+        """The row as one flat record: params, status, failure, then every metric (None if none).
+
+        A parameter named like another column is prefixed ``param_``.
+        """
+        fixed = {
+            "status": self.status.value,
+            "attempts": self.attempts,
+            "failure": self.failure.value if self.failure else None,
+            "error": self.error,
+            "seconds": self.seconds,
+            "run_id": self.run_id,
+        }
+        values = self.metrics.model_dump() if self.metrics else dict.fromkeys(METRIC_COLUMNS)
+        taken = {"dataset", "engine", *fixed, *values}
+        params = {(f"param_{k}" if k in taken else k): v for k, v in self.params.items()}
+        return {"dataset": self.dataset, "engine": self.engine, **params, **fixed, **values}
 
     def to_payload(self) -> dict[str, Any]:
         """The row as JSON-ready values."""
@@ -122,6 +157,14 @@ class BatchReport:
     def ranked(self) -> list[RunRow]:
         """Rows best first by the batch's metric."""
         return rank(self.rows, self.metric)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every run as a pandas DataFrame, one row per run in batch order (pandas loaded here).
+
+        Columns: ``dataset``, ``engine``, one per grid parameter, ``status``, ``attempts``,
+        ``failure``, ``error``, ``seconds``, ``run_id``, then every metric (NaN for a failed run).
+        """
+        return rows_frame(self.rows)
 
     def to_payload(self) -> dict[str, Any]:
         """The machine-readable report ``--json`` prints."""
