@@ -1,19 +1,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pytest
-from finbot_fakes import FakeWiring
+from finbot_fakes import FakeEngine, FakeWiring, make_market_data
 
 from finbot.app import (
+    BatchSpecError,
     SerialExecutor,
     WalkForwardSpec,
     plan_payload,
     run_walk_forward,
     walk_forward_windows,
 )
-from finbot.contracts import ConfigError, session_date
+from finbot.contracts import ConfigError, MarketData, session_date
 
 DAYS = [date(2020, 1, 1) + timedelta(days=i) for i in range(40)]
 
@@ -81,8 +83,128 @@ def test_no_test_window_bar_reaches_training_and_the_winner_runs_out_of_sample(
         assert result.winner.metric("total_return") == best
         assert result.out_of_sample.params == result.winner.params
     # The stitched curve compounds the out-of-sample days of every fold, in order.
-    assert len(report.equity) == 15
-    assert [d for d, _ in report.equity] == [d for f in folds for d in
+    [pair] = report.pairs
+    assert len(pair.equity) == 15
+    assert [d for d, _ in pair.equity] == [d for f in folds for d in
                                              DAYS[DAYS.index(f.test[0]):DAYS.index(f.test[1]) + 1]]
-    expected = 100_000 * math.prod(1 + r for r in report.oos_returns)
-    assert report.equity[-1][1] == pytest.approx(expected)
+    expected = 100_000 * math.prod(1 + r for r in pair.oos_returns)
+    assert pair.equity[-1][1] == pytest.approx(expected)
+
+
+class _OneExecutor(SerialExecutor):
+    """A serial executor that counts how often it is made and started."""
+
+    made = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        type(self).made += 1
+        self.starts = 0
+
+    def start(self, data: Mapping[str, MarketData]) -> None:
+        self.starts += 1
+        super().start(data)
+
+
+def _two_datasets_two_engines(
+    fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch
+) -> tuple[FakeEngine, dict[str, MarketData]]:
+    """Datasets 'a' (40 sessions from 2020-01-01), 'b' (50 from 2020-03-01); engines fake, fake2."""
+    from finbot.app import _wiring
+
+    datasets = {
+        "a": make_market_data(("AAA",), days=40),
+        "b": make_market_data(("BBB",), days=50, first=date(2020, 3, 1)),
+    }
+    monkeypatch.setattr(_wiring, "load_market_data", lambda ref: datasets[ref.name])
+    second = FakeEngine("fake2")
+    monkeypatch.setitem(_wiring.ENGINES, "fake2", (lambda verbose: second, "fake-dist"))
+    return second, datasets
+
+
+def test_every_dataset_and_engine_walks_forward_on_its_own_folds_in_two_batches(
+    fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    second, datasets = _two_datasets_two_engines(fake_wiring, monkeypatch)
+    plan = plan_payload({
+        "datasets": [{"name": "a"}, {"name": "b"}],
+        "engines": ["fake", "fake2"],
+        "grid": {"fraction": [0.2, 0.5, 0.8]},
+        "metric": "total_return",
+        "walk_forward": {"folds": 2, "test_sessions": 6, "purge_sessions": 2},
+    })
+    _OneExecutor.made = 0
+    report = run_walk_forward(plan, _OneExecutor)
+    assert _OneExecutor.made == 1
+    assert [(p.dataset, p.engine) for p in report.pairs] == [
+        ("a", "fake"), ("a", "fake2"), ("b", "fake"), ("b", "fake2")
+    ]
+    # One training batch holds every pair's every fold's grid; one testing batch every winner.
+    assert len(report.training.rows) == 4 * 2 * 3 and len(report.testing.rows) == 4 * 2
+    # Each dataset's folds come from its own sessions: the last test window ends on its last day.
+    sessions = {name: sorted({session_date(ts) for s in d for ts in s.ts_ns})
+                for name, d in datasets.items()}
+    for pair in report.pairs:
+        assert pair.folds[-1].fold.test[1] == sessions[pair.dataset][-1]
+        assert len(pair.equity) == 12
+    # No run of a pair saw a bar of that pair's test window while training.
+    for engine in (fake_wiring.engine, second):
+        for config, _, data in engine.calls:
+            pair = report.pair(config.dataset.name, config.engine)
+            seen = sorted({session_date(ts) for series in data for ts in series.ts_ns})
+            [fold] = [f.fold for f in pair.folds if (config.start, config.end)
+                      in (f.fold.train, f.fold.test)]
+            if (config.start, config.end) == fold.train:
+                days = sessions[pair.dataset]
+                assert days.index(fold.test[0]) - days.index(seen[-1]) == 3  # purge 2
+            else:
+                assert (seen[0], seen[-1]) == fold.test
+        assert len(engine.calls) == 2 * (2 * 3 + 2)  # per dataset: 2 folds x (3 train + 1 test)
+    for result in report.folds:
+        assert result.out_of_sample is not None and result.winner is not None
+        assert result.out_of_sample.params == result.winner.params
+    cross = report.cross_pair_summary()
+    assert cross["pairs"] == 4
+    # fake and fake2 are the same simulated broker: they pick the same winner in every fold.
+    assert cross["engine_agreement"] == 1.0
+    payload = report.to_payload()
+    assert [p["dataset"] for p in payload["pairs"]] == ["a", "a", "b", "b"]
+    assert "folds" not in payload  # only a single pair's folds are also at the top
+
+
+def test_engines_or_datasets_twice_and_too_short_datasets_are_refused_before_any_run(
+    fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    second, _ = _two_datasets_two_engines(fake_wiring, monkeypatch)
+    plan = plan_payload({
+        "datasets": [{"name": "a"}, {"name": "b"}, {"name": "a"}],
+        "engines": ["fake", "fake2", "fake"],
+        "walk_forward": {"folds": 4, "test_sessions": 10},
+    })
+    with pytest.raises(BatchSpecError) as caught:
+        run_walk_forward(plan, SerialExecutor)
+    assert caught.value.problems == [
+        "engines: 'fake' is listed twice; a walk-forward runs each engine once",
+        "datasets[0] ('a'): walk_forward: 40 sessions are too few for 4 folds of 10 test "
+        "sessions, at least 1 training session, purge 0 and embargo 0",
+        "datasets[2]: the same data as datasets[0]",
+    ]
+    assert fake_wiring.engine.calls == [] and second.calls == []
+
+
+def test_a_fold_run_has_the_config_and_key_that_planning_its_window_gives(
+    fake_wiring: FakeWiring,
+) -> None:
+    # So a walk-forward recorded before fold runs were moved instead of re-planned still resumes.
+    from finbot.app import plan_batch
+    from finbot.app._walkforward_plan import FoldJob, fold_plan
+
+    plan = plan_payload({"grid": {"fraction": [0.2, 0.5]}})
+    window = (DAYS[5], DAYS[20])
+    planned = plan_batch(plan.spec.model_copy(update={"start": window[0], "end": window[1]}))
+    moved = fold_plan(plan, [FoldJob(r, window, ("t",)) for r in plan.runs])
+    assert [r.config for r in moved.runs] == [r.config for r in planned.runs]
+    assert [r.key for r in moved.runs] == [r.key for r in planned.runs]
+    assert [r.key for r in moved.runs] != [r.key for r in plan.runs]
+    [data] = moved.windows.values()
+    assert data.bar_count == next(iter(planned.windows.values())).bar_count == 2 * 16

@@ -24,6 +24,7 @@ from finbot.app import (
     LOWER_IS_BETTER,
     BatchProgress,
     BatchReport,
+    PairWalkForward,
     RunRow,
     RunStatus,
     WalkForwardReport,
@@ -230,12 +231,33 @@ def statistics_lines(stats: dict[str, Any] | Any) -> Sequence[str]:
 
 
 def print_walk_forward(console: Console, report: WalkForwardReport) -> None:
-    """The per-fold table, the out-of-sample summary and each fold's overfitting statistics."""
-    table = Table(title=f"walk-forward: {len(report.folds)} folds, optimizing {report.metric}")
-    for column in ("fold", "train", "test", "winner", f"IS {report.metric}",
-                   f"OOS {report.metric}", "OOS return", "PBO", "DSR"):
+    """Each pair's per-fold table, out-of-sample summary and overfitting statistics.
+
+    With several (dataset, engine) pairs, a table of the pairs side by side follows them.
+    """
+    several = len(report.pairs) > 1
+    for pair in report.pairs:
+        _print_pair(console, report.metric, pair, several)
+    if several:
+        console.print(cross_pair_table(report))
+        for line in cross_pair_lines(report.cross_pair_summary()):
+            console.print(line, highlight=False)
+    if report.tag is not None:
+        console.print(
+            f"recorded runs are tagged {report.tag} (and fold:K:train or fold:K:test); the "
+            f"folds page: finbot runs compare --tag {report.tag} --report FILE.html",
+            highlight=False,
+        )
+
+
+def _print_pair(console: Console, metric: str, pair: PairWalkForward, several: bool) -> None:
+    where = f"{pair.dataset} on {pair.engine}"
+    title = f"walk-forward: {len(pair.folds)} folds, optimizing {metric}"
+    table = Table(title=f"{title}: {escape(where)}" if several else title)
+    for column in ("fold", "train", "test", "winner", f"IS {metric}",
+                   f"OOS {metric}", "OOS return", "PBO", "DSR"):
         table.add_column(column, justify="right" if column != "winner" else "left")
-    for f in report.folds:
+    for f in pair.folds:
         winner, oos = f.winner, f.out_of_sample
         stats = f.statistics
         pbo = stats.get("pbo", {}).get("pbo")
@@ -246,30 +268,59 @@ def print_walk_forward(console: Console, report: WalkForwardReport) -> None:
             f"{f.fold.test[0]} .. {f.fold.test[1]}",
             escape(" ".join(f"{k}={json.dumps(v)}" for k, v in winner.params.items()))
             if winner else "(no finished run)",
-            _num(winner.metric(report.metric) if winner else None),
-            _num(oos.metric(report.metric) if oos else None),
+            _num(winner.metric(metric) if winner else None),
+            _num(oos.metric(metric) if oos else None),
             format_value(oos.metric("total_return") if oos else None, "pct"),
             _num(pbo),
             _num(dsr),
         )
     console.print(table)
-    s = report.summary()
+    s = pair.summary()
     console.print(
-        f"out of sample: {s['oos_days']} days, total return "
-        f"{format_value(s['oos_total_return'], 'pct')}, Sharpe {_num(s['oos_sharpe'])}; "
-        f"mean PBO of the training grids {_num(s['mean_pbo'])}",
+        f"{escape(where) + ': ' if several else ''}out of sample: {s['oos_days']} days, "
+        f"total return {format_value(s['oos_total_return'], 'pct')}, "
+        f"Sharpe {_num(s['oos_sharpe'])}; mean PBO of the training grids {_num(s['mean_pbo'])}",
         highlight=False,
     )
-    for f in report.folds:
-        for line in statistics_lines({"groups": [{"dataset": f"fold {f.fold.index}",
-                                                  "engine": "training grid", **f.statistics}]}):
+    for f in pair.folds:
+        label = f"{where}, fold {f.fold.index}" if several else f"fold {f.fold.index}"
+        for line in statistics_lines({"groups": [{"dataset": label, "engine": "training grid",
+                                                  **f.statistics}]}):
             console.print(line, highlight=False)
-    if report.tag is not None:
-        console.print(
-            f"recorded runs are tagged {report.tag} (and fold:K:train or fold:K:test); the "
-            f"folds page: finbot runs compare --tag {report.tag} --report FILE.html",
-            highlight=False,
+
+
+def cross_pair_table(report: WalkForwardReport) -> Table:
+    """One row per (dataset, engine) pair: its folds and out-of-sample figures."""
+    table = Table(title=f"walk-forward across {len(report.pairs)} (dataset, engine) pairs")
+    for column in ("dataset", "engine", "folds", "OOS days", "OOS return", "OOS Sharpe",
+                   "mean PBO"):
+        table.add_column(column, justify="left" if column in ("dataset", "engine") else "right")
+    for pair in report.pairs:
+        s = pair.summary()
+        table.add_row(
+            escape(pair.dataset), escape(pair.engine), str(len(pair.folds)), str(s["oos_days"]),
+            format_value(s["oos_total_return"], "pct"), _num(s["oos_sharpe"]),
+            _num(s["mean_pbo"]),
         )
+    return table
+
+
+def cross_pair_lines(summary: dict[str, Any]) -> list[str]:
+    """The cross-pair summary in words."""
+    lines = [
+        f"across {summary['pairs']} pairs: {summary['profitable_pairs']} profitable out of "
+        f"sample, mean OOS return {format_value(summary['mean_oos_total_return'], 'pct')}, "
+        f"mean OOS Sharpe {_num(summary['mean_oos_sharpe'])} (min "
+        f"{_num(summary['min_oos_sharpe'])}, max {_num(summary['max_oos_sharpe'])}), "
+        f"mean PBO {_num(summary['mean_pbo'])}"
+    ]
+    agreement = summary["engine_agreement"]
+    if agreement is not None:
+        lines.append(
+            f"engines on the same dataset picked the same winner in "
+            f"{format_value(agreement, 'pct')} of folds"
+        )
+    return lines
 
 
 def _num(value: float | None) -> str:

@@ -63,7 +63,10 @@ def walkforward(
     ] = FillPolicy.NEXT_OPEN,
     prices: PricesOption = PriceMode.TOTAL_RETURN,
     param: GridOption = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="Engine.")] = None,
+    engine: Annotated[
+        list[str] | None,
+        typer.Option("--engine", help="Engine; repeat to walk forward on each."),
+    ] = None,
     folds: Annotated[int | None, typer.Option(help="Number of folds (default 4).")] = None,
     train: Annotated[
         int | None, typer.Option("--train", help="Training sessions (default: all before).")
@@ -99,7 +102,10 @@ def walkforward(
     registry: RegistryOption = None,
     record: RecordOption = True,
 ) -> None:
-    """Walk forward: optimize the grid in each training window, run the winner on the next."""
+    """Walk forward: optimize the grid in each training window, run the winner on the next.
+
+    With several engines (or datasets in a ``--batch`` file), one walk-forward per pair.
+    """
     with errors_to_exit_codes(verbose):
         payload: dict[str, Any]
         if batch_file is not None:
@@ -112,7 +118,7 @@ def walkforward(
                 strategy=strategy, data=data, start=start, end=end, cash=cash,
                 commission=commission, commission_per_share=commission_per_share,
                 slippage_bps=slippage_bps, fill_policy=fill_policy, param=param,
-                engines=[engine] if engine else None, prices=prices,
+                engines=engine, prices=prices,
             )
             payload["walk_forward"] = {k: v for k, v in wf.items() if v is not None}
             source = "finbot walkforward"

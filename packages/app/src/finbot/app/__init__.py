@@ -107,14 +107,10 @@ from ._strategy_loader import load_strategy
 from ._sweep import run_sweep, walk_forward
 from ._taxonomy import TRANSIENT, FailureKind, RunStatus, is_transient
 from ._timeout import RunTimeoutError, time_limit
-from ._walkforward import (
-    Fold,
-    FoldResult,
-    WalkForwardReport,
-    merge_plans,
-    run_walk_forward,
-    walk_forward_windows,
-)
+from ._walkforward import run_walk_forward
+from ._walkforward_plan import Pair, walk_forward_pairs
+from ._walkforward_report import FoldResult, PairWalkForward, WalkForwardReport
+from ._walkforward_windows import Fold, walk_forward_windows
 from ._wiring import (
     DEFAULT_ENGINE,
     DEFAULT_STRATEGY,
@@ -223,17 +219,19 @@ __all__ = [
     "DeflatedSharpe",
     "Fold",
     "FoldResult",
+    "Pair",
+    "PairWalkForward",
     "Pbo",
     "WalkForwardReport",
     "deflated_sharpe",
     "expected_max_sharpe",
-    "merge_plans",
     "probabilistic_sharpe",
     "probability_of_overfitting",
     "registry_trials",
     "run_walk_forward",
     "search_statistics",
     "walk_forward",
+    "walk_forward_pairs",
     "walk_forward_windows",
     # regimes
     "CRISIS_WINDOWS",

@@ -13,7 +13,9 @@ from ._batch_report import BatchReport
 from ._executors import BatchExecutor, make_executor
 from ._recording import open_registry
 from ._search_stats import batch_statistics
-from ._walkforward import WalkForwardReport, run_walk_forward
+from ._walkforward import run_walk_forward
+from ._walkforward_plan import walk_forward_pairs
+from ._walkforward_report import WalkForwardReport
 
 if TYPE_CHECKING:
     from finbot.registry import Registry
@@ -69,9 +71,12 @@ def walk_forward(
 ) -> WalkForwardReport:
     """Walk-forward the plan's grid (see ``run_walk_forward``) on the executor its spec names.
 
+    One walk-forward per (dataset, engine) pair of the plan, every training run in one batch and
+    every out-of-sample run in another.
+
     Raises:
-        ConfigError: More than one dataset or engine, too few sessions for the windows, or the
-            executor cannot start.
+        ConfigError: A dataset or engine listed twice, too few sessions for the windows (a
+            ``BatchSpecError`` listing each), or the executor cannot start.
     """
     execution = plan.spec.execution
 
@@ -83,5 +88,6 @@ def walk_forward(
             dask_local=execution.dask_local,
         )
 
+    walk_forward_pairs(plan)  # bad combinations are refused before the registry is opened
     with _registry(registry, record) as reg:
         return run_walk_forward(plan, executor, registry=reg, on_progress=on_progress)

@@ -1,4 +1,8 @@
-"""Walk-forward folds on the cohort page: a row per fold and the stitched out-of-sample curve."""
+"""Walk-forward folds on the cohort page: a row per fold and the stitched out-of-sample curve.
+
+A walk-forward over several datasets and engines has folds per (dataset, engine) pair: each pair's
+folds are laid out and stitched on their own (a run's pair is its config's dataset and engine).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ if TYPE_CHECKING:
 
 # How `finbot walkforward` tags each recorded run: its fold and whether it trained or tested.
 FOLD_TAG = re.compile(r"fold:(\d+):(train|test)")
+WALKFORWARD_TAG = "walkforward:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +32,15 @@ class FoldRow:
     index: int
     training: tuple[CohortRun, ...]
     out_of_sample: CohortRun | None
-    growth: float | None  # growth of 1 over the out-of-sample runs up to this fold's end
+    growth: float | None  # growth of 1 over the pair's out-of-sample runs up to this fold's end
+    dataset: str = ""
+    engine: str = ""
+    walk_forward: str = ""  # the walk-forward's tag (walkforward:ID); "" if untagged
+
+    @property
+    def pair(self) -> tuple[str, str, str]:
+        """The walk-forward, dataset and engine whose fold this is."""
+        return self.walk_forward, self.dataset, self.engine
 
     @property
     def train_window(self) -> tuple[date | None, date | None]:
@@ -46,25 +59,35 @@ def fold_of(run: CohortRun) -> tuple[int, str] | None:
     return None
 
 
-def walk_forward_folds(runs: Sequence[CohortRun]) -> list[FoldRow]:
-    """The folds among ``runs`` (by their ``fold:K:train|test`` tags), in fold order.
+def _pair(run: CohortRun) -> tuple[str, str, str]:
+    """The walk-forward, dataset and engine a fold run belongs to."""
+    walk = next((t for t in run.tags if t.startswith(WALKFORWARD_TAG)), "")
+    return walk, run.result.config.dataset.name, run.result.config.engine
 
-    ``growth`` compounds the out-of-sample runs' returns (final / starting equity) fold after
-    fold, as `finbot walkforward` stitches its out-of-sample equity.
+
+def walk_forward_folds(runs: Sequence[CohortRun]) -> list[FoldRow]:
+    """The folds among ``runs`` (by their ``fold:K:train|test`` tags), pair after pair.
+
+    A pair is a walk-forward's dataset and engine (in order of first appearance); its folds
+    come in fold order. ``growth`` compounds the pair's out-of-sample runs' returns (final /
+    starting equity) fold after fold, as `finbot walkforward` stitches its out-of-sample equity.
     """
-    by_fold: dict[int, dict[str, list[CohortRun]]] = {}
+    by_pair: dict[tuple[str, str, str], dict[int, dict[str, list[CohortRun]]]] = {}
     for run in runs:
         found = fold_of(run)
         if found is not None:
+            by_fold = by_pair.setdefault(_pair(run), {})
             by_fold.setdefault(found[0], {"train": [], "test": []})[found[1]].append(run)
-    rows, growth = [], 1.0
-    for index in sorted(by_fold):
-        tests = by_fold[index]["test"]
-        oos = tests[0] if tests else None
-        if oos is not None:
-            growth *= oos.result.metrics.final_equity / oos.result.metrics.starting_equity
-        rows.append(FoldRow(index, tuple(by_fold[index]["train"]), oos,
-                            growth if oos is not None else None))
+    rows = []
+    for (walk, dataset, engine), by_fold in by_pair.items():
+        growth = 1.0
+        for index in sorted(by_fold):
+            tests = by_fold[index]["test"]
+            oos = tests[0] if tests else None
+            if oos is not None:
+                growth *= oos.result.metrics.final_equity / oos.result.metrics.starting_equity
+            rows.append(FoldRow(index, tuple(by_fold[index]["train"]), oos,
+                                growth if oos is not None else None, dataset, engine, walk))
     return rows
 
 
@@ -73,10 +96,15 @@ def _day(value: date | None) -> str:
 
 
 def add_folds(page: Page, runs: Sequence[CohortRun]) -> None:
-    """A walk-forward section (table and stitched curve) when ``runs`` hold folds; else nothing."""
+    """A walk-forward section (table and stitched curve) when ``runs`` hold folds; else nothing.
+
+    With folds of several pairs (datasets, engines or walk-forwards), the table names each
+    fold's dataset and engine, and each pair's out-of-sample curve is stitched on its own.
+    """
     folds = walk_forward_folds(runs)
     if not folds:
         return
+    several = len({f.pair for f in folds}) > 1
     page.heading("Walk-forward folds")
     rows = []
     for f in folds:
@@ -86,6 +114,7 @@ def add_folds(page: Page, runs: Sequence[CohortRun]) -> None:
         params = oos.result.config.strategy.params if oos else {}
         shown = " ".join(f"{k}={v}" for k, v in params.items()) or "-"
         rows.append((
+            *((f.dataset, f.engine) if several else ()),
             str(f.index),
             " .. ".join(_day(d) for d in f.train_window),
             str(len(f.training)),
@@ -98,30 +127,36 @@ def add_folds(page: Page, runs: Sequence[CohortRun]) -> None:
             format_metric("total_return", f.growth - 1) if f.growth is not None else "-",
         ))
     page.table(
-        ("Fold", "Train window", "Training runs", "Best IS Sharpe", "OOS run", "Test window",
+        (*(("Dataset", "Engine") if several else ()),
+         "Fold", "Train window", "Training runs", "Best IS Sharpe", "OOS run", "Test window",
          "Parameters", "OOS return", "OOS Sharpe", "Stitched return"),
         rows,
-        numeric=(True, False, True, True, False, False, False, True, True, True),
+        numeric=(*((False, False) if several else ()),
+                 True, False, True, True, False, False, False, True, True, True),
         caption="Training runs shown are those in this comparison; the OOS run is the fold's "
-        "winner on its test window; stitched return compounds the OOS runs fold after fold",
+        "winner on its test window; stitched return compounds the OOS runs fold after fold"
+        + (", per dataset and engine" if several else ""),
     )
     tested = [f for f in folds if f.out_of_sample is not None]
     if tested:
-        page.chart("folds", _stitched(tested))
+        page.chart("folds", _stitched(tested, several))
 
 
-def _stitched(folds: Sequence[FoldRow]) -> dict[str, Any]:
+def _stitched(folds: Sequence[FoldRow], several: bool) -> dict[str, Any]:
     per_fold = max(200, MAX_POINTS // len(folds))
-    traces, level = [], 1.0
+    traces, levels = [], dict.fromkeys((f.pair for f in folds), 1.0)
     for f in folds:
         assert f.out_of_sample is not None
         result = f.out_of_sample.result
         start = result.metrics.starting_equity
         curve = result.equity_curve
+        level = levels[f.pair]
         x, y = thin(curve.ts_ns, [level * v / start for v in curve.equity], per_fold)
+        where = f"{f.dataset} on {f.engine}, " if several else ""
         traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines",
-                       "name": f"fold {f.index}: {f.out_of_sample.label}"})
-        level = level * result.metrics.final_equity / start
-    layout = {"title": {"text": "Out of sample, stitched: growth of 1, fold after fold"},
-              "hovermode": "closest"}
+                       "name": f"{where}fold {f.index}: {f.out_of_sample.label}",
+                       "legendgroup": "|".join(f.pair)})
+        levels[f.pair] = level * result.metrics.final_equity / start
+    title = "growth of 1, fold after fold" + (", per dataset and engine" if several else "")
+    layout = {"title": {"text": f"Out of sample, stitched: {title}"}, "hovermode": "closest"}
     return {"data": traces, "layout": layout}

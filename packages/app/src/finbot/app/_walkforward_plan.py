@@ -1,0 +1,108 @@
+"""A walk-forward's (dataset, engine) pairs, each with its folds, and the batches of fold runs.
+
+Each dataset gets its own folds from its own sessions; every engine on it shares them. A fold run
+is one of the batch's planned runs (resolved config, run key) moved onto a fold's window: the
+datasets stay loaded once, and no fold re-plans or re-reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from finbot.contracts import ConfigError, MarketData, session_date
+
+from ._backtest import data_window
+from ._batch_plan import BatchPlan, PlannedRun, WindowKey, window_key
+from ._batch_spec import BatchSpecError, WalkForwardSpec
+from ._run_key import run_key
+from ._walkforward_windows import Fold, walk_forward_windows
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One (dataset, engine) pair: its grid over the batch's whole window, and its folds."""
+
+    dataset: str
+    engine: str
+    runs: tuple[PlannedRun, ...]
+    folds: tuple[Fold, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FoldJob:
+    """One run to make: a pair's grid run moved onto a window, with its fold tags."""
+
+    run: PlannedRun
+    window: tuple[date, date]
+    tags: tuple[str, ...]
+
+
+def sessions(window: MarketData) -> list[date]:
+    """The distinct UTC session dates with a bar in ``window``, sorted."""
+    return sorted({session_date(ts) for series in window for ts in series.ts_ns})
+
+
+def walk_forward_pairs(plan: BatchPlan) -> list[Pair]:
+    """The plan's (dataset, engine) pairs in plan order, each with its dataset's folds.
+
+    Raises:
+        BatchSpecError: Every problem at once: an engine listed twice, a dataset listed twice or
+            two datasets under one name (their reports could not be told apart), a dataset with
+            too few sessions for the folds (named by its place in ``datasets``).
+    """
+    spec = plan.spec
+    wf = spec.walk_forward or WalkForwardSpec()
+    problems = [
+        f"engines: '{name}' is listed twice; a walk-forward runs each engine once"
+        for i, name in enumerate(spec.engines) if name in spec.engines[:i]
+    ]
+    count = max(1, len(spec.datasets))
+    per_dataset = len(plan.runs) // count
+    seen: dict[str, tuple[str, str]] = {}  # dataset name -> (where, snapshot id)
+    pairs: list[Pair] = []
+    for i in range(count):
+        where = f"datasets[{i}]" if spec.datasets else "dataset"
+        block = plan.runs[i * per_dataset:(i + 1) * per_dataset]
+        ref = block[0].config.dataset
+        snapshot = ref.snapshot_id or ""
+        if ref.name in seen:
+            other, other_snapshot = seen[ref.name]
+            problems.append(
+                f"{where}: the same data as {other}" if snapshot == other_snapshot else
+                f"{where}: named '{ref.name}' like {other}; give each dataset its own name"
+            )
+            continue
+        seen[ref.name] = (where, snapshot)
+        try:
+            folds = walk_forward_windows(sessions(plan.window(block[0])), wf)
+        except ConfigError as exc:
+            problems.append(f"{where} ('{ref.name}'): {exc}")
+            continue
+        for engine in dict.fromkeys(r.engine for r in block):
+            runs = tuple(r for r in block if r.engine == engine)
+            pairs.append(Pair(ref.name, engine, runs, tuple(folds)))
+    if problems:
+        raise BatchSpecError("walk-forward", problems)
+    return pairs
+
+
+def fold_plan(plan: BatchPlan, jobs: Sequence[FoldJob]) -> BatchPlan:
+    """A batch of ``plan``'s runs moved onto fold windows, numbered in ``jobs`` order.
+
+    Each run keeps its resolved config but for ``start``/``end`` (so its key is what planning
+    that window would give); the engine sees only the window's bars.
+    """
+    runs: list[PlannedRun] = []
+    windows: dict[WindowKey, MarketData] = {}
+    for index, job in enumerate(jobs):
+        config = job.run.config.model_copy(update={"start": job.window[0], "end": job.window[1]})
+        key = window_key(config)
+        if key not in windows:
+            windows[key] = data_window(config, plan.data[config.dataset.snapshot_id or ""])
+        runs.append(
+            replace(job.run, index=index, key=run_key(config, plan.strategy_cls), config=config,
+                    tags=job.tags)
+        )
+    return replace(plan, runs=tuple(runs), windows=windows)
