@@ -6,10 +6,11 @@ import json
 from datetime import date
 from pathlib import Path
 
+from batch_strategies import SOURCE
 from sample_data import require_sample
 from typer.testing import CliRunner
 
-from finbot.cli import EXIT_USAGE, app
+from finbot.cli import EXIT_RUN_FAILED, EXIT_USAGE, app
 from finbot.contracts import session_date
 from finbot.registry import Registry
 
@@ -124,3 +125,29 @@ def test_repeated_engine_options_walk_forward_on_each_and_compare_the_pairs() ->
         assert f"golden on {engine}: out of sample: 200 days" in out
     assert "walk-forward across 2 (dataset, engine) pairs" in out
     assert "engines on the same dataset picked the same winner in" in out
+
+
+def test_a_walk_forward_with_a_failed_training_run_reports_it_and_exits_1(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "flaky.toml"
+    path.write_text(
+        f"""
+        strategy = "{SOURCE}:Flaky"
+        start = 2021-01-01
+        end = 2021-12-31
+        metric = "total_return"
+        engines = ["sim"]
+        [grid]
+        mode = ["ok", "raise"]
+        [walk_forward]
+        folds = 2
+        test_sessions = 60
+        [execution]
+        executor = "serial"
+        """
+    )
+    result = runner.invoke(app, ["batch", str(path), "--no-record"])
+    assert result.exit_code == EXIT_RUN_FAILED, result.output
+    assert "failed training runs: 2 strategy_exception" in result.stdout
+    assert "out of sample: 120 days" in result.stdout  # the winner still ran in every fold

@@ -196,15 +196,20 @@ def print_batch(console: Console, report: BatchReport, *, top: int | None = None
         f"up to {report.bundle_size} run{'s' if report.bundle_size != 1 else ''} per task)",
         highlight=False,
     )
-    failures: dict[str, int] = {}
-    for row in report.rows:
-        if row.status is RunStatus.FAILED and row.failure:
-            failures[row.failure.value] = failures.get(row.failure.value, 0) + 1
-    if failures:
-        listing = ", ".join(f"{n} {kind}" for kind, n in sorted(failures.items()))
+    listing = failure_counts(report.rows)
+    if listing:
         console.print(f"[bold red]failed runs:[/] {listing}", highlight=False)
     for line in statistics_lines(report.statistics):
         console.print(line, highlight=False)
+
+
+def failure_counts(rows: Sequence[RunRow]) -> str:
+    """How many runs failed, by kind (``2 strategy_exception, 1 timeout``); "" when none did."""
+    failures: dict[str, int] = {}
+    for row in rows:
+        if row.status is RunStatus.FAILED and row.failure:
+            failures[row.failure.value] = failures.get(row.failure.value, 0) + 1
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(failures.items()))
 
 
 def statistics_lines(stats: dict[str, Any] | Any) -> Sequence[str]:
@@ -242,6 +247,11 @@ def print_walk_forward(console: Console, report: WalkForwardReport) -> None:
         console.print(cross_pair_table(report))
         for line in cross_pair_lines(report.cross_pair_summary()):
             console.print(line, highlight=False)
+    for stage, batch in (("training", report.training), ("out-of-sample", report.testing)):
+        listing = failure_counts(batch.rows)
+        if listing:
+            console.print(f"[bold red]failed {stage} runs:[/] {listing} (batch "
+                          f"{batch.batch_id or 'not recorded'})", highlight=False)
     if report.tag is not None:
         console.print(
             f"recorded runs are tagged {report.tag} (and fold:K:train or fold:K:test); the "

@@ -236,7 +236,10 @@ def batch(
 def run_and_show_walk_forward(
     plan: BatchPlan, *, registry: str | None, record: bool, as_json: bool
 ) -> None:
-    """Run the walk-forward with live progress on stderr, then print its report."""
+    """Run the walk-forward with live progress on stderr, then print its report.
+
+    Exits 1 after the report when a training or out-of-sample run failed.
+    """
     err = Console(stderr=True)
     with stdout_guard(as_json), live_progress(err, "walk-forward") as progress:
         report = walk_forward(plan, registry=registry, record=record, on_progress=progress)
@@ -244,6 +247,8 @@ def run_and_show_walk_forward(
         typer.echo(json.dumps(report.to_payload(), indent=2))
     else:
         print_walk_forward(Console(width=max(Console().width, 120)), report)
+    if not (report.training.ok and report.testing.ok):
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 def _iso_date(value: datetime | None) -> str | None:
