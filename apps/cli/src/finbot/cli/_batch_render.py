@@ -192,7 +192,8 @@ def print_batch(console: Console, report: BatchReport, *, top: int | None = None
     )
     console.print(
         f"batch {report.batch_id or '(not recorded)'}: {counts}; "
-        f"{report.elapsed_seconds:.1f} s on {report.executor} ({report.workers} workers, "
+        f"{report.elapsed_seconds:.1f} s on {report.executor} "
+        f"({report.workers} worker{'s' if report.workers != 1 else ''}, "
         f"up to {report.bundle_size} run{'s' if report.bundle_size != 1 else ''} per task)",
         highlight=False,
     )
