@@ -8,6 +8,7 @@ import pytest
 from finbot_fakes import FakeEngine, FakeWiring, make_market_data
 
 from finbot.app import (
+    BatchProgress,
     BatchSpecError,
     SerialExecutor,
     WalkForwardSpec,
@@ -208,3 +209,14 @@ def test_a_fold_run_has_the_config_and_key_that_planning_its_window_gives(
     assert [r.key for r in moved.runs] != [r.key for r in plan.runs]
     [data] = moved.windows.values()
     assert data.bar_count == next(iter(planned.windows.values())).bar_count == 2 * 16
+
+
+def test_progress_counts_both_batches_as_one_walk_forward(fake_wiring: FakeWiring) -> None:
+    plan = plan_payload({"grid": {"fraction": [0.2, 0.5, 0.8]},
+                         "walk_forward": {"folds": 3, "test_sessions": 5}})
+    seen: list[BatchProgress] = []
+    run_walk_forward(plan, SerialExecutor, on_progress=seen.append)
+    assert {p.total for p in seen} == {3 * 3 + 3}  # the out-of-sample runs counted from the start
+    done = [p.done for p in seen]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == 12
+    assert seen[-1].succeeded == 12 and seen[-1].running == 0

@@ -66,7 +66,8 @@ def live_progress(console: Console, title: str) -> Iterator[Any]:
                 f"[green]{p.succeeded} ok[/] [cyan]{p.skipped} skipped[/] "
                 f"[red]{p.failed} failed[/] {p.running} running {p.retries} retries"
             )
-            progress.update(task, completed=p.done, counts=counts, rate=f"{rate:.1f} runs/s")
+            progress.update(task, total=p.total, completed=p.done, counts=counts,
+                            rate=f"{rate:.1f} runs/s")
 
         yield update
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ._batch import ProgressCallback, run_batch
 from ._batch_plan import BatchPlan, PlannedRun
-from ._batch_report import RunRow, rank
+from ._batch_report import BatchProgress, RunRow, rank
 from ._executors import BatchExecutor
 from ._search_stats import registry_trials, search_statistics
 from ._walkforward_plan import FoldJob, Pair, fold_plan, walk_forward_pairs
@@ -48,10 +48,12 @@ def run_walk_forward(
     training = fold_plan(
         plan, [FoldJob(run, f.train, _fold_tags(tag, f, "train")) for _, f, run in grids]
     )
+    stages = _Stages(on_progress, sum(len(p.folds) for p in pairs))
     executor = make_executor()
     try:
         train_report = run_batch(
-            training, executor, registry=registry, on_progress=on_progress, close_executor=False
+            training, executor, registry=registry, on_progress=stages.training,
+            close_executor=False,
         )
         # The training batch holds each pair's each fold's grid, in that order.
         spans: dict[tuple[int, int], list[RunRow]] = {}
@@ -65,7 +67,7 @@ def run_walk_forward(
         ]
         test_report = (
             run_batch(fold_plan(plan, [job for _, job in tests]), executor,
-                      registry=registry, on_progress=on_progress)
+                      registry=registry, on_progress=stages.testing)
             if tests
             else replace(train_report, rows=(), batch_id=None)
         )
@@ -97,6 +99,37 @@ def run_walk_forward(
         testing=test_report,
         tag=tag,
     )
+
+
+class _Stages:
+    """One progress count over both batches: training, then the out-of-sample runs.
+
+    While training, the total counts one out-of-sample run per fold to come; the testing
+    batch's counts are added to where training ended (a fold without a winner drops its run).
+    """
+
+    def __init__(self, on_progress: ProgressCallback | None, tests: int) -> None:
+        self.on_progress, self.tests = on_progress, tests
+        self.trained: BatchProgress | None = None
+
+    def training(self, p: BatchProgress) -> None:
+        self.trained = p
+        if self.on_progress is not None:
+            self.on_progress(replace(p, total=p.total + self.tests))
+
+    def testing(self, p: BatchProgress) -> None:
+        t = self.trained
+        if self.on_progress is None or t is None:
+            return
+        self.on_progress(BatchProgress(
+            total=t.total + p.total,
+            succeeded=t.succeeded + p.succeeded,
+            failed=t.failed + p.failed,
+            skipped=t.skipped + p.skipped,
+            running=p.running,
+            retries=t.retries + p.retries,
+            elapsed_seconds=t.elapsed_seconds + p.elapsed_seconds,
+        ))
 
 
 def _grid_run(pair: Pair, winner: RunRow) -> PlannedRun:
