@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import ClassVar
 
 import pytest
 from finbot_fakes import FakeEngine, FakeWiring, make_market_data
@@ -95,11 +96,11 @@ def test_no_test_window_bar_reaches_training_and_the_winner_runs_out_of_sample(
 class _OneExecutor(SerialExecutor):
     """A serial executor that counts how often it is made and started."""
 
-    made = 0
+    made: ClassVar[list[_OneExecutor]] = []
 
     def __init__(self) -> None:
         super().__init__()
-        type(self).made += 1
+        self.made.append(self)
         self.starts = 0
 
     def start(self, data: Mapping[str, MarketData]) -> None:
@@ -134,9 +135,11 @@ def test_every_dataset_and_engine_walks_forward_on_its_own_folds_in_two_batches(
         "metric": "total_return",
         "walk_forward": {"folds": 2, "test_sessions": 6, "purge_sessions": 2},
     })
-    _OneExecutor.made = 0
+    _OneExecutor.made.clear()
     report = run_walk_forward(plan, _OneExecutor)
-    assert _OneExecutor.made == 1
+    # Both batches ran on one executor, started once with every dataset.
+    [executor] = _OneExecutor.made
+    assert executor.starts == 1 and not executor.started
     assert [(p.dataset, p.engine) for p in report.pairs] == [
         ("a", "fake"), ("a", "fake2"), ("b", "fake"), ("b", "fake2")
     ]
