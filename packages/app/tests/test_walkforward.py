@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date, timedelta
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -17,7 +18,7 @@ from finbot.app import (
     run_walk_forward,
     walk_forward_windows,
 )
-from finbot.contracts import ConfigError, MarketData, session_date
+from finbot.contracts import ConfigError, DatasetRef, MarketData, session_date
 
 DAYS = [date(2020, 1, 1) + timedelta(days=i) for i in range(40)]
 
@@ -118,7 +119,13 @@ def _two_datasets_two_engines(
         "a": make_market_data(("AAA",), days=40),
         "b": make_market_data(("BBB",), days=50, first=date(2020, 3, 1)),
     }
-    monkeypatch.setattr(_wiring, "load_market_data", lambda ref: datasets[ref.name])
+
+    def load(ref: DatasetRef) -> MarketData:
+        if ref.paths:  # files: other data, whatever their name
+            return make_market_data(("BBB",), days=45)
+        return datasets["b" if ref.name == "c" else ref.name]  # 'c': b's data, another name
+
+    monkeypatch.setattr(_wiring, "load_market_data", load)
     second = FakeEngine("fake2")
     monkeypatch.setitem(_wiring.ENGINES, "fake2", (lambda verbose: second, "fake-dist"))
     return second, datasets
@@ -177,11 +184,13 @@ def test_every_dataset_and_engine_walks_forward_on_its_own_folds_in_two_batches(
 
 
 def test_engines_or_datasets_twice_and_too_short_datasets_are_refused_before_any_run(
-    fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch
+    fake_wiring: FakeWiring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     second, _ = _two_datasets_two_engines(fake_wiring, monkeypatch)
+    (tmp_path / "b.csv").write_text("")  # read by the fake loader as other data
     plan = plan_payload({
-        "datasets": [{"name": "a"}, {"name": "b"}, {"name": "a"}],
+        "datasets": [{"name": "a"}, {"name": "b"}, {"name": "a"}, {"name": "c"},
+                     {"name": "b", "paths": [str(tmp_path / "b.csv")]}],
         "engines": ["fake", "fake2", "fake"],
         "walk_forward": {"folds": 4, "test_sessions": 10},
     })
@@ -192,6 +201,8 @@ def test_engines_or_datasets_twice_and_too_short_datasets_are_refused_before_any
         "datasets[0] ('a'): walk_forward: 40 sessions are too few for 4 folds of 10 test "
         "sessions, at least 1 training session, purge 0 and embargo 0",
         "datasets[2]: the same data as datasets[0]",
+        "datasets[3]: the same data as datasets[1]",  # under another name
+        "datasets[4]: named 'b' like datasets[1]; give each dataset its own name",
     ]
     assert fake_wiring.engine.calls == [] and second.calls == []
 

@@ -60,21 +60,24 @@ def walk_forward_pairs(plan: BatchPlan) -> list[Pair]:
     ]
     count = max(1, len(spec.datasets))
     per_dataset = len(plan.runs) // count
-    seen: dict[str, tuple[str, str]] = {}  # dataset name -> (where, snapshot id)
+    names: dict[str, str] = {}  # dataset name -> where it was first given
+    snapshots: dict[str, str] = {}  # snapshot id -> where it was first given
     pairs: list[Pair] = []
     for i in range(count):
         where = f"datasets[{i}]" if spec.datasets else "dataset"
         block = plan.runs[i * per_dataset:(i + 1) * per_dataset]
         ref = block[0].config.dataset
         snapshot = ref.snapshot_id or ""
-        if ref.name in seen:
-            other, other_snapshot = seen[ref.name]
+        if snapshot in snapshots:
+            problems.append(f"{where}: the same data as {snapshots[snapshot]}")
+            continue
+        if ref.name in names:
             problems.append(
-                f"{where}: the same data as {other}" if snapshot == other_snapshot else
-                f"{where}: named '{ref.name}' like {other}; give each dataset its own name"
+                f"{where}: named '{ref.name}' like {names[ref.name]}; give each dataset its "
+                f"own name"
             )
             continue
-        seen[ref.name] = (where, snapshot)
+        names[ref.name], snapshots[snapshot] = where, where
         try:
             folds = walk_forward_windows(sessions(plan.window(block[0])), wf)
         except ConfigError as exc:
