@@ -1,13 +1,18 @@
 """A strategy that fails on purpose, by parameter, for the batch failure-handling tests.
 
 ``mode``: ``ok`` trades normally; ``raise`` raises in ``on_bar``; ``slow`` sleeps on every bar (past
-any short timeout); ``kill_once`` kills its own worker process the first time any run reaches it
-(a marker file remembers), so its retry succeeds; ``oom`` raises ``MemoryError``.
+any short timeout); ``stuck`` blocks in one ``time.sleep`` C call of ``stuck_seconds`` while it has
+no position (a deadline raised asynchronously in a worker thread waits for the call to return);
+``gil`` does the same in a regular expression that backtracks for half a minute holding the GIL
+(no other thread of its process runs meanwhile);
+``kill_once`` kills its own worker process the first time any run reaches it (a marker file
+remembers), so its retry succeeds; ``oom`` raises ``MemoryError``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Mapping
@@ -25,6 +30,7 @@ class Flaky(Strategy):
         mode: str = "ok"
         fraction: float = 0.5
         marker: str = ""
+        stuck_seconds: float = 60.0
 
     def on_bar(self, ctx: StrategyContext, bars: Mapping[str, Bar]) -> None:
         params = self.params
@@ -35,6 +41,10 @@ class Flaky(Strategy):
             raise MemoryError("no memory on purpose")
         if params.mode == "slow":
             time.sleep(0.05)
+        if params.mode == "stuck" and ctx.position(ctx.instrument_ids[0]) == 0:
+            time.sleep(params.stuck_seconds)
+        if params.mode == "gil" and ctx.position(ctx.instrument_ids[0]) == 0:
+            re.match(r"(a+)+$", "a" * 30 + "b")  # about 30 s on this machine
         if params.mode == "kill_once":
             marker = Path(params.marker)
             if not marker.exists():

@@ -38,12 +38,14 @@ from ._cost_analysis import (
     analyze_costs,
     run_cost_analysis,
 )
+from ._dask_executor import DaskExecutor
 from ._executors import (
     BatchExecutor,
-    DaskExecutor,
+    HardTimeLimitError,
     LocalExecutor,
     SerialExecutor,
     default_workers,
+    hard_limit,
     make_executor,
 )
 from ._grid import expand, grid_size, parse_grid, parse_value
@@ -191,6 +193,7 @@ __all__ = [
     "DatasetSpec",
     "ExecutionSpec",
     "FailureKind",
+    "HardTimeLimitError",
     "LocalExecutor",
     "PlannedRun",
     "RunRow",
@@ -202,6 +205,7 @@ __all__ = [
     "engine_version",
     "expand",
     "grid_size",
+    "hard_limit",
     "is_transient",
     "load_batch_file",
     "make_executor",

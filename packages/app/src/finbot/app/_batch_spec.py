@@ -75,6 +75,10 @@ class ExecutionSpec(BaseModel):
     retries: NonNegativeInt = 2
     backoff_seconds: NonNegativeFloat = 0.5
     task_seconds: PositiveFloat = Field(default=1.0, description="target duration of one task")
+    restart_stuck_workers: bool = Field(
+        default=False,
+        description="an existing Dask cluster: restart the worker of a run past its hard limit",
+    )
 
 
 class WalkForwardSpec(BaseModel):

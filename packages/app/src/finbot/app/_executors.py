@@ -8,7 +8,6 @@ past its hard limit, an object that would not pickle) onto the failure taxonomy.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,15 @@ from ._taxonomy import FailureKind, is_serialization_error
 
 # A run that ignores its soft deadline (stuck in C code) is killed this long after it.
 HARD_LIMIT_GRACE_SECONDS = 10.0
+
+
+def hard_limit(runs: int, timeout: float, grace: float = HARD_LIMIT_GRACE_SECONDS) -> float:
+    """Seconds a task of ``runs`` runs may take once started before its worker is stopped."""
+    return runs * timeout + grace
+
+
+class HardTimeLimitError(TimeoutError):
+    """A task ran past its hard limit: a run in it ignored its soft deadline."""
 
 
 class BatchExecutor(Protocol):
@@ -45,8 +53,19 @@ class BatchExecutor(Protocol):
         """Stop the workers (and a cluster this executor started)."""
 
 
-def _serialization_or(exc: BaseException, default: FailureKind) -> FailureKind:
+def serialization_or(exc: BaseException, default: FailureKind) -> FailureKind:
     return FailureKind.SERIALIZATION if is_serialization_error(exc) else default
+
+
+def lost_kind(exc: BaseException, worker_died: tuple[type[BaseException], ...]) -> FailureKind:
+    """Why a whole task was lost: its worker died (``worker_died``), time, memory or pickling."""
+    if isinstance(exc, worker_died):
+        return FailureKind.WORKER_LOST
+    if isinstance(exc, TimeoutError):
+        return FailureKind.TIMEOUT
+    if isinstance(exc, MemoryError):
+        return FailureKind.OUT_OF_MEMORY
+    return serialization_or(exc, FailureKind.WORKER_LOST)
 
 
 def default_workers() -> int:
@@ -81,7 +100,7 @@ class SerialExecutor:
         return future
 
     def lost(self, exc: BaseException) -> FailureKind:
-        return _serialization_or(exc, FailureKind.ENGINE_ERROR)
+        return serialization_or(exc, FailureKind.ENGINE_ERROR)
 
     def close(self) -> None:
         self.started = False
@@ -123,7 +142,7 @@ class LocalExecutor:
     def submit(
         self, tasks: Sequence[RunTask], timeout: float | None
     ) -> cf.Future[list[RunOutcome]]:
-        hard = None if timeout is None else len(tasks) * timeout + HARD_LIMIT_GRACE_SECONDS
+        hard = None if timeout is None else hard_limit(len(tasks), timeout)
         future: cf.Future[list[RunOutcome]] = self._pool.schedule(
             run_bundle, args=(list(tasks), None, timeout), timeout=hard
         )
@@ -132,13 +151,7 @@ class LocalExecutor:
     def lost(self, exc: BaseException) -> FailureKind:
         from pebble import ProcessExpired
 
-        if isinstance(exc, ProcessExpired):
-            return FailureKind.WORKER_LOST
-        if isinstance(exc, TimeoutError):
-            return FailureKind.TIMEOUT
-        if isinstance(exc, MemoryError):
-            return FailureKind.OUT_OF_MEMORY
-        return _serialization_or(exc, FailureKind.WORKER_LOST)
+        return lost_kind(exc, (ProcessExpired,))
 
     def close(self) -> None:
         if self._pool is not None:
@@ -148,137 +161,13 @@ class LocalExecutor:
         self.started = False
 
 
-class DaskExecutor:
-    """Tasks on a Dask cluster: an existing one (``scheduler``) or a ``LocalCluster`` of N workers.
-
-    Datasets reach every worker once, through a worker plugin (``DatasetsPlugin``) that the
-    scheduler also hands to a worker replacing a dead one. A LocalCluster this executor starts
-    lets no task fail more than once on its own (``allowed-failures`` 0), so a killed worker
-    reaches the batch, which classifies and retries.
-    """
-
-    name = "dask"
-
-    def __init__(self, *, scheduler: str | None = None, local_workers: int | None = None) -> None:
-        if (scheduler is None) == (local_workers is None):
-            raise ConfigError("the dask executor needs --scheduler ADDRESS or --dask-local N")
-        try:
-            import distributed  # noqa: F401
-        except ImportError as exc:
-            raise ConfigError(
-                "the dask executor needs dask.distributed; install it with "
-                "`pip install finbot-app[dask]`"
-            ) from exc
-        self._scheduler = scheduler
-        self._local_workers = local_workers
-        self._cluster: Any = None
-        self._client: Any = None
-        self._config: Any = None
-        self._plugin: str | None = None
-        self._live: dict[cf.Future[list[RunOutcome]], Any] = {}
-        self.workers = local_workers or 1
-        self.started = False
-
-    def start(self, data: Mapping[str, MarketData]) -> None:
-        import uuid
-
-        import dask
-        from distributed import Client, LocalCluster
-
-        self.started = True
-        if self._local_workers is not None:
-            # Kept for the cluster's lifetime (a restarted worker reads it too). Forked workers
-            # start with finbot and the engines imported: 3 s instead of 14 s for two workers
-            # here, where spawned ones import everything again (ADR 0016). The statistical
-            # profiler (a thread taking the GIL every 10 ms to sample the running task) is off:
-            # the batch reports its own timings.
-            self._config = dask.config.set(
-                {
-                    "distributed.scheduler.allowed-failures": 0,
-                    "distributed.worker.multiprocessing-method": "fork",
-                    "distributed.worker.profile.enabled": False,
-                }
-            )
-            self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=self._local_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-            )
-            self._client = Client(self._cluster)  # type: ignore[no-untyped-call]
-        else:
-            try:
-                self._client = Client(  # type: ignore[no-untyped-call]
-                    self._scheduler, timeout="10s"
-                )
-            except OSError as exc:
-                raise ConfigError(
-                    f"cannot reach the Dask scheduler at {self._scheduler}: {exc}"
-                ) from exc
-        info = self._client.scheduler_info()
-        self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
-        from ._dask_datasets import DatasetsPlugin
-
-        self._plugin = f"finbot-datasets-{uuid.uuid4().hex}"
-        # Workers of a cluster this batch started are its own: they may freeze what they
-        # inherited (``start_worker``); an existing cluster's workers are left as they are.
-        plugin = DatasetsPlugin(dict(data), freeze=self._cluster is not None)
-        self._client.register_plugin(plugin, name=self._plugin)
-
-    def submit(
-        self, tasks: Sequence[RunTask], timeout: float | None
-    ) -> cf.Future[list[RunOutcome]]:
-        result: cf.Future[list[RunOutcome]] = cf.Future()
-        try:
-            task = self._client.submit(run_bundle, list(tasks), None, timeout, pure=False)
-        except Exception as exc:  # e.g. the tasks would not pickle
-            result.set_exception(exc)
-            return result
-        self._live[result] = task  # keep the Dask future alive until it is done
-
-        def relay(done: Any) -> None:
-            self._live.pop(result, None)
-            try:
-                result.set_result(done.result())
-            except BaseException as exc:
-                result.set_exception(exc)
-
-        task.add_done_callback(relay)
-        return result
-
-    def lost(self, exc: BaseException) -> FailureKind:
-        from distributed import KilledWorker
-
-        if isinstance(exc, KilledWorker | cf.CancelledError):
-            return FailureKind.WORKER_LOST
-        if isinstance(exc, MemoryError):
-            return FailureKind.OUT_OF_MEMORY
-        if isinstance(exc, TimeoutError):
-            return FailureKind.TIMEOUT
-        return _serialization_or(exc, FailureKind.WORKER_LOST)
-
-    def close(self) -> None:
-        if self._client is not None:
-            if self._plugin is not None and self._cluster is None:
-                # An existing cluster outlives the batch: its workers drop the datasets. Best
-                # effort: a cluster gone meanwhile must not hide how the batch ended.
-                with contextlib.suppress(Exception):
-                    self._client.unregister_worker_plugin(self._plugin)
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-        if self._config is not None:
-            self._config.__exit__(None, None, None)
-        self._client = self._cluster = self._config = self._plugin = None
-        self.started = False
-
-
 def make_executor(
     name: str,
     *,
     workers: int | None = None,
     scheduler: str | None = None,
     dask_local: int | None = None,
+    restart_stuck_workers: bool = False,
 ) -> BatchExecutor:
     """The executor called ``name``: ``local`` (default), ``dask`` or ``serial``.
 
@@ -290,5 +179,10 @@ def make_executor(
     if name == "serial":
         return SerialExecutor()
     if name == "dask":
-        return DaskExecutor(scheduler=scheduler, local_workers=dask_local)
+        from ._dask_executor import DaskExecutor
+
+        return DaskExecutor(
+            scheduler=scheduler, local_workers=dask_local,
+            restart_stuck_workers=restart_stuck_workers,
+        )
     raise ConfigError(f"unknown executor '{name}'; choose local, dask or serial")

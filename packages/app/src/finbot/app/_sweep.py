@@ -54,6 +54,7 @@ def run_sweep(
         workers=execution.workers,
         scheduler=execution.scheduler,
         dask_local=execution.dask_local,
+        restart_stuck_workers=execution.restart_stuck_workers,
     )
     with _registry(registry, record) as reg:
         report = run_batch(plan, executor, registry=reg, on_progress=on_progress)
@@ -86,6 +87,7 @@ def walk_forward(
             workers=execution.workers,
             scheduler=execution.scheduler,
             dask_local=execution.dask_local,
+            restart_stuck_workers=execution.restart_stuck_workers,
         )
 
     walk_forward_pairs(plan)  # bad combinations are refused before the registry is opened

@@ -3,7 +3,8 @@
 In a process's main thread a POSIX interval timer (SIGALRM) interrupts the run at once, even in a
 ``sleep``. Elsewhere (Dask runs tasks in worker threads, where signals never arrive) a watchdog
 timer raises the error in the run's thread with CPython's ``PyThreadState_SetAsyncExc``, at the next
-bytecode the run executes; a run stuck inside one long C call is only stopped when it returns.
+bytecode the run executes; a run stuck inside one long C call is only stopped when it returns (a
+batch's hard limit then kills its worker: ``hard_limit``, ADR 0029).
 """
 
 from __future__ import annotations
