@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from finbot.app import make_config, run_backtest
 
 README = Path(__file__).resolve().parents[2] / "packages" / "app" / "README.md"
@@ -19,23 +21,55 @@ def notebook_code() -> str:
     return "\n".join(blocks)
 
 
-def test_the_readme_notebook_code_runs_and_its_frame_matches_direct_runs() -> None:
+@pytest.fixture(scope="module")
+def notebook() -> dict[str, Any]:
     namespace: dict[str, Any] = {}
     exec(compile(notebook_code(), str(README), "exec"), namespace)
+    return namespace
 
-    runs = namespace["runs"]
+
+def direct(fast: int, slow: int, **window: Any) -> Any:
+    """The same run made directly, outside any batch."""
+    params = {"fast": fast, "slow": slow}
+    return run_backtest(make_config(strategy="sma_crossover", params=params, **window)).metrics
+
+
+def test_the_sweep_frame_has_every_run_with_the_metrics_of_a_direct_run(
+    notebook: dict[str, Any],
+) -> None:
+    runs = notebook["runs"]
     assert len(runs) == 4 and set(runs["status"]) == {"succeeded"}
     assert sorted(zip(runs["fast"], runs["slow"], strict=True)) == [
         (5, 30), (5, 50), (10, 30), (10, 50)
     ]
-    # Each row's metrics are those of the same run made directly, outside any batch.
     for fast, slow in ((5, 30), (10, 50)):
-        direct = run_backtest(
-            make_config(strategy="sma_crossover", params={"fast": fast, "slow": slow})
-        ).metrics
         [row] = runs[(runs["fast"] == fast) & (runs["slow"] == slow)].to_dict("records")
-        assert row["sharpe"] == direct.sharpe
-        assert row["final_equity"] == direct.final_equity
-        assert row["trade_count"] == direct.trade_count
-    best = namespace["best"]
+        metrics = direct(fast, slow)
+        assert (row["sharpe"], row["final_equity"], row["trade_count"]) == (
+            metrics.sharpe, metrics.final_equity, metrics.trade_count
+        )
+    best = notebook["best"]
     assert list(best["sharpe"]) == sorted(runs["sharpe"], reverse=True)
+
+
+def test_the_fold_frame_has_each_folds_best_training_run_and_its_direct_test_run(
+    notebook: dict[str, Any],
+) -> None:
+    folds = notebook["folds"]
+    assert list(folds["fold"]) == [0, 1] and set(folds["status"]) == {"succeeded"}
+    assert set(folds["dataset"]) == {"golden"} and folds["pbo"].notna().all()
+    for fold in folds.to_dict("records"):
+        assert fold["train_end"] < fold["test_start"]
+        # The winner is the grid's best on the training window, each combination run directly.
+        trained = {
+            (fast, slow): direct(fast, slow, start=fold["train_start"], end=fold["train_end"])
+            for fast in (5, 10) for slow in (30, 50)
+        }
+        best = max(trained, key=lambda combo: trained[combo].sharpe or float("-inf"))
+        assert (fold["fast"], fold["slow"]) == best
+        assert fold["train_sharpe"] == trained[best].sharpe
+        tested = direct(*best, start=fold["test_start"], end=fold["test_end"])
+        assert (fold["sharpe"], fold["final_equity"]) == (tested.sharpe, tested.final_equity)
+    assert list(notebook["oos"].columns) == [
+        "fold", "test_start", "test_end", "fast", "slow", "train_sharpe", "sharpe"
+    ]

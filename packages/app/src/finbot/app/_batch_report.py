@@ -26,6 +26,28 @@ LOWER_IS_BETTER = frozenset(
 METRIC_COLUMNS = tuple(Metrics.model_fields)
 
 
+def outcome_record(row: RunRow | None) -> dict[str, Any]:
+    """How a run ended: status, attempts, failure, error, seconds, run id, every metric.
+
+    All None for no run (a fold without a winner); a metric is None where the run has none.
+    """
+    metrics = row.metrics.model_dump() if row is not None and row.metrics else {}
+    return {
+        "status": row.status.value if row else None,
+        "attempts": row.attempts if row else None,
+        "failure": row.failure.value if row and row.failure else None,
+        "error": row.error if row else None,
+        "seconds": row.seconds if row else None,
+        "run_id": row.run_id if row else None,
+        **{name: metrics.get(name) for name in METRIC_COLUMNS},
+    }
+
+
+def params_record(params: Mapping[str, JsonValue], taken: set[str]) -> dict[str, Any]:
+    """The parameters as columns; one named like a column in ``taken`` is prefixed ``param_``."""
+    return {(f"param_{k}" if k in taken else k): v for k, v in params.items()}
+
+
 def rows_frame(rows: Sequence[RunRow], index_name: str = "run") -> pd.DataFrame:
     """One DataFrame row per run (``RunRow.to_record``), indexed by the run's place in its batch."""
     import pandas as pd
@@ -69,18 +91,9 @@ class RunRow:
 
         A parameter named like another column is prefixed ``param_``.
         """
-        fixed = {
-            "status": self.status.value,
-            "attempts": self.attempts,
-            "failure": self.failure.value if self.failure else None,
-            "error": self.error,
-            "seconds": self.seconds,
-            "run_id": self.run_id,
-        }
-        values = self.metrics.model_dump() if self.metrics else dict.fromkeys(METRIC_COLUMNS)
-        taken = {"dataset", "engine", *fixed, *values}
-        params = {(f"param_{k}" if k in taken else k): v for k, v in self.params.items()}
-        return {"dataset": self.dataset, "engine": self.engine, **params, **fixed, **values}
+        outcome = outcome_record(self)
+        params = params_record(self.params, {"dataset", "engine", *outcome})
+        return {"dataset": self.dataset, "engine": self.engine, **params, **outcome}
 
     def to_payload(self) -> dict[str, Any]:
         """The row as JSON-ready values."""

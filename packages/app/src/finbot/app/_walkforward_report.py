@@ -8,11 +8,14 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._batch_report import BatchReport, RunRow
+from ._batch_report import BatchReport, RunRow, outcome_record, params_record
 from ._search_stats import SESSIONS_PER_YEAR
 from ._walkforward_windows import Fold
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,21 @@ class WalkForwardReport:
             ),
         }
 
+    def fold_frame(self) -> pd.DataFrame:
+        """Every fold of every pair as a pandas DataFrame, one row per fold (pandas loaded here).
+
+        Columns: ``dataset``, ``engine``, ``fold``, the training and test windows (first and last
+        session), the winner's parameters, its in-sample value of the metric (``train_<metric>``),
+        the fold's ``dsr`` and ``pbo`` (None when too few runs finished), then the out-of-sample
+        run's ``status``, ``attempts``, ``failure``, ``error``, ``seconds``, ``run_id`` and every
+        metric (None where no winner ran).
+        """
+        import pandas as pd
+
+        return pd.DataFrame.from_records(
+            [_fold_record(p, f, self.metric) for p in self.pairs for f in p.folds]
+        )
+
     def to_payload(self) -> dict[str, Any]:
         """The machine-readable report: every pair, the cross-pair summary.
 
@@ -175,3 +193,24 @@ class WalkForwardReport:
             payload |= {"summary": only["summary"], "folds": only["folds"],
                         "equity": only["equity"]}
         return payload
+
+
+def _fold_record(pair: PairWalkForward, result: FoldResult, metric: str) -> dict[str, Any]:
+    fold, winner, stats = result.fold, result.winner, result.statistics
+    head = {
+        "dataset": pair.dataset,
+        "engine": pair.engine,
+        "fold": fold.index,
+        "train_start": fold.train[0],
+        "train_end": fold.train[1],
+        "test_start": fold.test[0],
+        "test_end": fold.test[1],
+    }
+    searched = {
+        f"train_{metric}": winner.metric(metric) if winner else None,
+        "dsr": stats.get("deflated_sharpe", {}).get("dsr"),
+        "pbo": stats.get("pbo", {}).get("pbo"),
+    }
+    outcome = outcome_record(result.out_of_sample)
+    params = params_record(winner.params if winner else {}, {*head, *searched, *outcome})
+    return {**head, **params, **searched, **outcome}
