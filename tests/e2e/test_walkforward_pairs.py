@@ -17,13 +17,10 @@ from finbot.registry import Registry
 runner = CliRunner()
 
 
-def _batch_file(tmp_path: Path, engines: str, *datasets: Path, folds: int = 2) -> Path:
+def _batch_file(tmp_path: Path, engines: str, datasets: str, folds: int = 2) -> Path:
     path = tmp_path / "wf.toml"
-    tables = "".join(f'[[datasets]]\npaths = ["{p}"]\n' for p in datasets)
     path.write_text(
         f"""
-        start = 2012-01-01
-        end = 2014-12-31
         metric = "total_return"
         engines = {engines}
         [grid]
@@ -35,7 +32,8 @@ def _batch_file(tmp_path: Path, engines: str, *datasets: Path, folds: int = 2) -
         purge_sessions = 5
         [execution]
         executor = "serial"
-        """.replace("\n        ", "\n") + tables
+        {datasets}
+        """.replace("\n        ", "\n")
     )
     return path
 
@@ -43,14 +41,24 @@ def _batch_file(tmp_path: Path, engines: str, *datasets: Path, folds: int = 2) -
 def test_two_datasets_on_two_engines_walk_forward_each_pair_on_its_own_folds(
     tmp_path: Path,
 ) -> None:
-    orcl, nvda = require_sample("orcl-1995-2014.txt"), require_sample("nvda-1999-2014.txt")
+    orcl = require_sample("orcl-1995-2014.txt")
     reg = str(tmp_path / "registry")
-    path = _batch_file(tmp_path, '["sim", "backtrader"]', orcl, nvda)
+    # The embedded golden dataset (2021-2023, all of it) and ORCL in a window of its own: they
+    # share no session, and each walks forward on its own folds.
+    datasets = f"""
+        [[datasets]]
+        name = "golden"
+        [[datasets]]
+        paths = ["{orcl}"]
+        start = 2012-01-01
+        end = 2014-12-31
+        """
+    path = _batch_file(tmp_path, '["sim", "backtrader"]', datasets)
     result = runner.invoke(app, ["walkforward", "--batch", str(path), "--registry", reg, "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     pairs = {(p["dataset"], p["engine"]): p for p in payload["pairs"]}
-    assert list(pairs) == [(d, e) for d in ("orcl-1995-2014", "nvda-1999-2014")
+    assert list(pairs) == [(d, e) for d in ("golden", "orcl-1995-2014")
                            for e in ("sim", "backtrader")]
     assert payload["cross_pair"]["pairs"] == 4
     with Registry.open(reg) as registry:
@@ -81,9 +89,11 @@ def test_two_datasets_on_two_engines_walk_forward_each_pair_on_its_own_folds(
                 tested = registry.load_result(oos["run_id"])
                 assert (tested.config.dataset.name, tested.config.engine) == (dataset, engine)
                 assert session_date(tested.equity_curve.ts_ns[0]) == test_start
-    # The two datasets have different sessions, so their folds differ; engines share a dataset's.
-    orcl_folds = [f["test"] for f in pairs["orcl-1995-2014", "sim"]["folds"]]
-    assert orcl_folds == [f["test"] for f in pairs["orcl-1995-2014", "backtrader"]["folds"]]
+    # Each dataset's folds end on its own last session; the engines on a dataset share them.
+    for dataset, last in (("golden", "2023-11-17"), ("orcl-1995-2014", "2014-12-31")):
+        tests = [f["test"] for f in pairs[dataset, "sim"]["folds"]]
+        assert tests == [f["test"] for f in pairs[dataset, "backtrader"]["folds"]]
+        assert tests[-1][1] == last
 
     page = tmp_path / "wf.html"
     shown = runner.invoke(app, ["runs", "compare", "--tag", payload["tag"], "--report",
@@ -91,7 +101,7 @@ def test_two_datasets_on_two_engines_walk_forward_each_pair_on_its_own_folds(
     assert shown.exit_code == 0, shown.output
     html = page.read_text()
     assert "<tr><th>Dataset</th><th>Engine</th><th>Fold</th>" in html
-    assert "<tr><td>nvda-1999-2014</td><td>backtrader</td><td class=num>1</td>" in html
+    assert "<tr><td>orcl-1995-2014</td><td>backtrader</td><td class=num>1</td>" in html
 
 
 def test_bad_walk_forward_combinations_are_refused_together_before_any_run(
@@ -99,7 +109,8 @@ def test_bad_walk_forward_combinations_are_refused_together_before_any_run(
 ) -> None:
     orcl = require_sample("orcl-1995-2014.txt")
     reg = tmp_path / "registry"
-    path = _batch_file(tmp_path, '["sim", "sim"]', orcl, orcl, folds=7)
+    twice = f'[[datasets]]\npaths = ["{orcl}"]\nstart = 2012-01-01\nend = 2014-12-31\n' * 2
+    path = _batch_file(tmp_path, '["sim", "sim"]', twice, folds=7)
     result = runner.invoke(app, ["walkforward", "--batch", str(path), "--registry", str(reg)])
     assert result.exit_code == EXIT_USAGE, result.output
     assert "walk-forward: 3 problem(s)" in result.stderr
@@ -107,7 +118,7 @@ def test_bad_walk_forward_combinations_are_refused_together_before_any_run(
     assert "datasets[0] ('orcl-1995-2014'): walk_forward: 754 sessions are too few for 7 folds " \
         "of 120 test sessions, at least 1 training session, purge 5 and embargo 0" in " ".join(
             result.stderr.split())
-    assert "datasets[1]: the same data as datasets[0]" in result.stderr
+    assert "datasets[1]: the same data and window as datasets[0]" in result.stderr
     assert not reg.exists()
 
 

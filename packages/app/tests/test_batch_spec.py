@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,30 @@ def test_a_batch_runs_every_run_on_its_account(fake_wiring: FakeWiring) -> None:
     assert {run.config.account.kind for run in plan_batch(parse_batch({})).runs} == {"cash"}
     with pytest.raises(BatchSpecError, match="account"):
         parse_batch({"account": {"kind": "cash", "funding_rate": 0.05}})
+
+
+def test_a_dataset_may_have_its_own_window_instead_of_the_batchs(
+    fake_wiring: FakeWiring,
+) -> None:
+    # The fake dataset has a session a day from 2020-01-01 to 2020-02-09.
+    plan = plan_batch(parse_batch({
+        "start": "2020-01-11",
+        "datasets": [{"name": "fake", "end": "2020-01-20"},
+                     {"name": "fake", "start": "2020-02-01"}],
+    }))
+    windows = [(r.config.start, r.config.end) for r in plan.runs[:2]]
+    assert windows == [(date(2020, 1, 11), date(2020, 1, 20)), (date(2020, 2, 1), None)]
+    assert [plan.window(r).bar_count for r in plan.runs[:2]] == [2 * 10, 2 * 9]
+    assert plan.runs[0].key != plan.runs[1].key
+
+
+def test_a_datasets_own_window_without_bars_is_refused_by_its_place(
+    fake_wiring: FakeWiring,
+) -> None:
+    with pytest.raises(BatchSpecError) as info:
+        plan_batch(parse_batch({"datasets": [
+            {"name": "fake"}, {"name": "fake", "start": "2019-12-01", "end": "2019-12-31"},
+        ]}))
+    assert info.value.problems == [
+        "datasets[1]: dataset 'fake' has no bars between 2019-12-01 and 2019-12-31"
+    ]

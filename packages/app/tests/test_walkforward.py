@@ -200,8 +200,8 @@ def test_engines_or_datasets_twice_and_too_short_datasets_are_refused_before_any
         "engines: 'fake' is listed twice; a walk-forward runs each engine once",
         "datasets[0] ('a'): walk_forward: 40 sessions are too few for 4 folds of 10 test "
         "sessions, at least 1 training session, purge 0 and embargo 0",
-        "datasets[2]: the same data as datasets[0]",
-        "datasets[3]: the same data as datasets[1]",  # under another name
+        "datasets[2]: the same data and window as datasets[0]",
+        "datasets[3]: the same data and window as datasets[1]",  # under another name
         "datasets[4]: named 'b' like datasets[1]; give each dataset its own name",
     ]
     assert fake_wiring.engine.calls == [] and second.calls == []

@@ -82,9 +82,10 @@ def _datasets(
     loaded = []
     for i, ds in enumerate(spec.datasets or (DatasetSpec(),)):
         where = f"datasets[{i}]" if spec.datasets else "dataset"
+        start, end = ds.window(spec.start, spec.end)
         try:
             config = make_config(
-                data=ds.paths, dataset=ds.name, start=spec.start, end=spec.end, prices=spec.prices
+                data=ds.paths, dataset=ds.name, start=start, end=end, prices=spec.prices
             )
             market = load_data(config.dataset)
             window = data_window(config, market)
@@ -190,7 +191,8 @@ def plan_batch(spec: BatchSpec, *, source: str = "batch") -> BatchPlan:
         runs=tuple(runs),
         data={market.snapshot_id(): market for _, market, _ in loaded},
         windows={
-            (market.snapshot_id(), spec.start, spec.end): window for _, market, window in loaded
+            (market.snapshot_id(), *ds.window(spec.start, spec.end)): window
+            for ds, market, window in loaded
         },
     )
 
@@ -206,13 +208,14 @@ def _plan_one(
     index: int,
 ) -> PlannedRun:
     values: dict[str, Any] = {**spec.params, **combo}
+    start, end = ds.window(spec.start, spec.end)
     config = make_config(
         strategy=ref,
         params=values,
         data=ds.paths,
         dataset=ds.name,
-        start=spec.start,
-        end=spec.end,
+        start=start,
+        end=end,
         cash=spec.cash,
         commission_bps=spec.commission_bps,
         commission_per_share=spec.commission_per_share,

@@ -54,12 +54,22 @@ class BatchSpecError(ConfigError):
 
 
 class DatasetSpec(BaseModel):
-    """An embedded dataset by name, or CSV/Parquet files (``name`` then labels them)."""
+    """An embedded dataset by name, or CSV/Parquet files (``name`` then labels them).
+
+    ``start``/``end`` give this dataset its own window instead of the batch's (datasets that
+    cover different years can then share a batch or a walk-forward).
+    """
 
     model_config = _FROZEN
 
     name: str | None = None
     paths: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+
+    def window(self, start: date | None, end: date | None) -> tuple[date | None, date | None]:
+        """This dataset's first and last session: its own where given, else the batch's."""
+        return self.start or start, self.end or end
 
 
 class ExecutionSpec(BaseModel):

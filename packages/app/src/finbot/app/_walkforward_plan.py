@@ -48,9 +48,10 @@ def walk_forward_pairs(plan: BatchPlan) -> list[Pair]:
     """The plan's (dataset, engine) pairs in plan order, each with its dataset's folds.
 
     Raises:
-        BatchSpecError: Every problem at once: an engine listed twice, a dataset listed twice or
-            two datasets under one name (their reports could not be told apart), a dataset with
-            too few sessions for the folds (named by its place in ``datasets``).
+        BatchSpecError: Every problem at once: an engine listed twice, a dataset listed twice
+            (the same data and window) or two datasets under one name (their reports could not
+            be told apart), a dataset with too few sessions for the folds (named by its place in
+            ``datasets``).
     """
     spec = plan.spec
     wf = spec.walk_forward or WalkForwardSpec()
@@ -61,15 +62,14 @@ def walk_forward_pairs(plan: BatchPlan) -> list[Pair]:
     count = max(1, len(spec.datasets))
     per_dataset = len(plan.runs) // count
     names: dict[str, str] = {}  # dataset name -> where it was first given
-    snapshots: dict[str, str] = {}  # snapshot id -> where it was first given
+    given: dict[WindowKey, str] = {}  # snapshot and window -> where it was first given
     pairs: list[Pair] = []
     for i in range(count):
         where = f"datasets[{i}]" if spec.datasets else "dataset"
         block = plan.runs[i * per_dataset:(i + 1) * per_dataset]
-        ref = block[0].config.dataset
-        snapshot = ref.snapshot_id or ""
-        if snapshot in snapshots:
-            problems.append(f"{where}: the same data as {snapshots[snapshot]}")
+        ref, key = block[0].config.dataset, window_key(block[0].config)
+        if key in given:
+            problems.append(f"{where}: the same data and window as {given[key]}")
             continue
         if ref.name in names:
             problems.append(
@@ -77,7 +77,7 @@ def walk_forward_pairs(plan: BatchPlan) -> list[Pair]:
                 f"own name"
             )
             continue
-        names[ref.name], snapshots[snapshot] = where, where
+        names[ref.name], given[key] = where, where
         try:
             folds = walk_forward_windows(sessions(plan.window(block[0])), wf)
         except ConfigError as exc:
