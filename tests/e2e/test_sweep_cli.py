@@ -94,6 +94,28 @@ def test_batch_file_with_a_failing_run_exits_1_and_names_the_failure(tmp_path: P
     assert "1 succeeded, 1 failed" in result.stdout
 
 
+def test_restart_stuck_workers_reaches_the_batch_only_when_given(tmp_path: Path) -> None:
+    path = tmp_path / "batch.toml"
+    path.write_text(
+        f"""
+        strategy = "{SOURCE}:Flaky"
+        start = 2021-01-01
+        end = 2021-01-31
+        [execution]
+        executor = "serial"
+        """
+    )
+    reg = str(tmp_path / "r")
+    specs = []
+    for flag in ([], ["--restart-stuck-workers"]):
+        result = runner.invoke(app, ["batch", str(path), "--registry", reg, "--json", *flag])
+        assert result.exit_code == 0, result.output
+        with Registry.open(reg) as registry:
+            batch_id = json.loads(result.stdout)["batch_id"]
+            specs.append(registry.batches.get(batch_id).spec["execution"])
+    assert [s["restart_stuck_workers"] for s in specs] == [False, True]  # type: ignore[index]
+
+
 def test_walkforward_runs_end_to_end_and_regimes_split_its_best_run(tmp_path: Path) -> None:
     reg = str(tmp_path / "registry")
     result = runner.invoke(

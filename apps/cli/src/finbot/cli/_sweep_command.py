@@ -61,6 +61,14 @@ DaskLocalOption = Annotated[
     int | None,
     typer.Option("--dask-local", help="Start a Dask LocalCluster of N workers; implies dask."),
 ]
+RestartStuckOption = Annotated[
+    bool,
+    typer.Option(
+        "--restart-stuck-workers",
+        help="With --scheduler: restart (through its nanny) a worker whose run is past its hard "
+        "limit, instead of leaving it to the cluster (ADR 0029). Only for a cluster of your own.",
+    ),
+]
 TimeoutOption = Annotated[
     float | None, typer.Option("--timeout", help="Per-run timeout in seconds.")
 ]
@@ -110,6 +118,7 @@ def execution_options(
     dask_local: int | None,
     timeout: float | None,
     retries: int | None,
+    restart_stuck_workers: bool = False,
 ) -> dict[str, Any]:
     """The ``[execution]`` fields given on the command line (dask implied by its options)."""
     if executor is None and (scheduler is not None or dask_local is not None):
@@ -121,6 +130,8 @@ def execution_options(
         "dask_local": dask_local,
         "timeout_seconds": timeout,
         "retries": retries,
+        # Only when given, so that a batch file's setting stands otherwise.
+        "restart_stuck_workers": restart_stuck_workers or None,
     }
     return {k: v for k, v in given.items() if v is not None}
 
@@ -168,6 +179,7 @@ def sweep(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     dask_local: DaskLocalOption = None,
+    restart_stuck_workers: RestartStuckOption = False,
     timeout: TimeoutOption = None,
     retries: RetriesOption = None,
     metric: MetricOption = None,
@@ -190,7 +202,9 @@ def sweep(
         with_labels(payload, tag, name)
         with_overrides(
             payload,
-            execution_options(executor, workers, scheduler, dask_local, timeout, retries),
+            execution_options(
+                executor, workers, scheduler, dask_local, timeout, retries, restart_stuck_workers
+            ),
             metric,
         )
         with stdout_guard(as_json):
@@ -204,6 +218,7 @@ def batch(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     dask_local: DaskLocalOption = None,
+    restart_stuck_workers: RestartStuckOption = False,
     timeout: TimeoutOption = None,
     retries: RetriesOption = None,
     metric: MetricOption = None,
@@ -222,7 +237,9 @@ def batch(
     with errors_to_exit_codes(verbose):
         payload = with_overrides(
             with_labels(read_batch_file(path), tag, name),
-            execution_options(executor, workers, scheduler, dask_local, timeout, retries),
+            execution_options(
+                executor, workers, scheduler, dask_local, timeout, retries, restart_stuck_workers
+            ),
             metric,
         )
         with stdout_guard(as_json):

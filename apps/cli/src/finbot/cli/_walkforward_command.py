@@ -37,6 +37,7 @@ from ._sweep_command import (
     GridOption,
     MetricOption,
     RecordOption,
+    RestartStuckOption,
     RetriesOption,
     SchedulerOption,
     TimeoutOption,
@@ -92,6 +93,7 @@ def walkforward(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     dask_local: DaskLocalOption = None,
+    restart_stuck_workers: RestartStuckOption = False,
     timeout: TimeoutOption = None,
     retries: RetriesOption = None,
     metric: MetricOption = None,
@@ -124,7 +126,9 @@ def walkforward(
             source = "finbot walkforward"
         with_overrides(
             with_labels(payload, tag, name),
-            execution_options(executor, workers, scheduler, dask_local, timeout, retries),
+            execution_options(
+                executor, workers, scheduler, dask_local, timeout, retries, restart_stuck_workers
+            ),
             metric,
         )
         with stdout_guard(as_json):
