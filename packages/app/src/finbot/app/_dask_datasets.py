@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from distributed import WorkerPlugin, get_worker
+from distributed.utils import sync
 
 from finbot.contracts import MarketData
 
@@ -21,16 +22,16 @@ from ._batch_worker import (
 
 
 def run_reported(topic: str, tasks: Sequence[RunTask], timeout: float | None) -> list[RunOutcome]:
-    """Run a bundle on this worker, first telling the batch it started (its hard limit counts).
+    """Run a bundle on this worker once the batch knows it started (its hard limit counts).
 
-    The event leaves through the worker's event loop before the runs get going (loading the
-    strategy and preparing a run take milliseconds of Python), so the batch learns the start even
-    of a run that then blocks in C code for good.
+    The start is logged on the scheduler by a call that returns only when the scheduler has it
+    (about a millisecond), not through the worker's batched stream: a run that then blocks in C
+    code holding the GIL stops this worker's event loop, and a report still queued there would
+    never leave. The scheduler hands the event on to the batch's client.
     """
     worker = get_worker()
-    worker.log_event(
-        topic, {"key": worker.get_current_task(), "worker": worker.address, "pid": os.getpid()}
-    )
+    event = {"key": worker.get_current_task(), "worker": worker.address, "pid": os.getpid()}
+    sync(worker.loop, worker.scheduler.log_event, topic=topic, msg=event)
     return run_bundle(tasks, None, timeout)
 
 
