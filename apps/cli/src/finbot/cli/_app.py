@@ -16,6 +16,7 @@ from rich.console import Console
 from finbot import app as services
 from finbot.contracts import FillPolicy, MissingDataPolicy, PriceMode
 
+from ._batches_command import batches_app
 from ._config_file import ConfigFileOption
 from ._costs_command import costs as costs_command
 from ._errors import errors_to_exit_codes
@@ -98,6 +99,7 @@ app.add_typer(paper_app, name="paper")
 app.command("report")(report_command)
 app.command("sweep")(sweep)
 app.command("batch")(batch)
+app.add_typer(batches_app, name="batches")
 app.command("walkforward")(walkforward)
 app.command("regimes")(regimes)
 app.command("costs")(costs_command)

@@ -18,6 +18,7 @@ from ._backtest import (
     write_result,
 )
 from ._batch import daily_returns, run_batch
+from ._batch_history import BatchHistory, BatchSummary, RunHistory, batch_history, list_batches
 from ._batch_plan import BatchPlan, PlannedRun, plan_batch, plan_payload
 from ._batch_report import LOWER_IS_BETTER, BatchProgress, BatchReport, RunRow, rank
 from ._batch_spec import (
@@ -179,6 +180,12 @@ __all__ = [
     "report_recorded",
     "report_result",
     "write_page",
+    # recorded batches (finbot batches)
+    "BatchHistory",
+    "BatchSummary",
+    "RunHistory",
+    "batch_history",
+    "list_batches",
     # batches and sweeps
     "METRICS",
     "LOWER_IS_BETTER",

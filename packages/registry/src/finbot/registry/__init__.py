@@ -5,7 +5,7 @@ content-addressed artifacts; data snapshots pinned once per dataset (zstd Parque
 check the result hash. No CLI or engine imports.
 """
 
-from ._batches import BatchRecord, BatchRow, BatchStore
+from ._batches import BatchListing, BatchRecord, BatchRow, BatchStore
 from ._chain import ENV_KEY
 from ._compare import Comparison, compare_runs
 from ._environment import Environment, capture_environment
@@ -36,6 +36,7 @@ __all__ = [
     "Registry",
     "record_run",
     # batches of runs
+    "BatchListing",
     "BatchRecord",
     "BatchRow",
     "BatchStore",

@@ -8,9 +8,10 @@ succeeded. Insert-only, like every table here: a retried run is a new row, never
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -21,9 +22,12 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Text,
+    and_,
+    func,
     insert,
     select,
 )
@@ -97,6 +101,23 @@ class BatchRecord:
     run_count: int
 
 
+@dataclass(frozen=True, slots=True)
+class BatchListing:
+    """A batch and how many of its runs ended in each status (by each run's last attempt).
+
+    Runs with no row at all (a batch stopped before it reached them) are in no count:
+    ``record.run_count`` minus the counts' sum is how many were never run.
+    """
+
+    record: BatchRecord
+    final: Mapping[str, int]
+
+    @property
+    def not_run(self) -> int:
+        """Runs of the batch without any recorded attempt."""
+        return self.record.run_count - sum(self.final.values())
+
+
 class BatchStore:
     """The registry's batch tables (``Registry.batches``)."""
 
@@ -112,7 +133,8 @@ class BatchStore:
                     batch_id=batch_id,
                     created_at=_now(),
                     name=name,
-                    spec_json=json.dumps(spec, sort_keys=True),
+                    # In the order given: a grid's parameter order decides the order of its runs.
+                    spec_json=json.dumps(spec),
                     run_count=run_count,
                 )
             )
@@ -128,13 +150,7 @@ class BatchStore:
             row = conn.execute(select(batches).where(batches.c.batch_id == batch_id)).first()
         if row is None:
             raise RunNotFoundError(f"no batch {batch_id!r}")
-        return BatchRecord(
-            batch_id=row.batch_id,
-            created_at=row.created_at,
-            name=row.name,
-            spec=json.loads(row.spec_json),
-            run_count=row.run_count,
-        )
+        return _record(row)
 
     def add(
         self,
@@ -188,6 +204,54 @@ class BatchStore:
                 for key, run_id in conn.execute(query):
                     found.setdefault(key, run_id)
         return found
+
+    # Last in the class: within its body, `list` would otherwise name this method.
+    def list(self, *, limit: int | None = None) -> list[BatchListing]:
+        """Every batch, newest first, with the final status counts of its runs."""
+        query = select(batches).order_by(batches.c.created_at.desc(), batches.c.batch_id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        last = (
+            select(
+                batch_runs.c.batch_id,
+                batch_runs.c.run_index,
+                func.max(batch_runs.c.attempt).label("attempt"),
+            )
+            .group_by(batch_runs.c.batch_id, batch_runs.c.run_index)
+            .subquery()
+        )
+        # Insert-only: a run's final status is the one of its highest attempt.
+        finals = (
+            select(batch_runs.c.batch_id, batch_runs.c.status, func.count().label("n"))
+            .join(
+                last,
+                and_(
+                    batch_runs.c.batch_id == last.c.batch_id,
+                    batch_runs.c.run_index == last.c.run_index,
+                    batch_runs.c.attempt == last.c.attempt,
+                ),
+            )
+            .group_by(batch_runs.c.batch_id, batch_runs.c.status)
+        )
+        counts: dict[str, dict[str, int]] = {}
+        with read_transaction(self._engine) as conn:
+            rows = conn.execute(query).all()
+            for batch_id, status, n in conn.execute(finals):
+                counts.setdefault(batch_id, {})[status] = n
+        return [
+            BatchListing(_record(row), dict(sorted(counts.get(row.batch_id, {}).items())))
+            for row in rows
+        ]
+
+
+def _record(row: Row[Any]) -> BatchRecord:
+    return BatchRecord(
+        batch_id=row.batch_id,
+        created_at=row.created_at,
+        name=row.name,
+        spec=json.loads(row.spec_json),
+        run_count=row.run_count,
+    )
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
