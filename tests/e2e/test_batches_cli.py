@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from batch_strategies import SOURCE
+from sample_data import require_sample
 from typer.testing import CliRunner
 
 from finbot.app import SerialExecutor, plan_payload, run_batch
@@ -26,7 +28,8 @@ def _batch(reg: Path, payload: dict[str, Any], *, stop_after: int | None = None)
     plan = plan_payload({"strategy": f"{SOURCE}:Flaky", **WINDOW, **payload})
 
     def stop(progress: Any) -> None:
-        if stop_after is not None and progress.succeeded == stop_after:
+        # (the serial executor settles two runs per wait: counts may step past N)
+        if stop_after is not None and progress.succeeded >= stop_after:
             raise KeyboardInterrupt
 
     with Registry.open(reg) as registry:
@@ -182,3 +185,84 @@ def test_a_read_only_registry_can_be_listed_and_shown(
     assert done.returncode == 0, done.stderr
     assert "3 batch(es) in" in done.stdout
     assert '"outcome": "retried, then failed (out_of_memory)"' in done.stdout
+
+
+def test_resume_finishes_a_stopped_batch_and_refuses_when_its_data_is_gone(
+    tmp_path: Path,
+) -> None:
+    csv = tmp_path / "orcl.txt"
+    shutil.copy(require_sample("orcl-1995-2014.txt"), csv)
+    reg = tmp_path / "registry"
+    spec = {"datasets": [{"paths": [str(csv)]}], "start": "2010-01-01", "end": "2010-03-31",
+            "grid": {"fraction": [0.2, 0.4, 0.6, 0.8]}, "execution": {"executor": "serial"}}
+    stopped = _batch(reg, spec, stop_after=2)
+    assert _show(reg, stopped)["counts"] == {"succeeded": 2, "not run": 2}
+    assert "`finbot batches resume " + stopped in _show(reg, stopped)["hint"]
+
+    resumed = runner.invoke(app, ["batches", "resume", stopped[:8], "--registry", str(reg),
+                                  "--json"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "as a new batch: 2 of 4 run(s) already succeeded and are skipped, 2 to run" in (
+        resumed.stderr)
+    assert "warning" not in resumed.stderr
+    report = json.loads(resumed.stdout)
+    assert report["counts"] == {"skipped": 2, "succeeded": 2}
+    assert report["batch_id"] != stopped
+    finished = _show(reg, report["batch_id"])
+    assert [r["params"]["fraction"] for r in finished["runs"]] == [0.2, 0.4, 0.6, 0.8]
+    assert [r["reused"] for r in finished["runs"]] == [True, True, False, False]
+    assert finished["spec"]["datasets"] == [{"name": None, "paths": [str(csv)], "start": None,
+                                             "end": None}]
+
+    csv.unlink()
+    gone = runner.invoke(app, ["batches", "resume", stopped, "--registry", str(reg)])
+    assert gone.exit_code == EXIT_USAGE, gone.output
+    assert f"batch {stopped} cannot be resumed" in gone.stderr
+    assert f"datasets[0]: {csv}" in gone.stderr and "Traceback" not in gone.output
+    with Registry.open(reg) as registry:
+        assert len(registry.batches.list()) == 2  # the refused resume recorded nothing
+
+
+def test_resume_of_a_walk_forward_batch_reruns_the_walk_forward_skipping_what_succeeded(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "wf.toml"
+    path.write_text(
+        """
+        start = 2021-01-01
+        end = 2022-06-30
+        [grid]
+        fast = [5, 10]
+        slow = [30]
+        [walk_forward]
+        folds = 2
+        test_sessions = 60
+        anchored = true
+        [execution]
+        executor = "serial"
+        """
+    )
+    reg = str(tmp_path / "registry")
+    first = runner.invoke(app, ["batch", str(path), "--registry", reg, "--json"])
+    assert first.exit_code == 0, first.output
+    with Registry.open(reg) as registry:
+        testing, training = (item.record.batch_id for item in registry.batches.list())
+    shown = _show(Path(reg), training)
+    assert shown["spec"]["walk_forward"]["folds"] == 2
+    assert shown["counts"] == {"succeeded": 4}  # 2 folds x 2 grid points
+    assert "walk-forward" in runner.invoke(
+        app, ["batches", "show", testing, "--registry", reg]).stdout
+
+    again = runner.invoke(app, ["batches", "resume", training, "--registry", reg, "--json"])
+    assert again.exit_code == 0, again.output
+    assert ("(walk-forward) as a new walk-forward: 4 of 4 training run(s) already succeeded "
+            "and are skipped, 0 to run") in again.stderr
+    before, after = json.loads(first.stdout)["folds"], json.loads(again.stdout)["folds"]
+    # The same folds and winners; every out-of-sample run reused, none run again.
+    assert [(f["train"], f["test"], f["winner"]["params"]) for f in after] == [
+        (f["train"], f["test"], f["winner"]["params"]) for f in before
+    ]
+    assert [f["out_of_sample"]["run_id"] for f in after] == [
+        f["out_of_sample"]["run_id"] for f in before
+    ]
+    assert {f["out_of_sample"]["status"] for f in after} == {"skipped"}

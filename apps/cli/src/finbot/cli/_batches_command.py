@@ -1,7 +1,7 @@
-"""``finbot batches list`` / ``show``: the batches recorded in the registry and their runs.
+"""``finbot batches list`` / ``show`` / ``resume``: the batches recorded in the registry.
 
-Read-only: the use cases (``finbot.app.list_batches``, ``batch_history``) read the registry's
-batch tables; this module parses options and renders.
+The use cases (``finbot.app.list_batches``, ``batch_history``, ``plan_resume``) read the
+registry's batch tables; this module parses options and renders (a resumed batch as a sweep).
 """
 
 from __future__ import annotations
@@ -14,11 +14,24 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from finbot.app import BatchHistory, batch_history, list_batches, open_registry
+from finbot.app import BatchHistory, batch_history, list_batches, open_registry, plan_resume
 from finbot.reports import format_metric
 
 from ._errors import errors_to_exit_codes
-from ._options import RegistryOption
+from ._options import RegistryOption, VerboseOption, stdout_guard
+from ._sweep_command import (
+    DaskLocalOption,
+    ExecutorOption,
+    RestartStuckOption,
+    RetriesOption,
+    SchedulerOption,
+    TimeoutOption,
+    TopOption,
+    WorkersOption,
+    execution_options,
+    run_and_show,
+    run_and_show_walk_forward,
+)
 
 batches_app = typer.Typer(
     name="batches",
@@ -76,6 +89,41 @@ def show_command(
             typer.echo(json.dumps(history.to_json(), indent=2))
             return
         _print_history(Console(width=200), history)
+
+
+@batches_app.command("resume")
+def resume_command(
+    batch_id: Annotated[
+        str, typer.Argument(help="Batch id (or a unique prefix of 6+ characters).")
+    ],
+    executor: ExecutorOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
+    restart_stuck_workers: RestartStuckOption = False,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = None,
+    top: TopOption = None,
+    as_json: BatchJsonOption = False,
+    verbose: VerboseOption = False,
+    registry: RegistryOption = None,
+) -> None:
+    """Finish a recorded batch: rerun its stored spec, skipping the runs that succeeded.
+
+    It runs as a new batch; the execution options override the stored ones.
+    """
+    with errors_to_exit_codes(verbose):
+        execution = execution_options(
+            executor, workers, scheduler, dask_local, timeout, retries, restart_stuck_workers
+        )
+        with stdout_guard(as_json), open_registry(registry, create=False) as reg:
+            resume = plan_resume(reg, batch_id, execution=execution)
+        typer.echo(resume.describe(), err=True)
+        if resume.plan.spec.walk_forward is not None:
+            run_and_show_walk_forward(resume.plan, registry=registry, record=True,
+                                      as_json=as_json)
+            return
+        run_and_show(resume.plan, registry=registry, record=True, as_json=as_json, top=top)
 
 
 def _print_history(console: Console, history: BatchHistory) -> None:

@@ -136,7 +136,7 @@ def execution_options(
     return {k: v for k, v in given.items() if v is not None}
 
 
-def _run_and_show(
+def run_and_show(
     plan: BatchPlan,
     *,
     registry: str | None,
@@ -144,6 +144,10 @@ def _run_and_show(
     as_json: bool,
     top: int | None,
 ) -> None:
+    """Run the planned batch with live progress on stderr, then print its report.
+
+    Exits 1 after the report when a run failed.
+    """
     err = Console(stderr=True)
     with stdout_guard(as_json), live_progress(err, plan.spec.name or "sweep") as progress:
         report: BatchReport = run_sweep(
@@ -209,7 +213,7 @@ def sweep(
         )
         with stdout_guard(as_json):
             plan = plan_payload(payload, source="finbot sweep")
-        _run_and_show(plan, registry=registry, record=record, as_json=as_json, top=top)
+        run_and_show(plan, registry=registry, record=record, as_json=as_json, top=top)
 
 
 def batch(
@@ -247,7 +251,7 @@ def batch(
         if plan.spec.walk_forward is not None:
             run_and_show_walk_forward(plan, registry=registry, record=record, as_json=as_json)
             return
-        _run_and_show(plan, registry=registry, record=record, as_json=as_json, top=top)
+        run_and_show(plan, registry=registry, record=record, as_json=as_json, top=top)
 
 
 def run_and_show_walk_forward(

@@ -21,6 +21,7 @@ from ._batch import daily_returns, run_batch
 from ._batch_history import BatchHistory, BatchSummary, RunHistory, batch_history, list_batches
 from ._batch_plan import BatchPlan, PlannedRun, plan_batch, plan_payload
 from ._batch_report import LOWER_IS_BETTER, BatchProgress, BatchReport, RunRow, rank
+from ._batch_resume import ResumePlan, plan_resume
 from ._batch_spec import (
     METRICS,
     BatchSpec,
@@ -186,6 +187,8 @@ __all__ = [
     "RunHistory",
     "batch_history",
     "list_batches",
+    "ResumePlan",
+    "plan_resume",
     # batches and sweeps
     "METRICS",
     "LOWER_IS_BETTER",

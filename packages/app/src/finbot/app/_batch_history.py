@@ -213,14 +213,12 @@ class BatchHistory:
         left = self.unfinished
         if not left:
             return None
-        again = (
-            "rerun the same `finbot walkforward` (or `finbot batch FILE`) command"
-            if self.is_walk_forward
-            else "rerun the same `finbot batch FILE` or `finbot sweep` command"
-        )
+        again = "walkforward" if self.is_walk_forward else "batch FILE` or `finbot sweep"
         return (
-            f"{left} run(s) of this batch were not run to the end: {again} to finish them; "
-            "runs whose key already succeeded are skipped (failed runs run again)."
+            f"{left} run(s) of this batch were not run to the end: "
+            f"`finbot batches resume {self.record.batch_id}` (or the same `finbot {again}` "
+            "command) finishes them as a new batch; runs whose key already succeeded are "
+            "skipped (failed runs run again)."
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -270,7 +268,7 @@ def batch_history(registry: Registry, batch_id: str) -> BatchHistory:
     Raises:
         ConfigError: No batch has that id (a batch id or a unique prefix of 6+ characters).
     """
-    record = _find(registry, batch_id)
+    record = find_batch(registry, batch_id)
     rows = registry.batches.rows(record.batch_id)
     by_index: dict[int, list[BatchRow]] = {}
     for row in rows:
@@ -322,7 +320,12 @@ def batch_history(registry: Registry, batch_id: str) -> BatchHistory:
     return BatchHistory(record=record, strategy=_strategy(record.spec), runs=tuple(runs))
 
 
-def _find(registry: Registry, batch_id: str) -> BatchRecord:
+def find_batch(registry: Registry, batch_id: str) -> BatchRecord:
+    """A batch by id or unique prefix of 6+ characters.
+
+    Raises:
+        ConfigError: No batch has that id, or the prefix matches several.
+    """
     from finbot.registry import RunNotFoundError
 
     batch_id = batch_id.strip()
