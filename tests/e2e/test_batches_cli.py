@@ -157,7 +157,7 @@ def test_an_unknown_batch_or_a_missing_registry_is_a_clear_error(
     assert not missing.exists()
 
 
-def test_a_read_only_registry_can_be_listed_and_shown(
+def test_a_read_only_registry_can_be_listed_and_shown_not_resumed(
     recorded: tuple[Path, str, str, str], tmp_path: Path
 ) -> None:
     reg, failing, _, _ = recorded
@@ -169,13 +169,15 @@ def test_a_read_only_registry_can_be_listed_and_shown(
         mount.mkdir()
         script = (f'mount --bind "{reg}" "{mount}" && mount -o remount,bind,ro "{mount}" && '
                   f'"$0" "$@" list --registry "{mount}" && '
-                  f'exec "$0" "$@" show {failing} --json --registry "{mount}"')
+                  f'"$0" "$@" show {failing} --json --registry "{mount}" && '
+                  f'{{ "$0" "$@" resume {failing} --registry "{mount}"; echo "resume: $?"; }}')
         argv = ["unshare", "-m", "sh", "-c", script, *command]
     else:
         for path in [reg, *reg.rglob("*")]:
             path.chmod(0o555 if path.is_dir() else 0o444)
         script = (f'"$0" "$@" list --registry "{reg}" && '
-                  f'exec "$0" "$@" show {failing} --json --registry "{reg}"')
+                  f'"$0" "$@" show {failing} --json --registry "{reg}" && '
+                  f'{{ "$0" "$@" resume {failing} --registry "{reg}"; echo "resume: $?"; }}')
         argv = ["sh", "-c", script, *command]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
@@ -185,6 +187,9 @@ def test_a_read_only_registry_can_be_listed_and_shown(
     assert done.returncode == 0, done.stderr
     assert "3 batch(es) in" in done.stdout
     assert '"outcome": "retried, then failed (out_of_memory)"' in done.stdout
+    # Resuming would record a new batch: refused up front, as bad input.
+    assert done.stdout.rstrip().endswith(f"resume: {EXIT_USAGE}")
+    assert f"is read-only: batch {failing} cannot be resumed there" in done.stderr
 
 
 def test_resume_finishes_a_stopped_batch_and_refuses_when_its_data_is_gone(

@@ -19,7 +19,7 @@ from . import _wiring
 from ._grid import MAX_RUNS, grid_size
 
 if TYPE_CHECKING:
-    from finbot.registry import BatchListing, BatchRecord, BatchRow, Registry
+    from finbot.registry import BatchListing, BatchRecord, BatchRow, Registry, RunRecord
 
 NOT_RUN = "not run"
 # A grid of more parameters than this is not searched for the order it was given in.
@@ -276,13 +276,13 @@ def batch_history(registry: Registry, batch_id: str) -> BatchHistory:
     spec: Mapping[str, Any] = record.spec
     metric = str(spec.get("metric", "sharpe"))
     grid_keys = list(spec.get("grid") or {})
-    own_runs = _own_run_ids(registry, record.batch_id)
+    own_runs = _own_records(registry, record.batch_id)
     known: dict[int, tuple[str, str, dict[str, Any], float | int | None]] = {}
     for index, tried in by_index.items():
         run_id = tried[-1].run_id
         if run_id is None:
             continue
-        labels = _record_labels(registry, run_id, grid_keys, metric)
+        labels = _record_labels(registry, own_runs.get(run_id), run_id, grid_keys, metric)
         if labels is not None:
             known[index] = labels
     planned: Mapping[int, tuple[str | None, str | None, dict[str, Any] | None]]
@@ -352,18 +352,25 @@ def find_batch(registry: Registry, batch_id: str) -> BatchRecord:
     )
 
 
-def _own_run_ids(registry: Registry, batch_id: str) -> set[str]:
-    """The runs this batch recorded itself (tagged ``batch:<id>``), not those it reused."""
-    return {item.run_id for item in registry.scan(tag=f"batch:{batch_id}")}
+def _own_records(registry: Registry, batch_id: str) -> dict[str, RunRecord | None]:
+    """The runs this batch recorded itself (tagged ``batch:<id>``), not those it reused.
+
+    One scan for all of them; a record that does not verify maps to None.
+    """
+    return {item.run_id: item.record for item in registry.scan(tag=f"batch:{batch_id}")}
 
 
 def _record_labels(
-    registry: Registry, run_id: str, grid_keys: Sequence[str], metric: str
+    registry: Registry,
+    record: RunRecord | None,
+    run_id: str,
+    grid_keys: Sequence[str],
+    metric: str,
 ) -> tuple[str, str, dict[str, Any], float | int | None] | None:
     from finbot.registry import RegistryError
 
     try:
-        record = registry.get(run_id)
+        record = record or registry.get(run_id)  # a reused run: recorded by another batch
         config = record.config
     except RegistryError:
         return None  # its record is gone or does not verify: the spec labels it, if it can
