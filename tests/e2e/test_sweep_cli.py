@@ -148,7 +148,10 @@ def test_walkforward_runs_end_to_end_and_regimes_split_its_best_run(tmp_path: Pa
                                 "--json"])
     assert shown.exit_code == 0, shown.output
     rows = json.loads(shown.stdout)
-    assert sum(r["days"] for r in rows) == 120
+    # The recorded run holds its warm-up sessions (the winner's slow SMA) before the test window.
+    warmup = folds[-1]["warmup_sessions"]
+    assert warmup == folds[-1]["winner"]["params"]["slow"]
+    assert sum(r["days"] for r in rows) == 120 + warmup
     bad = runner.invoke(app, ["regimes", run_id, "--by", "moon", "--registry", reg])
     assert bad.exit_code == EXIT_USAGE and "unknown regime rule 'moon'" in bad.stderr
 

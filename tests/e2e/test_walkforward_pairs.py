@@ -88,7 +88,13 @@ def test_two_datasets_on_two_engines_walk_forward_each_pair_on_its_own_folds(
                     assert last <= date.fromisoformat(fold["train"][1]) < test_start
                 tested = registry.load_result(oos["run_id"])
                 assert (tested.config.dataset.name, tested.config.engine) == (dataset, engine)
-                assert session_date(tested.equity_curve.ts_ns[0]) == test_start
+                # The winner warmed up on the slow SMA's 20 sessions just before the test
+                # window (bars of no training run's future: they precede the test window).
+                days = [session_date(ts) for ts in tested.equity_curve.ts_ns]
+                warm = [d for d in days if d < test_start]
+                assert fold["warmup_sessions"] == len(warm) == 20
+                assert fold["oos_run_start"] == days[0].isoformat()
+                assert days[len(warm)] == test_start
     # Each dataset's folds end on its own last session; the engines on a dataset share them.
     for dataset, last in (("golden", "2023-11-17"), ("orcl-1995-2014", "2014-12-31")):
         tests = [f["test"] for f in pairs[dataset, "sim"]["folds"]]

@@ -24,6 +24,7 @@ from finbot.app import (
     LOWER_IS_BETTER,
     BatchProgress,
     BatchReport,
+    FoldResult,
     PairWalkForward,
     RunRow,
     RunStatus,
@@ -266,7 +267,7 @@ def _print_pair(console: Console, metric: str, pair: PairWalkForward, several: b
     where = f"{pair.dataset} on {pair.engine}"
     title = f"walk-forward: {len(pair.folds)} folds, optimizing {metric}"
     table = Table(title=f"{title}: {escape(where)}" if several else title)
-    for column in ("fold", "train", "test", "winner", f"IS {metric}",
+    for column in ("fold", "train", "test", "warm-up", "winner", f"IS {metric}",
                    f"OOS {metric}", "OOS return", "PBO", "DSR"):
         table.add_column(column, justify="right" if column != "winner" else "left")
     for f in pair.folds:
@@ -278,6 +279,7 @@ def _print_pair(console: Console, metric: str, pair: PairWalkForward, several: b
             str(f.fold.index),
             f"{f.fold.train[0]} .. {f.fold.train[1]}",
             f"{f.fold.test[0]} .. {f.fold.test[1]}",
+            _warmup(f),
             escape(" ".join(f"{k}={json.dumps(v)}" for k, v in winner.params.items()))
             if winner else "(no finished run)",
             _num(winner.metric(metric) if winner else None),
@@ -287,6 +289,12 @@ def _print_pair(console: Console, metric: str, pair: PairWalkForward, several: b
             _num(dsr),
         )
     console.print(table)
+    if any(f.open_at_test_start for f in pair.folds):
+        console.print(
+            "held: the out-of-sample run entered its test window holding a position opened on "
+            "a warm-up bar; its figures count from the test window's first session",
+            highlight=False,
+        )
     s = pair.summary()
     console.print(
         f"{escape(where) + ': ' if several else ''}out of sample: {s['oos_days']} days, "
@@ -299,6 +307,13 @@ def _print_pair(console: Console, metric: str, pair: PairWalkForward, several: b
         for line in statistics_lines({"groups": [{"dataset": label, "engine": "training grid",
                                                   **f.statistics}]}):
             console.print(line, highlight=False)
+
+
+def _warmup(fold: FoldResult) -> str:
+    """The out-of-sample run's warm-up sessions, and ``held`` when it entered the test holding."""
+    if fold.out_of_sample is None:
+        return "-"
+    return f"{fold.warmup_sessions}, held" if fold.open_at_test_start else str(fold.warmup_sessions)
 
 
 def cross_pair_table(report: WalkForwardReport) -> Table:

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from finbot.contracts import BacktestResult, daily_points
+from finbot.contracts import BacktestResult, EquityCurve, daily_points, to_ns, window_figures
 
 from ._batch_plan import BatchPlan, PlannedRun
 from ._batch_report import BatchProgress, BatchReport, RunRow
@@ -51,12 +51,34 @@ def daily_returns(result: BacktestResult) -> tuple[tuple[date, ...], tuple[float
 
     The first day's return is on the starting cash; the same daily series the metrics use.
     """
-    day_numbers, equity = daily_points(result.equity_curve)
-    values = [result.metrics.starting_equity, *equity]
+    return curve_returns(result.equity_curve, result.metrics.starting_equity)
+
+
+def curve_returns(
+    curve: EquityCurve, starting_equity: float
+) -> tuple[tuple[date, ...], tuple[float, ...]]:
+    """Each UTC session date of ``curve`` and its return, the first on ``starting_equity``."""
+    day_numbers, equity = daily_points(curve)
+    values = [starting_equity, *equity]
     if any(v <= 0 for v in values[:-1]):
         return (), ()
     days = tuple(map(_day_date, day_numbers))
     return days, tuple(b / a - 1.0 for a, b in pairwise(values))
+
+
+def score(row: RunRow, result: BacktestResult) -> None:
+    """Set the row's metrics and daily returns from its run's result.
+
+    A row scored from a later session (``RunRow.scored_from``) gets the figures of the sessions
+    from there on (``window_figures``), and whether a position was open when they began.
+    """
+    if row.scored_from is None:
+        row.metrics = result.metrics
+        row.days, row.daily_returns = daily_returns(result)
+        return
+    figures = window_figures(result, to_ns(row.scored_from))
+    row.metrics, row.open_at_start = figures.metrics, figures.open_at_start
+    row.days, row.daily_returns = curve_returns(figures.curve, figures.starting_equity)
 
 
 class _Batch:
@@ -75,7 +97,8 @@ class _Batch:
         self.registry = registry
         self.on_progress = on_progress
         self.rows = [
-            RunRow(r.index, r.key, r.dataset, r.engine, r.params) for r in plan.runs
+            RunRow(r.index, r.key, r.dataset, r.engine, r.params, scored_from=r.scored_from)
+            for r in plan.runs
         ]
         self.began = time.monotonic()
         self.retries = 0
@@ -126,10 +149,8 @@ class _Batch:
             if run_id is None:
                 todo.append(row.index)
                 continue
-            result = self.registry.load_result(run_id)
             row.status, row.run_id = RunStatus.SKIPPED, run_id
-            row.metrics = result.metrics
-            row.days, row.daily_returns = daily_returns(result)
+            score(row, self.registry.load_result(run_id))
             self.add_row(row, "succeeded", run_id=run_id)
         return todo
 
@@ -146,8 +167,8 @@ class _Batch:
 
     def record_success(self, run: PlannedRun, row: RunRow, outcome: RunOutcome) -> None:
         assert outcome.result is not None
-        row.status, row.metrics = RunStatus.SUCCEEDED, outcome.result.metrics
-        row.days, row.daily_returns = daily_returns(outcome.result)
+        row.status = RunStatus.SUCCEEDED
+        score(row, outcome.result)
         row.seconds, row.failure, row.error = outcome.seconds, None, None
         if self.registry is None:
             return

@@ -44,6 +44,9 @@ class PlannedRun:
     params: Mapping[str, JsonValue]
     dataset: str
     tags: tuple[str, ...] = ()  # registry tags of this run besides the batch's (a fold's role)
+    # The first session its figures cover (a walk-forward test run after its warm-up bars);
+    # None: the whole run. The run itself, its key and its record are the whole window's.
+    scored_from: date | None = None
 
     @property
     def engine(self) -> str:

@@ -78,6 +78,11 @@ class RunRow:
     error: str | None = None
     seconds: float | None = None
     history: list[str] = field(default_factory=list)
+    # Set for a run scored from a later session than it started on (``PlannedRun.scored_from``):
+    # its metrics and daily returns cover only those sessions; ``open_at_start`` says it held a
+    # position when they began (opened on an earlier bar).
+    scored_from: date | None = None
+    open_at_start: bool | None = None
 
     def metric(self, name: str) -> float | None:
         """The run's value of one metric (None when it failed or the metric is undefined)."""

@@ -102,6 +102,10 @@ class WalkForwardSpec(BaseModel):
     anchored: bool = False
     purge_sessions: NonNegativeInt = 0
     embargo_sessions: NonNegativeInt = 0
+    # Sessions before each test window the out-of-sample run starts on, so the winner's
+    # indicators have their history (ADR 0031); None: the strategy's warmup_bars() under the
+    # winner's parameters; 0: the run starts cold on the test window's first session.
+    warmup_sessions: NonNegativeInt | None = None
 
 
 class BatchSpec(BaseModel):

@@ -3,7 +3,8 @@
 One walk-forward per (dataset, engine) pair of the batch, each over its own dataset's folds
 (``_walkforward_windows``). Every pair's every fold's training grid runs in one batch, then every
 winner on its test window in a second one, so the executor stays full. Every training run sees
-only its training window's bars.
+only its training window's bars. A winner's out-of-sample run starts its warm-up sessions before
+the test window (ADR 0031); its figures cover the test window's sessions only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from ._batch import ProgressCallback, run_batch
 from ._batch_plan import BatchPlan, PlannedRun
 from ._batch_report import BatchProgress, RunRow, rank
+from ._batch_spec import WalkForwardSpec
 from ._executors import BatchExecutor
 from ._search_stats import registry_trials, search_statistics
 from ._walkforward_plan import FoldJob, Pair, fold_plan, walk_forward_pairs
@@ -24,6 +26,10 @@ from ._walkforward_windows import Fold
 
 if TYPE_CHECKING:
     from finbot.registry import Registry
+
+# A recorded test run's tag naming the test window it is scored on (first..last session); the
+# cohort page (finbot.reports ``_folds``) reads it.
+TEST_WINDOW_TAG = "test-window:"
 
 
 def run_walk_forward(
@@ -60,8 +66,9 @@ def run_walk_forward(
         for (i, f, _), row in zip(grids, train_report.rows, strict=True):
             spans.setdefault((i, f.index), []).append(row)
         winners = {key: _winner(rows, spec.metric) for key, rows in spans.items()}
+        wf = spec.walk_forward or WalkForwardSpec()
         tests = [
-            ((i, f.index), FoldJob(_grid_run(p, w), f.test, _fold_tags(tag, f, "test")))
+            ((i, f.index), _test_job(plan, wf, p, f, _grid_run(p, w), tag))
             for i, p in enumerate(pairs) for f in p.folds
             if (w := winners[(i, f.index)]) is not None
         ]
@@ -74,6 +81,7 @@ def run_walk_forward(
     finally:
         executor.close()
     oos = {key: row for (key, _), row in zip(tests, test_report.rows, strict=True)}
+    starts = {key: job.window[0] for key, job in tests}
     trials: dict[str, list[float]] = {}
     results = []
     for i, p in enumerate(pairs):
@@ -87,6 +95,11 @@ def run_walk_forward(
                 out_of_sample=oos.get((i, f.index)),
                 statistics=search_statistics(
                     spans[(i, f.index)], spec.metric, trials.get(snapshot, [])
+                ),
+                run_start=starts.get((i, f.index)),
+                warmup_sessions=(
+                    p.sessions.index(f.test[0]) - p.sessions.index(starts[(i, f.index)])
+                    if (i, f.index) in starts else 0
                 ),
             )
             for f in p.folds
@@ -130,6 +143,27 @@ class _Stages:
             retries=t.retries + p.retries,
             elapsed_seconds=t.elapsed_seconds + p.elapsed_seconds,
         ))
+
+
+def _test_job(
+    plan: BatchPlan, wf: WalkForwardSpec, pair: Pair, fold: Fold, run: PlannedRun,
+    tag: str | None,
+) -> FoldJob:
+    """The winner's out-of-sample run: its warm-up sessions, then the test window it is scored on.
+
+    The warm-up is ``wf.warmup_sessions`` when given, else the strategy's ``warmup_bars()``
+    under the winner's parameters (bars of daily data are sessions); it stops at the pair's
+    first session. A recorded run is tagged with its test window (the cohort page cuts there).
+    """
+    warmup = wf.warmup_sessions
+    if warmup is None:
+        cls = plan.strategy_cls
+        warmup = cls(cls.make_params(run.config.strategy.params)).warmup_bars()
+    window = (pair.warmup_start(fold, warmup), fold.test[1])
+    tags = _fold_tags(tag, fold, "test")
+    if tag is not None:
+        tags = (*tags, f"{TEST_WINDOW_TAG}{fold.test[0]}..{fold.test[1]}")
+    return FoldJob(run, window, tags, scored_from=fold.test[0])
 
 
 def _grid_run(pair: Pair, winner: RunRow) -> PlannedRun:

@@ -28,15 +28,26 @@ class Pair:
     engine: str
     runs: tuple[PlannedRun, ...]
     folds: tuple[Fold, ...]
+    sessions: tuple[date, ...] = ()  # the sessions its folds were cut from
+
+    def warmup_start(self, fold: Fold, warmup: int) -> date:
+        """The session ``warmup`` sessions before ``fold``'s test window (at most its first)."""
+        first = self.sessions.index(fold.test[0])
+        return self.sessions[max(0, first - warmup)]
 
 
 @dataclass(frozen=True, slots=True)
 class FoldJob:
-    """One run to make: a pair's grid run moved onto a window, with its fold tags."""
+    """One run to make: a pair's grid run moved onto a window, with its fold tags.
+
+    ``scored_from``: the first session its figures cover (a test run's test window, after the
+    warm-up sessions its window starts with); None: all of them.
+    """
 
     run: PlannedRun
     window: tuple[date, date]
     tags: tuple[str, ...]
+    scored_from: date | None = None
 
 
 def sessions(window: MarketData) -> list[date]:
@@ -78,14 +89,15 @@ def walk_forward_pairs(plan: BatchPlan) -> list[Pair]:
             )
             continue
         names[ref.name], given[key] = where, where
+        days = sessions(plan.window(block[0]))
         try:
-            folds = walk_forward_windows(sessions(plan.window(block[0])), wf)
+            folds = walk_forward_windows(days, wf)
         except ConfigError as exc:
             problems.append(f"{where} ('{ref.name}'): {exc}")
             continue
         for engine in dict.fromkeys(r.engine for r in block):
             runs = tuple(r for r in block if r.engine == engine)
-            pairs.append(Pair(ref.name, engine, runs, tuple(folds)))
+            pairs.append(Pair(ref.name, engine, runs, tuple(folds), tuple(days)))
     if problems:
         raise BatchSpecError("walk-forward", problems)
     return pairs
@@ -106,6 +118,6 @@ def fold_plan(plan: BatchPlan, jobs: Sequence[FoldJob]) -> BatchPlan:
             windows[key] = data_window(config, plan.data[config.dataset.snapshot_id or ""])
         runs.append(
             replace(job.run, index=index, key=run_key(config, plan.strategy_cls), config=config,
-                    tags=job.tags)
+                    tags=job.tags, scored_from=job.scored_from)
         )
     return replace(plan, runs=tuple(runs), windows=windows)

@@ -20,12 +20,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class FoldResult:
-    """A fold's winner in sample and how it did out of sample."""
+    """A fold's winner in sample and how it did out of sample.
+
+    The out-of-sample run started ``warmup_sessions`` sessions before the test window (on
+    ``run_start``); its figures (``out_of_sample``'s metrics and daily returns) cover the test
+    window only. ``open_at_test_start``: it held a position opened on a warm-up bar.
+    """
 
     fold: Fold
     winner: RunRow | None
     out_of_sample: RunRow | None
     statistics: dict[str, Any]
+    run_start: date | None = None  # the first session of the out-of-sample run (None: no run)
+    warmup_sessions: int = 0
+
+    @property
+    def open_at_test_start(self) -> bool | None:
+        """True when the out-of-sample run held a position as the test window began."""
+        return self.out_of_sample.open_at_start if self.out_of_sample else None
 
     def to_payload(self) -> dict[str, Any]:
         """The fold as JSON-ready values."""
@@ -35,6 +47,9 @@ class FoldResult:
             "test": [d.isoformat() for d in self.fold.test],
             "winner": self.winner.to_payload() if self.winner else None,
             "out_of_sample": self.out_of_sample.to_payload() if self.out_of_sample else None,
+            "warmup_sessions": self.warmup_sessions,
+            "oos_run_start": self.run_start.isoformat() if self.run_start else None,
+            "open_at_test_start": self.open_at_test_start,
             "statistics": self.statistics,
         }
 
@@ -163,9 +178,11 @@ class WalkForwardReport:
         """Every fold of every pair as a pandas DataFrame, one row per fold (pandas loaded here).
 
         Columns: ``dataset``, ``engine``, ``fold``, the training and test windows (first and last
-        session), the winner's parameters, its in-sample value of the metric (``train_<metric>``),
-        the fold's ``dsr`` and ``pbo`` (None when too few runs finished), then the out-of-sample
-        run's ``status``, ``attempts``, ``failure``, ``error``, ``seconds``, ``run_id`` and every
+        session), the out-of-sample run's warm-up (``warmup_sessions``, ``oos_run_start``,
+        ``open_at_test_start``), the winner's parameters, its in-sample value of the metric
+        (``train_<metric>``), the fold's ``dsr`` and ``pbo`` (None when too few runs finished),
+        then the out-of-sample run's ``status``, ``attempts``, ``failure``, ``error``,
+        ``seconds``, ``run_id`` and every metric over the test window (None where no winner ran).
         metric (None where no winner ran).
         """
         import pandas as pd
@@ -205,6 +222,9 @@ def _fold_record(pair: PairWalkForward, result: FoldResult, metric: str) -> dict
         "train_end": fold.train[1],
         "test_start": fold.test[0],
         "test_end": fold.test[1],
+        "warmup_sessions": result.warmup_sessions,
+        "oos_run_start": result.run_start,
+        "open_at_test_start": result.open_at_test_start,
     }
     searched = {
         f"train_{metric}": winner.metric(metric) if winner else None,

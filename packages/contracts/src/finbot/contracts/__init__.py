@@ -82,6 +82,7 @@ from ._runner import END_OF_DATA, OrderRouter, RunContext, StrategyRunner
 from ._strategy import PriceField, Strategy, StrategyContext, StrategyParams
 from ._time import from_ns, session_date, to_ns
 from ._trades import build_trades
+from ._window_figures import WindowFigures, window_figures
 
 __all__ = [
     # market data
@@ -176,4 +177,6 @@ __all__ = [
     "from_ns",
     "session_date",
     "to_ns",
+    "WindowFigures",
+    "window_figures",
 ]

@@ -2,6 +2,8 @@
 
 A walk-forward over several datasets and engines has folds per (dataset, engine) pair: each pair's
 folds are laid out and stitched on their own (a run's pair is its config's dataset and engine).
+An out-of-sample run that starts with warm-up sessions is tagged with its test window; its
+figures here cover that window only, as ``finbot walkforward`` scores it (ADR 0031).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from finbot.contracts import format_metric
+from finbot.contracts import WindowFigures, format_metric, to_ns, window_figures
 
 from ._downsample import MAX_POINTS, thin
 
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 # How `finbot walkforward` tags each recorded run: its fold and whether it trained or tested.
 FOLD_TAG = re.compile(r"fold:(\d+):(train|test)")
 WALKFORWARD_TAG = "walkforward:"
+# The test window an out-of-sample run is scored on, when its run starts earlier (warm-up).
+TEST_WINDOW_TAG = re.compile(r"test-window:(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,10 @@ class FoldRow:
     dataset: str = ""
     engine: str = ""
     walk_forward: str = ""  # the walk-forward's tag (walkforward:ID); "" if untagged
+    # The out-of-sample run's figures over its test window (its whole run when it has no
+    # test-window tag), and that window (None: the run's configured window).
+    scored: WindowFigures | None = None
+    test_window: tuple[date, date] | None = None
 
     @property
     def pair(self) -> tuple[str, str, str]:
@@ -59,6 +67,15 @@ def fold_of(run: CohortRun) -> tuple[int, str] | None:
     return None
 
 
+def test_window_of(run: CohortRun) -> tuple[date, date] | None:
+    """The test window an out-of-sample run is scored on, from its tag; None if untagged."""
+    for tag in run.tags:
+        found = TEST_WINDOW_TAG.fullmatch(tag)
+        if found:
+            return date.fromisoformat(found.group(1)), date.fromisoformat(found.group(2))
+    return None
+
+
 def _pair(run: CohortRun) -> tuple[str, str, str]:
     """The walk-forward, dataset and engine a fold run belongs to."""
     walk = next((t for t in run.tags if t.startswith(WALKFORWARD_TAG)), "")
@@ -69,8 +86,9 @@ def walk_forward_folds(runs: Sequence[CohortRun]) -> list[FoldRow]:
     """The folds among ``runs`` (by their ``fold:K:train|test`` tags), pair after pair.
 
     A pair is a walk-forward's dataset and engine (in order of first appearance); its folds
-    come in fold order. ``growth`` compounds the pair's out-of-sample runs' returns (final /
-    starting equity) fold after fold, as `finbot walkforward` stitches its out-of-sample equity.
+    come in fold order. ``growth`` compounds the pair's out-of-sample runs' returns over their
+    test windows (final / starting equity) fold after fold, as `finbot walkforward` stitches its
+    out-of-sample equity.
     """
     by_pair: dict[tuple[str, str, str], dict[int, dict[str, list[CohortRun]]]] = {}
     for run in runs:
@@ -84,10 +102,14 @@ def walk_forward_folds(runs: Sequence[CohortRun]) -> list[FoldRow]:
         for index in sorted(by_fold):
             tests = by_fold[index]["test"]
             oos = tests[0] if tests else None
+            scored = window = None
             if oos is not None:
-                growth *= oos.result.metrics.final_equity / oos.result.metrics.starting_equity
+                window = test_window_of(oos)
+                scored = window_figures(oos.result, to_ns(window[0]) if window else None)
+                growth *= scored.metrics.final_equity / scored.starting_equity
             rows.append(FoldRow(index, tuple(by_fold[index]["train"]), oos,
-                                growth if oos is not None else None, dataset, engine, walk))
+                                growth if oos is not None else None, dataset, engine, walk,
+                                scored, window))
     return rows
 
 
@@ -108,7 +130,7 @@ def add_folds(page: Page, runs: Sequence[CohortRun]) -> None:
     page.heading("Walk-forward folds")
     rows = []
     for f in folds:
-        oos = f.out_of_sample
+        oos, scored = f.out_of_sample, f.scored
         best = max((r.result.metrics.sharpe for r in f.training
                     if r.result.metrics.sharpe is not None), default=None)
         params = oos.result.config.strategy.params if oos else {}
@@ -120,10 +142,10 @@ def add_folds(page: Page, runs: Sequence[CohortRun]) -> None:
             str(len(f.training)),
             format_metric("sharpe", best),
             oos.label if oos else "(none)",
-            _day(oos.result.config.start) + " .. " + _day(oos.result.config.end) if oos else "-",
+            _test_window(f),
             shown,
-            format_metric("total_return", oos.result.metrics.total_return) if oos else "-",
-            format_metric("sharpe", oos.result.metrics.sharpe) if oos else "-",
+            format_metric("total_return", scored.metrics.total_return) if scored else "-",
+            format_metric("sharpe", scored.metrics.sharpe) if scored else "-",
             format_metric("total_return", f.growth - 1) if f.growth is not None else "-",
         ))
     page.table(
@@ -134,7 +156,9 @@ def add_folds(page: Page, runs: Sequence[CohortRun]) -> None:
         numeric=(*((False, False) if several else ()),
                  True, False, True, True, False, False, False, True, True, True),
         caption="Training runs shown are those in this comparison; the OOS run is the fold's "
-        "winner on its test window; stitched return compounds the OOS runs fold after fold"
+        "winner on its test window (a run started earlier to warm up is measured from the test "
+        "window's first session; 'held' = it entered the window holding a position); stitched "
+        "return compounds the OOS runs fold after fold"
         + (", per dataset and engine" if several else ""),
     )
     tested = [f for f in folds if f.out_of_sample is not None]
@@ -142,21 +166,33 @@ def add_folds(page: Page, runs: Sequence[CohortRun]) -> None:
         page.chart("folds", _stitched(tested, several))
 
 
+def _test_window(fold: FoldRow) -> str:
+    """The fold's test window, the run's first session when it warmed up, and ``held``."""
+    oos = fold.out_of_sample
+    if oos is None:
+        return "-"
+    config = oos.result.config
+    if fold.test_window is None:
+        return _day(config.start) + " .. " + _day(config.end)
+    shown = " .. ".join(_day(d) for d in fold.test_window)
+    if config.start is not None and config.start < fold.test_window[0]:
+        shown += f" (warm-up from {_day(config.start)})"
+    return shown + (", held" if fold.scored and fold.scored.open_at_start else "")
+
+
 def _stitched(folds: Sequence[FoldRow], several: bool) -> dict[str, Any]:
     per_fold = max(200, MAX_POINTS // len(folds))
     traces, levels = [], dict.fromkeys((f.pair for f in folds), 1.0)
     for f in folds:
-        assert f.out_of_sample is not None
-        result = f.out_of_sample.result
-        start = result.metrics.starting_equity
-        curve = result.equity_curve
+        assert f.out_of_sample is not None and f.scored is not None
+        start, curve = f.scored.starting_equity, f.scored.curve
         level = levels[f.pair]
         x, y = thin(curve.ts_ns, [level * v / start for v in curve.equity], per_fold)
         where = f"{f.dataset} on {f.engine}, " if several else ""
         traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines",
                        "name": f"{where}fold {f.index}: {f.out_of_sample.label}",
                        "legendgroup": "|".join(f.pair)})
-        levels[f.pair] = level * result.metrics.final_equity / start
+        levels[f.pair] = level * f.scored.metrics.final_equity / start
     title = "growth of 1, fold after fold" + (", per dataset and engine" if several else "")
     layout = {"title": {"text": f"Out of sample, stitched: {title}"}, "hovermode": "closest"}
     return {"data": traces, "layout": layout}
