@@ -234,3 +234,54 @@ def test_progress_counts_both_batches_as_one_walk_forward(fake_wiring: FakeWirin
     done = [p.done for p in seen]
     assert done == sorted(done) and done[0] == 0 and done[-1] == 12
     assert seen[-1].succeeded == 12 and seen[-1].running == 0
+
+
+@pytest.mark.parametrize("warmup", [4, 0, 100])
+def test_out_of_sample_runs_warm_up_before_the_test_window_and_count_only_the_window(
+    fake_wiring: FakeWiring, warmup: int
+) -> None:
+    plan = plan_payload({
+        "grid": {"fraction": [0.2, 0.5]},
+        "metric": "total_return",
+        "walk_forward": {"folds": 3, "test_sessions": 5, "purge_sessions": 2,
+                         "warmup_sessions": warmup},
+    })
+    report = run_walk_forward(plan, SerialExecutor)
+    folds = {f.fold.test: f for f in report.folds}
+    tested = [(config, data) for config, _, data in fake_wiring.engine.calls
+              if any(config.end == test[1] for test in folds)]
+    assert len(tested) == 3
+    # Training still sees no bar of its fold's test window (nor the purged sessions before it).
+    trained = [(config, data) for config, _, data in fake_wiring.engine.calls
+               if (config.start, config.end) in {f.fold.train for f in folds.values()}]
+    assert len(trained) == 3 * 2
+    for config, data in trained:
+        last = max(session_date(ts) for series in data for ts in series.ts_ns)
+        fold = next(f.fold for f in folds.values() if f.fold.train[1] == config.end)
+        assert DAYS.index(fold.test[0]) - DAYS.index(last) == 3
+    for config, data in tested:
+        seen = sorted({session_date(ts) for series in data for ts in series.ts_ns})
+        result = next(f for f in folds.values() if f.fold.test[1] == config.end)
+        fold = result.fold
+        first = DAYS.index(fold.test[0])
+        warm = [d for d in seen if d < fold.test[0]]
+        # The warm-up: the `warmup` sessions just before the test window (fewer when the
+        # dataset starts later), then exactly the test window.
+        assert warm == DAYS[max(0, first - warmup):first]
+        assert seen[len(warm):] == DAYS[first:DAYS.index(fold.test[1]) + 1]
+        assert result.warmup_sessions == len(warm) and result.run_start == seen[0]
+        oos = result.out_of_sample
+        assert oos is not None and oos.metrics is not None
+        # Figures of the test window only: its days, and the gain from the last warm-up day.
+        assert oos.days == tuple(DAYS[first:first + 5])
+        assert oos.metrics.total_return == pytest.approx(math.prod(1 + r for r in
+                                                                   oos.daily_returns) - 1)
+        # Buy-and-hold buys on its first bar: a warm-up run enters the window holding it.
+        assert result.open_at_test_start is (len(warm) > 1)
+    [pair] = report.pairs
+    assert pair.summary()["oos_days"] == len(pair.equity) == 15
+    frame = report.fold_frame()
+    assert list(frame["warmup_sessions"]) == [f.warmup_sessions for f in report.folds]
+    assert list(frame["open_at_test_start"]) == [f.open_at_test_start for f in report.folds]
+    assert [f["warmup_sessions"] for f in report.to_payload()["folds"]] == list(
+        frame["warmup_sessions"])

@@ -58,3 +58,25 @@ def test_the_page_names_each_folds_pair_and_restarts_each_pairs_curve() -> None:
     firsts = [t["y"][0] for t in traces[::2]]  # the first point of each pair's first fold
     assert firsts == [pytest.approx(1.0)] * 3
     assert len({t["legendgroup"] for t in traces}) == 3
+
+
+def test_a_warmed_up_oos_run_counts_only_its_tagged_test_window() -> None:
+    # The OOS run starts 10 sessions early (its warm-up) and is tagged with its test window.
+    days = trading_days(date(2022, 3, 1), 30)
+    test = (days[10], days[-1])
+    result = run(market(days, seed=3), every=6)
+    config = result.config.model_copy(update={"start": days[0], "end": days[-1]})
+    tags = ("walkforward:w2", "fold:0:test", f"test-window:{test[0]}..{test[1]}")
+    oos = CohortRun("oos", result.model_copy(update={"config": config}), tags)
+    train = CohortRun("t", run(market(days[:10], seed=4)), ("walkforward:w2", "fold:0:train"))
+    [fold] = walk_forward_folds([train, oos])
+    equity = result.equity_curve.equity
+    assert fold.test_window == test
+    # Growth from the last warm-up session's equity, not from the run's starting cash.
+    assert fold.growth == pytest.approx(equity[-1] / equity[9])
+    assert fold.growth != pytest.approx(equity[-1] / result.metrics.starting_equity)
+    assert fold.scored is not None and fold.scored.open_at_start  # bought on day 5, held
+    [trace] = _stitched([fold], False)["data"]
+    assert trace["y"][0] == pytest.approx(equity[10] / equity[9])  # the window's first day
+    html = cohort_page([train, oos]).render()
+    assert f"{test[0]} .. {test[1]} (warm-up from {days[0]}), held" in html

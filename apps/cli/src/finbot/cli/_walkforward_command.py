@@ -85,6 +85,11 @@ def walkforward(
     embargo: Annotated[
         int, typer.Option("--embargo", help="Sessions skipped after each test window.")
     ] = 0,
+    warmup: Annotated[
+        int | None,
+        typer.Option("--warmup", help="Sessions before each test window its run warms "
+                     "up on (default: the strategy's warmup_bars(); 0: none)."),
+    ] = None,
     batch_file: Annotated[
         Path | None,
         typer.Option("--batch", help="A TOML batch file with a [walk_forward] table instead."),
@@ -115,7 +120,8 @@ def walkforward(
             source = f"batch file {batch_file}"
         else:
             wf = {"folds": folds, "train_sessions": train, "test_sessions": test,
-                  "anchored": anchored, "purge_sessions": purge, "embargo_sessions": embargo}
+                  "anchored": anchored, "purge_sessions": purge, "embargo_sessions": embargo,
+                  "warmup_sessions": warmup}
             payload = run_options_payload(
                 strategy=strategy, data=data, start=start, end=end, cash=cash,
                 commission=commission, commission_per_share=commission_per_share,
