@@ -41,7 +41,7 @@ def _run(script: dict[int, list[Action]]) -> BacktestResult:
     return FakeEngine(data, config).run(Scripted(script))
 
 
-def test_figures_from_a_later_day_start_from_that_days_equity_and_count_what_happens_there() -> None:
+def test_figures_from_a_later_day_start_on_the_equity_before_and_count_what_is_in_it() -> None:
     # Buy 10 at day 1's close (10), sell 10 at day 4's close (9), buy 10 at day 4's close (9).
     result = _run({1: [lambda ctx: ctx.buy("AAA", 10)],
                    4: [lambda ctx: ctx.sell("AAA", 10), lambda ctx: ctx.buy("AAA", 10)]})
