@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from finbot.app import make_config, run_backtest
+from finbot.contracts import to_ns, window_figures
 
 README = Path(__file__).resolve().parents[2] / "packages" / "app" / "README.md"
 
@@ -68,7 +69,13 @@ def test_the_fold_frame_has_each_folds_best_training_run_and_its_direct_test_run
         best = max(trained, key=lambda combo: trained[combo].sharpe or float("-inf"))
         assert (fold["fast"], fold["slow"]) == best
         assert fold["train_sharpe"] == trained[best].sharpe
-        tested = direct(*best, start=fold["test_start"], end=fold["test_end"])
+        # The winner's direct run from its warm-up (its slow SMA's sessions before the test
+        # window), measured over the test window (ADR 0031).
+        assert fold["warmup_sessions"] == best[1]
+        run = run_backtest(make_config(strategy="sma_crossover",
+                                       params={"fast": best[0], "slow": best[1]},
+                                       start=fold["oos_run_start"], end=fold["test_end"]))
+        tested = window_figures(run, to_ns(fold["test_start"])).metrics
         assert (fold["sharpe"], fold["final_equity"]) == (tested.sharpe, tested.final_equity)
     assert list(notebook["oos"].columns) == [
         "fold", "test_start", "test_end", "fast", "slow", "train_sharpe", "sharpe"
