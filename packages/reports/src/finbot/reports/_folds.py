@@ -67,7 +67,7 @@ def fold_of(run: CohortRun) -> tuple[int, str] | None:
     return None
 
 
-def test_window_of(run: CohortRun) -> tuple[date, date] | None:
+def scored_window_of(run: CohortRun) -> tuple[date, date] | None:
     """The test window an out-of-sample run is scored on, from its tag; None if untagged."""
     for tag in run.tags:
         found = TEST_WINDOW_TAG.fullmatch(tag)
@@ -104,7 +104,7 @@ def walk_forward_folds(runs: Sequence[CohortRun]) -> list[FoldRow]:
             oos = tests[0] if tests else None
             scored = window = None
             if oos is not None:
-                window = test_window_of(oos)
+                window = scored_window_of(oos)
                 scored = window_figures(oos.result, to_ns(window[0]) if window else None)
                 growth *= scored.metrics.final_equity / scored.starting_equity
             rows.append(FoldRow(index, tuple(by_fold[index]["train"]), oos,
