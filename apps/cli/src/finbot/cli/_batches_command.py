@@ -35,7 +35,8 @@ from ._sweep_command import (
 
 batches_app = typer.Typer(
     name="batches",
-    help="Inspect the batches (sweeps, batch files, walk-forwards) recorded in the registry.",
+    help="List, inspect and resume the batches (sweeps, batch files, walk-forwards) recorded in "
+    "the registry.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
