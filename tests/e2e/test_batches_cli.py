@@ -255,7 +255,9 @@ def test_resume_of_a_walk_forward_batch_reruns_the_walk_forward_skipping_what_su
     shown = _show(Path(reg), training)
     assert shown["spec"]["walk_forward"]["folds"] == 2
     assert shown["counts"] == {"succeeded": 4}  # 2 folds x 2 grid points
-    assert "walk-forward" in runner.invoke(
+    assert shown["walk_forward_role"] == "training"
+    assert _show(Path(reg), testing)["walk_forward_role"] == "out of sample"
+    assert "out of sample runs; folds=2" in runner.invoke(
         app, ["batches", "show", testing, "--registry", reg]).stdout
 
     again = runner.invoke(app, ["batches", "resume", training, "--registry", reg, "--json"])

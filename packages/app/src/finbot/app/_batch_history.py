@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +146,7 @@ class BatchHistory:
     record: BatchRecord
     strategy: str
     runs: tuple[RunHistory, ...]
+    role: str | None = None  # a walk-forward's half: ``training`` or ``out of sample``
 
     @property
     def spec(self) -> Mapping[str, Any]:
@@ -203,7 +204,8 @@ class BatchHistory:
         }
         walk = spec.get("walk_forward")
         if walk:
-            lines["walk-forward"] = ", ".join(f"{k}={v}" for k, v in walk.items())
+            settings = ", ".join(f"{k}={v}" for k, v in walk.items())
+            lines["walk-forward"] = f"{self.role} runs; {settings}" if self.role else settings
         if spec.get("tags"):
             lines["tags"] = ", ".join(spec["tags"])
         return lines
@@ -229,6 +231,7 @@ class BatchHistory:
             "name": self.record.name,
             "strategy": self.strategy,
             "run_count": self.record.run_count,
+            "walk_forward_role": self.role,
             "spec": dict(self.spec),
             "counts": self.counts(),
             "failures": self.failure_counts(),
@@ -317,7 +320,12 @@ def batch_history(registry: Registry, batch_id: str) -> BatchHistory:
                 reused=reused,
             )
         )
-    return BatchHistory(record=record, strategy=_strategy(record.spec), runs=tuple(runs))
+    return BatchHistory(
+        record=record,
+        strategy=_strategy(record.spec),
+        runs=tuple(runs),
+        role=_walk_forward_role(own_runs.values()) if spec.get("walk_forward") else None,
+    )
 
 
 def find_batch(registry: Registry, batch_id: str) -> BatchRecord:
@@ -358,6 +366,19 @@ def _own_records(registry: Registry, batch_id: str) -> dict[str, RunRecord | Non
     One scan for all of them; a record that does not verify maps to None.
     """
     return {item.run_id: item.record for item in registry.scan(tag=f"batch:{batch_id}")}
+
+
+def _walk_forward_role(records: Iterable[RunRecord | None]) -> str | None:
+    """Which half of a walk-forward recorded these runs, by their fold tags (None: unknown)."""
+    roles = {
+        tag.rsplit(":", 1)[1]
+        for record in records
+        if record is not None
+        for tag in record.tags
+        if tag.startswith("fold:")
+    }
+    names = {"train": "training", "test": "out of sample"}
+    return names.get(roles.pop()) if len(roles) == 1 else None
 
 
 def _record_labels(
