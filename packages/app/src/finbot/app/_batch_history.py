@@ -7,7 +7,6 @@ no row at all was never reached (the batch was stopped midway).
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,15 +14,21 @@ from typing import TYPE_CHECKING, Any
 
 from finbot.contracts import ConfigError
 
-from . import _wiring
-from ._grid import MAX_RUNS, grid_size
+from ._batch_labels import (
+    dataset_label,
+    datasets,
+    engines,
+    execution_text,
+    grid_text,
+    params_text,
+    planned_labels,
+    strategy,
+)
 
 if TYPE_CHECKING:
     from finbot.registry import BatchListing, BatchRecord, BatchRow, Registry, RunRecord
 
 NOT_RUN = "not run"
-# A grid of more parameters than this is not searched for the order it was given in.
-_MAX_ORDERED_KEYS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,14 +198,14 @@ class BatchHistory:
             "name": self.record.name or "-",
             "created (UTC)": self.record.created_at[:19],
             "strategy": self.strategy,
-            "datasets": ", ".join(_dataset_label(d) for d in _datasets(spec)),
-            "engines": ", ".join(_engines(spec)),
-            "grid": _grid_text(spec.get("grid") or {}),
-            "fixed params": _params_text(spec.get("params") or {}),
+            "datasets": ", ".join(dataset_label(d) for d in datasets(spec)),
+            "engines": ", ".join(engines(spec)),
+            "grid": grid_text(spec.get("grid") or {}),
+            "fixed params": params_text(spec.get("params") or {}),
             "window": f"{spec.get('start') or 'start'} .. {spec.get('end') or 'end'}",
             "metric": str(spec.get("metric", "sharpe")),
             "runs": str(self.record.run_count),
-            "execution": _execution_text(execution),
+            "execution": execution_text(execution),
         }
         walk = spec.get("walk_forward")
         if walk:
@@ -255,7 +260,7 @@ def _summary(listing: BatchListing) -> BatchSummary:
         batch_id=record.batch_id,
         created_at=record.created_at,
         name=record.name,
-        strategy=_strategy(record.spec),
+        strategy=strategy(record.spec),
         run_count=record.run_count,
         counts=counts,
     )
@@ -289,7 +294,7 @@ def batch_history(registry: Registry, batch_id: str) -> BatchHistory:
         if labels is not None:
             known[index] = labels
     planned: Mapping[int, tuple[str | None, str | None, dict[str, Any] | None]]
-    planned = _planned_labels(record, known)
+    planned = planned_labels(spec, record.run_count, {i: k[:3] for i, k in known.items()})
     runs = []
     for index in range(record.run_count):
         attempts = tuple(by_index.get(index, ()))
@@ -322,7 +327,7 @@ def batch_history(registry: Registry, batch_id: str) -> BatchHistory:
         )
     return BatchHistory(
         record=record,
-        strategy=_strategy(record.spec),
+        strategy=strategy(record.spec),
         runs=tuple(runs),
         role=_walk_forward_role(own_runs.values()) if spec.get("walk_forward") else None,
     )
@@ -399,81 +404,3 @@ def _record_labels(
     values = {k: params[k] for k in grid_keys if k in params}
     value = (record.metrics or {}).get(metric)
     return config.dataset.name, config.engine, values, value
-
-
-def _planned_labels(
-    record: BatchRecord, known: Mapping[int, tuple[str, str, dict[str, Any], Any]]
-) -> dict[int, tuple[str, str, dict[str, Any]]]:
-    """Each run index's (dataset, engine, grid values) as the spec plans them, when it can tell.
-
-    The plan is datasets x engines x grid combinations, the grid's last parameter varying
-    fastest. The spec keeps the grid's parameters in the order given, but batches recorded
-    before that kept them sorted by name: the stored order is used when the runs that have a
-    record agree with it, else the one other order they all agree with; else no labels.
-    """
-    spec: Mapping[str, Any] = record.spec
-    grid: dict[str, list[Any]] = spec.get("grid") or {}
-    datasets = [_dataset_label(d) for d in _datasets(spec)]
-    engines = _engines(spec)
-    size = len(datasets) * len(engines) * grid_size(grid)
-    if spec.get("walk_forward") or size != record.run_count or size > MAX_RUNS:
-        return {}
-    if len(grid) > _MAX_ORDERED_KEYS:
-        return {}
-    fitting: list[dict[int, tuple[str, str, dict[str, Any]]]] = []
-    for order in itertools.permutations(grid):
-        combos = [
-            dict(zip(order, values, strict=True))
-            for values in itertools.product(*(grid[k] for k in order))
-        ]
-        plan = dict(enumerate(itertools.product(datasets, engines, combos)))
-        if all(plan[i][2] == labels[2] for i, labels in known.items() if i in plan):
-            if order == tuple(grid):
-                return plan
-            if plan not in fitting:
-                fitting.append(plan)
-    return fitting[0] if len(fitting) == 1 else {}
-
-
-def _strategy(spec: Mapping[str, Any]) -> str:
-    return str(spec.get("strategy") or _wiring.DEFAULT_STRATEGY)
-
-
-def _datasets(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list(spec.get("datasets") or [{}])
-
-
-def _dataset_label(dataset: Mapping[str, Any]) -> str:
-    paths = dataset.get("paths") or []
-    label = str(dataset.get("name") or ", ".join(paths) or _wiring.DEFAULT_DATASET)
-    if dataset.get("start") or dataset.get("end"):
-        label += f" ({dataset.get('start') or 'start'} .. {dataset.get('end') or 'end'})"
-    return label
-
-
-def _engines(spec: Mapping[str, Any]) -> list[str]:
-    return list(spec.get("engines") or [_wiring.DEFAULT_ENGINE])
-
-
-def _grid_text(grid: Mapping[str, Sequence[Any]]) -> str:
-    if not grid:
-        return "-"
-    return "; ".join(f"{k}={','.join(map(str, v))}" for k, v in grid.items())
-
-
-def _params_text(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in params.items()) or "-"
-
-
-def _execution_text(execution: Mapping[str, Any]) -> str:
-    parts = [str(execution.get("executor", "local"))]
-    for key, label in (
-        ("workers", "workers"),
-        ("scheduler", "scheduler"),
-        ("dask_local", "dask-local"),
-        ("timeout_seconds", "timeout s"),
-        ("retries", "retries"),
-    ):
-        if execution.get(key) is not None:
-            parts.append(f"{label} {execution[key]}")
-    return ", ".join(parts)
