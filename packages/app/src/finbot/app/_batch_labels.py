@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import _wiring
-from ._grid import MAX_RUNS, grid_size
+from ._grid import MAX_RUNS, expand, grid_size
 
 # A grid of more parameters than this is not searched for the order it was given in.
 _MAX_ORDERED_KEYS = 6
@@ -39,10 +39,7 @@ def planned_labels(
         return {}
     fitting: list[dict[int, Labels]] = []
     for order in itertools.permutations(grid):
-        combos = [
-            dict(zip(order, values, strict=True))
-            for values in itertools.product(*(grid[k] for k in order))
-        ]
+        combos = expand({k: grid[k] for k in order})
         plan = dict(enumerate(itertools.product(names, engine_ids, combos)))
         if all(plan[i][2] == labels[2] for i, labels in known.items() if i in plan):
             if order == tuple(grid):
