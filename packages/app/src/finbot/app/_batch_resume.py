@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from finbot.contracts import ConfigError, describe_validation_problem
+from finbot.contracts import ConfigError
 
 from ._batch_history import find_batch
 from ._batch_plan import BatchPlan, plan_batch
-from ._batch_spec import BatchSpec, BatchSpecError
-from ._walkforward_plan import FoldJob, fold_plan, walk_forward_pairs
+from ._batch_spec import BatchSpec, parse_batch
+from ._walkforward_plan import FoldJob, fold_plan, training_grid, walk_forward_pairs
 
 if TYPE_CHECKING:
     from finbot.registry import Registry
@@ -86,11 +84,7 @@ def plan_resume(
     if execution:
         given: Mapping[str, Any] = payload.get("execution") or {}  # type: ignore[assignment]
         payload["execution"] = {**given, **execution}
-    try:
-        spec = BatchSpec.model_validate(payload)
-    except ValidationError as exc:
-        problems = [describe_validation_problem(e) for e in exc.errors()]
-        raise BatchSpecError(f"{source}'s stored spec", problems) from exc
+    spec = parse_batch(payload, source=f"{source}'s stored spec")
     _check_data(spec, source)
     plan = plan_batch(spec, source=source)
     if spec.walk_forward is None:
@@ -117,12 +111,8 @@ def _training_keys(plan: BatchPlan) -> list[str]:
     Raises:
         BatchSpecError: The walk-forward cannot be laid out (too few sessions, ...).
     """
-    jobs = [
-        FoldJob(run, fold.train, ())
-        for pair in walk_forward_pairs(plan)
-        for fold in pair.folds
-        for run in pair.runs
-    ]
+    grid = training_grid(walk_forward_pairs(plan))
+    jobs = [FoldJob(run, fold.train, ()) for _, fold, run in grid]
     return [run.key for run in fold_plan(plan, jobs).runs]
 
 

@@ -20,7 +20,7 @@ from ._batch_report import BatchProgress, RunRow, rank
 from ._batch_spec import WalkForwardSpec
 from ._executors import BatchExecutor
 from ._search_stats import registry_trials, search_statistics
-from ._walkforward_plan import FoldJob, Pair, fold_plan, walk_forward_pairs
+from ._walkforward_plan import FoldJob, Pair, fold_plan, training_grid, walk_forward_pairs
 from ._walkforward_report import FoldResult, PairWalkForward, WalkForwardReport, stitch
 from ._walkforward_windows import Fold
 
@@ -50,7 +50,7 @@ def run_walk_forward(
     # Each recorded run carries the walk-forward's tag and its fold and role (fold:K:train or
     # fold:K:test); its config names the pair, so the cohort page lays out each pair's folds.
     tag = f"walkforward:{uuid.uuid4().hex[:12]}" if registry is not None else None
-    grids = [(i, f, run) for i, p in enumerate(pairs) for f in p.folds for run in p.runs]
+    grids = training_grid(pairs)
     training = fold_plan(
         plan, [FoldJob(run, f.train, _fold_tags(tag, f, "train")) for _, f, run in grids]
     )

@@ -103,6 +103,13 @@ def walk_forward_pairs(plan: BatchPlan) -> list[Pair]:
     return pairs
 
 
+def training_grid(pairs: Sequence[Pair]) -> list[tuple[int, Fold, PlannedRun]]:
+    """Every pair's every fold's grid run (pair index, fold, run), in training-batch order."""
+    return [
+        (i, fold, run) for i, pair in enumerate(pairs) for fold in pair.folds for run in pair.runs
+    ]
+
+
 def fold_plan(plan: BatchPlan, jobs: Sequence[FoldJob]) -> BatchPlan:
     """A batch of ``plan``'s runs moved onto fold windows, numbered in ``jobs`` order.
 
