@@ -27,11 +27,13 @@ def run_reported(topic: str, tasks: Sequence[RunTask], timeout: float | None) ->
     The start is logged on the scheduler by a call that returns only when the scheduler has it
     (about a millisecond), not through the worker's batched stream: a run that then blocks in C
     code holding the GIL stops this worker's event loop, and a report still queued there would
-    never leave. The scheduler hands the event on to the batch's client.
+    never leave. The scheduler hands the event on to the batch's client. Without a timeout there
+    is no hard limit to count, so no report (a scheduler round trip saved per task).
     """
-    worker = get_worker()
-    event = {"key": worker.get_current_task(), "worker": worker.address, "pid": os.getpid()}
-    sync(worker.loop, worker.scheduler.log_event, topic=topic, msg=event)
+    if timeout is not None:
+        worker = get_worker()
+        event = {"key": worker.get_current_task(), "worker": worker.address, "pid": os.getpid()}
+        sync(worker.loop, worker.scheduler.log_event, topic=topic, msg=event)
     return run_bundle(tasks, None, timeout)
 
 

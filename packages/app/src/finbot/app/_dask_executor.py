@@ -1,7 +1,7 @@
 """The Dask executor: tasks on an existing cluster or a LocalCluster, with a hard limit per task.
 
-A run stuck in one long C call ignores its soft deadline (``_timeout``). Each task tells the batch
-when it starts on a worker; once it has run past its hard limit (``hard_limit``) its worker is
+A run stuck in one long C call ignores its soft deadline (``_timeout``). Each task with a timeout
+tells the batch when it starts on a worker; once past its hard limit (``hard_limit``) its worker is
 killed (a LocalCluster the batch started) or, on an existing cluster, the task is abandoned unless
 ``restart_stuck_workers`` allows a restart through the worker's nanny (ADR 0029).
 """
