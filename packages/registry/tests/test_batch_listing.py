@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from finbot.registry import Registry
 
 
@@ -34,3 +36,20 @@ def test_batches_are_listed_newest_first_with_each_runs_final_status(registry: R
 
 def test_an_empty_registry_lists_no_batches(registry: Registry) -> None:
     assert registry.batches.list() == []
+
+
+def test_a_batch_is_found_by_a_unique_prefix_of_its_id(registry: Registry) -> None:
+    from finbot.registry import RunNotFoundError
+
+    first = registry.batches.create({"strategy": "a"}, run_count=1)
+    second = registry.batches.create({"strategy": "b"}, run_count=1)
+    assert registry.batches.get(first.lower()).batch_id == first
+    # ULIDs made a moment apart share their leading (time) characters: a prefix of those is
+    # ambiguous, one character more finds each.
+    shared = next(n for n in range(26) if first[n] != second[n])
+    assert shared >= 6
+    assert registry.batches.get(second[: shared + 1]).batch_id == second
+    with pytest.raises(RunNotFoundError, match="matches more than one batch"):
+        registry.batches.get(first[:shared])
+    with pytest.raises(RunNotFoundError, match="no batch"):
+        registry.batches.get(first[:5])

@@ -341,28 +341,13 @@ def find_batch(registry: Registry, batch_id: str) -> BatchRecord:
     """
     from finbot.registry import RunNotFoundError
 
-    batch_id = batch_id.strip()
     try:
         return registry.batches.get(batch_id)
-    except RunNotFoundError:
-        pass
-    if len(batch_id) >= 6:
-        matches = [
-            item.record
-            for item in registry.batches.list()
-            if item.record.batch_id.upper().startswith(batch_id.upper())
-        ]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise ConfigError(
-                f"batch id prefix {batch_id!r} matches {len(matches)} batches in registry "
-                f"{registry.location}; give more characters"
-            )
-    raise ConfigError(
-        f"no batch {batch_id!r} in registry {registry.location} "
-        "(`finbot batches list` shows the batches there)"
-    )
+    except RunNotFoundError as exc:
+        raise ConfigError(
+            f"{exc} in registry {registry.location} "
+            "(`finbot batches list` shows the batches there)"
+        ) from exc
 
 
 def _own_records(registry: Registry, batch_id: str) -> dict[str, RunRecord | None]:

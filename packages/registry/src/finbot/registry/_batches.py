@@ -141,16 +141,27 @@ class BatchStore:
         return batch_id
 
     def get(self, batch_id: str) -> BatchRecord:
-        """One batch by id.
+        """One batch by id; ``batch_id`` may be a unique prefix (at least 6 characters).
 
         Raises:
-            RunNotFoundError: No such batch.
+            RunNotFoundError: No such batch, a prefix shorter than 6 characters, or one that
+                matches several batches.
         """
-        with read_transaction(self._engine) as conn:
-            row = conn.execute(select(batches).where(batches.c.batch_id == batch_id)).first()
-        if row is None:
+        key = batch_id.strip().upper()
+        query = select(batches)
+        if len(key) >= 26:
+            query = query.where(batches.c.batch_id == key)
+        elif len(key) >= 6:
+            query = query.where(batches.c.batch_id.startswith(key, autoescape=True)).limit(2)
+        else:  # too short to be told apart
             raise RunNotFoundError(f"no batch {batch_id!r}")
-        return _record(row)
+        with read_transaction(self._engine) as conn:
+            found = conn.execute(query).all()
+        if not found:
+            raise RunNotFoundError(f"no batch {batch_id!r}")
+        if len(found) > 1:
+            raise RunNotFoundError(f"batch id prefix {batch_id!r} matches more than one batch")
+        return _record(found[0])
 
     def add(
         self,
